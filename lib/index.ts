@@ -1,0 +1,5 @@
+// The public names of posix-multiprocessing (docs/api.md).
+import * as posix from './posix';
+
+export { posix };
+export { CodedError, ProcessError } from './errors';

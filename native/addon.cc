@@ -1,0 +1,15 @@
+// The addon's entry point: one Init per OS facility.
+#include <napi.h>
+
+namespace pmp {
+void InitProcess(Napi::Env env, Napi::Object exports);
+void InitWaiter(Napi::Env env, Napi::Object exports);
+}  // namespace pmp
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  pmp::InitProcess(env, exports);
+  pmp::InitWaiter(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(posix_multiprocessing, Init)

@@ -1,0 +1,31 @@
+// The few libuv entry points we need. Node-API does not ship uv.h (the cmake-js
+// build uses node-api-headers only), but the node binary exports these symbols
+// and their ABI is stable within libuv 1.x.
+#pragma once
+#include <stddef.h>
+
+extern "C" {
+typedef struct uv_loop_s uv_loop_t;
+typedef struct uv_handle_s uv_handle_t;
+typedef struct uv_poll_s uv_poll_t;
+typedef void (*uv_poll_cb)(uv_poll_t* handle, int status, int events);
+typedef void (*uv_close_cb)(uv_handle_t* handle);
+
+size_t uv_handle_size(int type);
+int uv_loop_fork(uv_loop_t* loop);
+int uv_loop_alive(const uv_loop_t* loop);
+int uv_poll_init(uv_loop_t* loop, uv_poll_t* handle, int fd);
+int uv_poll_start(uv_poll_t* handle, int events, uv_poll_cb cb);
+int uv_poll_stop(uv_poll_t* handle);
+void uv_close(uv_handle_t* handle, uv_close_cb close_cb);
+void uv_ref(uv_handle_t* handle);
+void uv_unref(uv_handle_t* handle);
+const char* uv_strerror(int err);
+}
+
+namespace pmp {
+// Values from uv.h (libuv 1.x): the handle type enum and poll event bits.
+constexpr int kUvPollHandleType = 8;  // UV_POLL
+constexpr int kUvReadable = 1;        // UV_READABLE
+constexpr int kUvWritable = 2;        // UV_WRITABLE
+}  // namespace pmp

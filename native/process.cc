@@ -1,0 +1,177 @@
+// fork/waitpid/pipe/kill/_exit and friends: thin wrappers, EINTR loops, errno
+// to JS errors. Policy (when fork is safe, what the child does) lives in lib/.
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "fork_advice.h"
+#include "libuv.h"
+
+namespace pmp {
+
+static uv_loop_t* EventLoop(Napi::Env env) {
+  struct uv_loop_s* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  return loop;
+}
+
+static int ToInt(const Napi::Value& v, const char* what) {
+  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a number");
+  return v.As<Napi::Number>().Int32Value();
+}
+
+// fork(adviceMode = "probe"): returns 0 in the child, the child's pid in the parent.
+static Napi::Value Fork(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  AdviceMode mode = AdviceMode::kProbe;
+  if (info.Length() > 0 && info[0].IsString() &&
+      !ParseAdviceMode(info[0].As<Napi::String>().Utf8Value(), &mode)) {
+    throw Napi::TypeError::New(env, "advice mode must be 'probe', 'smaps' or 'anon'");
+  }
+  std::vector<AddressRange> ranges;
+  const char* failed_syscall = "fork";
+  if (int err = FindDontForkRanges(mode, &ranges, &failed_syscall)) ThrowErrno(env, err, failed_syscall);
+#if defined(__linux__)
+  AdviseRanges(ranges, MADV_DOFORK);
+#endif
+  pid_t pid = fork();
+  int fork_errno = errno;
+#if defined(__linux__)
+  if (mode != AdviceMode::kAnon) AdviseRanges(ranges, MADV_DONTFORK);
+#endif
+  if (pid < 0) ThrowErrno(env, fork_errno, "fork");
+  if (pid == 0) {
+    int err = uv_loop_fork(EventLoop(env));
+    if (err != 0) {
+      // The child cannot run JavaScript without its loop; say so and leave.
+      const char msg[] = "posix-multiprocessing: uv_loop_fork failed in the child\n";
+      ssize_t ignored = write(2, msg, sizeof(msg) - 1);
+      (void)ignored;
+      _exit(70);
+    }
+  }
+  return Napi::Number::New(env, pid);
+}
+
+static Napi::Value DescribeStatus(Napi::Env env, pid_t pid, int status) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("pid", Napi::Number::New(env, pid));
+  result.Set("status", Napi::Number::New(env, status));
+  if (pid > 0 && WIFEXITED(status)) {
+    result.Set("exitCode", Napi::Number::New(env, WEXITSTATUS(status)));
+    result.Set("signal", env.Null());
+  } else if (pid > 0 && WIFSIGNALED(status)) {
+    result.Set("exitCode", env.Null());
+    result.Set("signal", Napi::Number::New(env, WTERMSIG(status)));
+  } else {
+    result.Set("exitCode", env.Null());
+    result.Set("signal", env.Null());
+  }
+  return result;
+}
+
+// waitpid(pid, options): never called with pid <= 0 (that would reap children
+// that belong to child_process); lib/ checks the argument.
+static Napi::Value WaitPid(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pid_t pid = ToInt(info[0], "pid");
+  int options = info.Length() > 1 && !info[1].IsUndefined() ? ToInt(info[1], "options") : 0;
+  int status = 0;
+  pid_t got;
+  do {
+    got = waitpid(pid, &status, options);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) ThrowErrno(env, errno, "waitpid");
+  return DescribeStatus(env, got, status);
+}
+
+static Napi::Value Pipe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fds[2];
+#if defined(__linux__)
+  if (pipe2(fds, O_CLOEXEC) != 0) ThrowErrno(env, errno, "pipe");
+#else
+  if (pipe(fds) != 0) ThrowErrno(env, errno, "pipe");
+  fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+  fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+#endif
+  Napi::Array result = Napi::Array::New(env, 2);
+  result.Set(0u, Napi::Number::New(env, fds[0]));
+  result.Set(1u, Napi::Number::New(env, fds[1]));
+  return result;
+}
+
+static Napi::Value GetPid(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), getpid());
+}
+
+static Napi::Value GetPpid(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), getppid());
+}
+
+static Napi::Value Kill(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pid_t pid = ToInt(info[0], "pid");
+  int sig = ToInt(info[1], "signal");
+  if (kill(pid, sig) != 0) ThrowErrno(env, errno, "kill");
+  return env.Undefined();
+}
+
+// _exit: the forked child must never take Node's own exit path (it joins
+// V8 platform threads that do not exist in the child). lib/ drains stdio first.
+static Napi::Value Exit(const Napi::CallbackInfo& info) {
+  int code = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+  _exit(code & 0xff);
+}
+
+// pidfd_open(pid): an fd that becomes readable when the process ends (Linux >= 5.3).
+static Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pid_t pid = ToInt(info[0], "pid");
+#if defined(__linux__) && defined(SYS_pidfd_open)
+  long fd = syscall(SYS_pidfd_open, pid, 0);
+  if (fd < 0) ThrowErrno(env, errno, "pidfd_open");
+  fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+  return Napi::Number::New(env, static_cast<double>(fd));
+#else
+  (void)pid;
+  ThrowErrno(env, ENOSYS, "pidfd_open");
+#endif
+}
+
+static Napi::Value CloseFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ToInt(info[0], "fd");
+  if (close(fd) != 0 && errno != EINTR) ThrowErrno(env, errno, "close");
+  return env.Undefined();
+}
+
+// Whether the loop still has active handles or requests (the forked child's
+// 'beforeExit' check: Node's own exit path must not run there).
+static Napi::Value LoopAlive(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), uv_loop_alive(EventLoop(info.Env())) != 0);
+}
+
+void InitProcess(Napi::Env env, Napi::Object exports) {
+  exports.Set("fork", Napi::Function::New(env, Fork, "fork"));
+  exports.Set("waitpid", Napi::Function::New(env, WaitPid, "waitpid"));
+  exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
+  exports.Set("getpid", Napi::Function::New(env, GetPid, "getpid"));
+  exports.Set("getppid", Napi::Function::New(env, GetPpid, "getppid"));
+  exports.Set("kill", Napi::Function::New(env, Kill, "kill"));
+  exports.Set("exit", Napi::Function::New(env, Exit, "exit"));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
+  exports.Set("close", Napi::Function::New(env, CloseFd, "close"));
+  exports.Set("loopAlive", Napi::Function::New(env, LoopAlive, "loopAlive"));
+  exports.Set("WNOHANG", Napi::Number::New(env, WNOHANG));
+}
+
+}  // namespace pmp

@@ -1,0 +1,101 @@
+// FdWatch: calls a JS function on the main thread when a file descriptor becomes
+// readable, through a libuv poll handle on Node's own loop. No thread-pool work,
+// no extra thread: this is how lib/ waits for child exits (pidfd) and, later,
+// for any native wait that can be expressed as a readable fd.
+#include <stdlib.h>
+
+#include "errors.h"
+#include "libuv.h"
+
+namespace pmp {
+
+class FdWatch : public Napi::ObjectWrap<FdWatch> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "FdWatch",
+                       {InstanceMethod("stop", &FdWatch::Stop),
+                        InstanceMethod("ref", &FdWatch::RefLoop),
+                        InstanceMethod("unref", &FdWatch::UnrefLoop)});
+  }
+
+  // new FdWatch(fd, callback(status, events)), watching for readability.
+  explicit FdWatch(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<FdWatch>(info), async_context_(info.Env(), "FdWatch") {
+    Napi::Env env = info.Env();
+    if (!info[0].IsNumber() || !info[1].IsFunction()) {
+      throw Napi::TypeError::New(env, "FdWatch(fd: number, callback: function)");
+    }
+    int fd = info[0].As<Napi::Number>().Int32Value();
+    callback_ = Napi::Persistent(info[1].As<Napi::Function>());
+    handle_ = static_cast<uv_poll_t*>(calloc(1, uv_handle_size(kUvPollHandleType)));
+    struct uv_loop_s* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    int err = uv_poll_init(loop, handle_, fd);
+    if (err == 0) {
+      // uv_handle_t's first public member is `void* data`.
+      *reinterpret_cast<void**>(handle_) = this;
+      err = uv_poll_start(handle_, kUvReadable, OnPoll);
+      if (err != 0) uv_close(reinterpret_cast<uv_handle_t*>(handle_), FreeHandle);
+    } else {
+      free(handle_);
+    }
+    if (err != 0) {
+      handle_ = nullptr;
+      ThrowErrno(env, -err, "uv_poll_start");
+    }
+    Ref();  // keep the JS object (and its callback) alive while watching
+  }
+
+  ~FdWatch() override { Close(); }
+
+ private:
+  static void FreeHandle(uv_handle_t* handle) { free(handle); }
+
+  static void OnPoll(uv_poll_t* handle, int status, int events) {
+    FdWatch* self = *reinterpret_cast<FdWatch**>(handle);
+    Napi::Env env = self->Env();
+    Napi::HandleScope scope(env);
+    try {
+      self->callback_.MakeCallback(env.Global(),
+                                   {Napi::Number::New(env, status), Napi::Number::New(env, events)},
+                                   self->async_context_);
+    } catch (const Napi::Error& e) {
+      napi_fatal_exception(env, e.Value());
+    }
+  }
+
+  void Close() {
+    if (handle_ == nullptr) return;
+    uv_poll_stop(handle_);
+    uv_close(reinterpret_cast<uv_handle_t*>(handle_), FreeHandle);
+    handle_ = nullptr;
+  }
+
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    if (handle_ != nullptr) {
+      Close();
+      Unref();
+    }
+    return info.Env().Undefined();
+  }
+
+  Napi::Value RefLoop(const Napi::CallbackInfo& info) {
+    if (handle_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(handle_));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value UnrefLoop(const Napi::CallbackInfo& info) {
+    if (handle_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
+    return info.Env().Undefined();
+  }
+
+  Napi::FunctionReference callback_;
+  Napi::AsyncContext async_context_;
+  uv_poll_t* handle_ = nullptr;
+};
+
+void InitWaiter(Napi::Env env, Napi::Object exports) {
+  exports.Set("FdWatch", FdWatch::Define(env));
+}
+
+}  // namespace pmp
