@@ -1,0 +1,54 @@
+// Suite-wide checks: nothing of ours is left in /dev/shm, and no child process
+// of the test runner outlives the suite (leftovers are killed, then reported).
+'use strict';
+const fs = require('node:fs');
+
+// Names the library gives its OS objects start with this prefix (sem.* for
+// POSIX named semaphores on Linux).
+const OUR_SHM = /^(sem\.)?pmp[-_]/;
+
+function ourShmEntries() {
+  try {
+    return fs.readdirSync('/dev/shm').filter((name) => OUR_SHM.test(name));
+  } catch {
+    return [];
+  }
+}
+
+function childrenOf(pid) {
+  const children = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid && fields[0] !== 'Z') children.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return children;
+}
+
+let shmBefore = [];
+
+exports.mochaHooks = {
+  beforeAll() {
+    shmBefore = ourShmEntries();
+  },
+  async afterAll() {
+    // Give resource trackers a moment to unlink after their last user exits.
+    let leaked = [];
+    for (let i = 0; i < 50; i++) {
+      leaked = ourShmEntries().filter((name) => !shmBefore.includes(name));
+      if (leaked.length === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const survivors = childrenOf(process.pid);
+    for (const pid of survivors) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+    if (leaked.length > 0) throw new Error(`/dev/shm still holds objects of ours after the suite: ${leaked.join(', ')}`);
+    if (survivors.length > 0) throw new Error(`child processes outlived the suite (killed now): ${survivors.join(', ')}`);
+  },
+};
