@@ -7,6 +7,7 @@
         "native/errors.cc",
         "native/fork_advice.cc",
         "native/process.cc",
+        "native/shm.cc",
         "native/waiter.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -16,6 +16,9 @@ export interface NativeFdWatch {
   unref(): void;
 }
 
+/** How shmOpen opens: fail if it exists / must exist / either. */
+export type ShmOpenFlags = 'create-exclusive' | 'open' | 'create';
+
 export type ForkAdviceMode = 'probe' | 'smaps' | 'anon';
 
 export interface NativeBinding {
@@ -30,6 +33,15 @@ export interface NativeBinding {
   close(fd: number): void;
   loopAlive(): boolean;
   WNOHANG: number;
+  /** shm_open("/" + name); grows the object to `size` when creating. Returns a close-on-exec fd. */
+  shmOpen(name: string, flags: ShmOpenFlags, size?: number, mode?: number): number;
+  shmUnlink(name: string): void;
+  /** fstat(fd).st_size */
+  fdSize(fd: number): number;
+  /** A Buffer over mmap(MAP_SHARED) of `size` bytes of fd; unmapped when collected. */
+  mapShared(fd: number, size: number): Buffer;
+  /** munmap now; the Buffer (and every view over it) is detached and reads as empty. */
+  unmap(buffer: Buffer): void;
   FdWatch: new (fd: number, onReadable: (status: number, events: number) => void) => NativeFdWatch;
 }
 

@@ -4,11 +4,13 @@
 namespace pmp {
 void InitProcess(Napi::Env env, Napi::Object exports);
 void InitWaiter(Napi::Env env, Napi::Object exports);
+void InitShm(Napi::Env env, Napi::Object exports);
 }  // namespace pmp
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pmp::InitProcess(env, exports);
   pmp::InitWaiter(env, exports);
+  pmp::InitShm(env, exports);
   return exports;
 }
 

@@ -1,0 +1,181 @@
+// POSIX shared memory: shm_open/shm_unlink/ftruncate/fstat and MAP_SHARED
+// mappings exposed as external Buffers. Naming, lifetimes and tracking are
+// policy and live in lib/ (resource_tracker.ts, shared_memory.ts).
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "errors.h"
+
+namespace pmp {
+
+// shm_open wants "/name"; lib/ passes names without the slash.
+static std::string ShmPath(const Napi::Value& v) {
+  if (!v.IsString()) throw Napi::TypeError::New(v.Env(), "name must be a string");
+  std::string name = v.As<Napi::String>().Utf8Value();
+  if (name.empty() || name[0] != '/') name.insert(0, "/");
+  return name;
+}
+
+static Napi::Error ShmError(Napi::Env env, int err, const char* syscall, const std::string& path) {
+  Napi::Error error = ErrnoError(env, err, syscall);
+  error.Set("path", Napi::String::New(env, path));
+  return error;
+}
+
+static double ToSize(const Napi::Value& v, const char* what) {
+  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a number");
+  double size = v.As<Napi::Number>().DoubleValue();
+  if (!(size >= 0) || size > 9007199254740991.0) {
+    throw Napi::RangeError::New(v.Env(), std::string(what) + " must be a non-negative integer");
+  }
+  return size;
+}
+
+// shmOpen(name, flags: 'create-exclusive' | 'open' | 'create', size = 0, mode = 0o600) -> fd.
+// When it creates (or finds a smaller) object and size > 0, it grows it to `size`.
+static Napi::Value ShmOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = ShmPath(info[0]);
+  std::string how = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+  int oflag;
+  if (how == "create-exclusive") {
+    oflag = O_RDWR | O_CREAT | O_EXCL;
+  } else if (how == "create") {
+    oflag = O_RDWR | O_CREAT;
+  } else if (how == "open") {
+    oflag = O_RDWR;
+  } else {
+    throw Napi::TypeError::New(env, "flags must be 'create-exclusive', 'open' or 'create'");
+  }
+  off_t size = info.Length() > 2 && !info[2].IsUndefined() ? static_cast<off_t>(ToSize(info[2], "size")) : 0;
+  mode_t mode = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Uint32Value() : 0600;
+
+  int fd;
+  do {
+    fd = shm_open(path.c_str(), oflag, mode);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) throw ShmError(env, errno, "shm_open", path);
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+
+  if (size > 0 && (oflag & O_CREAT)) {
+    struct stat st;
+    const char* failed = nullptr;
+    int err = 0;
+    if (fstat(fd, &st) != 0) {
+      failed = "fstat";
+      err = errno;
+    } else if (st.st_size < size) {
+      int rc;
+      do {
+        rc = ftruncate(fd, size);
+      } while (rc != 0 && errno == EINTR);
+      if (rc != 0) {
+        failed = "ftruncate";
+        err = errno;
+      }
+    }
+    if (failed != nullptr) {
+      // Leave nothing half-made behind when we created it.
+      if (oflag & O_EXCL) shm_unlink(path.c_str());
+      close(fd);
+      throw ShmError(env, err, failed, path);
+    }
+  }
+  return Napi::Number::New(env, fd);
+}
+
+static Napi::Value ShmUnlink(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = ShmPath(info[0]);
+  if (shm_unlink(path.c_str()) != 0) throw ShmError(env, errno, "shm_unlink", path);
+  return env.Undefined();
+}
+
+static Napi::Value FdSize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "fd must be a number");
+  struct stat st;
+  if (fstat(info[0].As<Napi::Number>().Int32Value(), &st) != 0) ThrowErrno(env, errno, "fstat");
+  return Napi::Number::New(env, static_cast<double>(st.st_size));
+}
+
+// One record per mapping, owned by its Buffer's finalizer. `live` holds the
+// mappings not yet unmapped, so an explicit unmap() and the finalizer never
+// munmap the same range twice, even once the address is reused.
+struct Mapping {
+  void* addr;
+  size_t length;
+  bool unmapped;
+};
+
+static std::mutex mappings_mutex;
+static std::unordered_map<void*, Mapping*>* live = new std::unordered_map<void*, Mapping*>();
+
+static void FinalizeMapping(Napi::Env, uint8_t*, Mapping* mapping) {
+  {
+    std::lock_guard<std::mutex> lock(mappings_mutex);
+    if (mapping->unmapped) {
+      delete mapping;
+      return;
+    }
+    live->erase(mapping->addr);
+  }
+  munmap(mapping->addr, mapping->length);
+  delete mapping;
+}
+
+// mapShared(fd, size) -> Buffer over mmap(MAP_SHARED); unmapped when the Buffer
+// is collected or by unmap(buffer).
+static Napi::Value MapShared(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "fd must be a number");
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  size_t length = static_cast<size_t>(ToSize(info[1], "size"));
+  if (length == 0) throw ErrnoError(env, EINVAL, "mmap");
+  void* addr = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (addr == MAP_FAILED) ThrowErrno(env, errno, "mmap");
+  Mapping* mapping = new Mapping{addr, length, false};
+  {
+    std::lock_guard<std::mutex> lock(mappings_mutex);
+    (*live)[addr] = mapping;
+  }
+  return Napi::Buffer<uint8_t>::New(env, static_cast<uint8_t*>(addr), length, FinalizeMapping, mapping);
+}
+
+// unmap(buffer): munmap now and detach the Buffer's ArrayBuffer, so every view
+// over it reads as empty instead of touching unmapped memory.
+static Napi::Value Unmap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "unmap(buffer): pass a Buffer from mapShared()");
+  Napi::ArrayBuffer ab = info[0].As<Napi::TypedArray>().ArrayBuffer();
+  void* addr = ab.Data();
+  Mapping* mapping = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mappings_mutex);
+    auto it = addr == nullptr ? live->end() : live->find(addr);
+    if (it == live->end()) throw Napi::Error::New(env, "unmap(buffer): not a live mapping from mapShared()");
+    mapping = it->second;
+    mapping->unmapped = true;
+    live->erase(it);
+  }
+  napi_detach_arraybuffer(env, ab);  // best effort: a non-detachable buffer keeps its (now dead) length
+  munmap(mapping->addr, mapping->length);
+  return env.Undefined();
+}
+
+void InitShm(Napi::Env env, Napi::Object exports) {
+  exports.Set("shmOpen", Napi::Function::New(env, ShmOpen, "shmOpen"));
+  exports.Set("shmUnlink", Napi::Function::New(env, ShmUnlink, "shmUnlink"));
+  exports.Set("fdSize", Napi::Function::New(env, FdSize, "fdSize"));
+  exports.Set("mapShared", Napi::Function::New(env, MapShared, "mapShared"));
+  exports.Set("unmap", Napi::Function::New(env, Unmap, "unmap"));
+}
+
+}  // namespace pmp
