@@ -22,3 +22,28 @@ export class CodedTypeError extends TypeError {
 export class ProcessError extends Error {
   override name = 'ProcessError';
 }
+
+/** Python's queue.Empty: get() with block false or a timeout found nothing. */
+export class Empty extends Error {
+  override name = 'Empty';
+}
+
+/** Python's queue.Full: put() with block false or a timeout found no room. */
+export class Full extends Error {
+  override name = 'Full';
+}
+
+/** Python's EOFError: recv() on a connection whose other end is closed everywhere. */
+export class EOFError extends Error {
+  override name = 'EOFError';
+}
+
+/** recvBytesInto() got a message larger than the buffer; the whole message is in `received`. */
+export class BufferTooShort extends Error {
+  override name = 'BufferTooShort';
+  readonly received: Buffer;
+  constructor(message: string, received: Buffer) {
+    super(message);
+    this.received = received;
+  }
+}
