@@ -4,6 +4,7 @@
       "target_name": "posix_multiprocessing",
       "sources": [
         "native/addon.cc",
+        "native/connection.cc",
         "native/errors.cc",
         "native/fork_advice.cc",
         "native/process.cc",

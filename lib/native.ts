@@ -42,7 +42,19 @@ export interface NativeBinding {
   mapShared(fd: number, size: number): Buffer;
   /** munmap now; the Buffer (and every view over it) is detached and reads as empty. */
   unmap(buffer: Buffer): void;
-  FdWatch: new (fd: number, onReadable: (status: number, events: number) => void) => NativeFdWatch;
+  /** AF_UNIX stream pair, close-on-exec and non-blocking. */
+  socketpair(): [number, number];
+  setNonBlocking(fd: number, on: boolean): void;
+  /** Bytes read, 0 at end of file, -1 when it would block. */
+  read(fd: number, buffer: Uint8Array, offset: number, length: number): number;
+  /** Bytes written, -1 when it would block. */
+  write(fd: number, buffer: Uint8Array, offset: number, length: number): number;
+  /** Indexes of the fds ready for `events` (1 read, 2 write) within timeoutMs (< 0: forever). */
+  poll(fds: number[], events: number, timeoutMs: number): number[];
+  /** A close-on-exec duplicate of fd. */
+  dup(fd: number): number;
+  /** Calls back on the main thread when fd is ready; events: 1 readable (default), 2 writable. */
+  FdWatch: new (fd: number, onReady: (status: number, events: number) => void, events?: number) => NativeFdWatch;
 }
 
 export const native: NativeBinding = nodeGypBuild(path.join(__dirname, '..'));

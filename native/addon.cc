@@ -5,12 +5,14 @@ namespace pmp {
 void InitProcess(Napi::Env env, Napi::Object exports);
 void InitWaiter(Napi::Env env, Napi::Object exports);
 void InitShm(Napi::Env env, Napi::Object exports);
+void InitConnection(Napi::Env env, Napi::Object exports);
 }  // namespace pmp
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pmp::InitProcess(env, exports);
   pmp::InitWaiter(env, exports);
   pmp::InitShm(env, exports);
+  pmp::InitConnection(env, exports);
   return exports;
 }
 

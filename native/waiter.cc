@@ -18,7 +18,8 @@ class FdWatch : public Napi::ObjectWrap<FdWatch> {
                         InstanceMethod("unref", &FdWatch::UnrefLoop)});
   }
 
-  // new FdWatch(fd, callback(status, events)), watching for readability.
+  // new FdWatch(fd, callback(status, events), events = readable), watching for
+  // readability (1) and/or writability (2) as libuv's poll event bits.
   explicit FdWatch(const Napi::CallbackInfo& info)
       : Napi::ObjectWrap<FdWatch>(info), async_context_(info.Env(), "FdWatch") {
     Napi::Env env = info.Env();
@@ -34,7 +35,8 @@ class FdWatch : public Napi::ObjectWrap<FdWatch> {
     if (err == 0) {
       // uv_handle_t's first public member is `void* data`.
       *reinterpret_cast<void**>(handle_) = this;
-      err = uv_poll_start(handle_, kUvReadable, OnPoll);
+      int events = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : kUvReadable;
+      err = uv_poll_start(handle_, events, OnPoll);
       if (err != 0) uv_close(reinterpret_cast<uv_handle_t*>(handle_), FreeHandle);
     } else {
       free(handle_);
