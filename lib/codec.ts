@@ -7,8 +7,22 @@
 // v8.serialize). msgpackr is faster but in structured-clone mode it decodes Maps
 // wrongly and throws on cycles; cbor-x round-trips Map, Set, Date, BigInt, typed
 // arrays, nested objects and cycles.
-import { Encoder } from 'cbor-x';
+import type { Encoder as EncoderType } from 'cbor-x';
 import { CodedTypeError } from './errors';
+
+// cbor-x would load its optional native string extractor, whose loader leaves an
+// async fs.close in flight (detect-libc), which makes fork() refuse right after
+// import. The pure-JS decoder is what we measured; keep it.
+const { Encoder } = ((): typeof import('cbor-x') => {
+  const previous = process.env.CBOR_NATIVE_ACCELERATION_DISABLED;
+  process.env.CBOR_NATIVE_ACCELERATION_DISABLED = 'true';
+  try {
+    return require('cbor-x');
+  } finally {
+    if (previous === undefined) delete process.env.CBOR_NATIVE_ACCELERATION_DISABLED;
+    else process.env.CBOR_NATIVE_ACCELERATION_DISABLED = previous;
+  }
+})();
 
 /** First byte of every encoded message: how its body is to be read. */
 export const enum MessageTag {
@@ -29,7 +43,7 @@ const TYPED_ARRAYS: TypedArrayConstructor[] = [
   Float32Array, Float64Array, BigInt64Array, BigUint64Array,
 ];
 
-const structured = new Encoder({
+const structured: EncoderType = new Encoder({
   structuredClone: true, // cycles and shared references, Map, Set, Date, RegExp, Error, typed arrays
   useRecords: false, // no record definitions: each message decodes on its own
   mapsAsObjects: true, // plain objects decode as objects; Maps keep their own tag

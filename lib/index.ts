@@ -3,3 +3,5 @@ import * as posix from './posix';
 
 export { posix };
 export { CodedError, ProcessError } from './errors';
+export { Empty, Full, EOFError, BufferTooShort } from './errors';
+export { Pipe, Connection, wait, waitSync } from './connection';

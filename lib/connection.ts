@@ -1,0 +1,419 @@
+// Pipe() and Connection (Python's multiprocessing.connection): messages framed
+// by a 4-byte little-endian length over a socketpair (duplex) or a pipe (one
+// way). Reads take exactly one frame, never more, so a connection shared by
+// forked processes (with a lock, as in Python) never loses a message to another
+// process's read-ahead. The fds are non-blocking: Sync forms poll(2) when they
+// would block; async forms wait on the event loop (lib/fd_readiness.ts).
+import { native } from './native';
+import { decode, encode, encodeMessage } from './codec';
+import { BufferTooShort, CodedError, CodedTypeError, EOFError } from './errors';
+import { registerAfterForkInChild } from './after_fork';
+import { READABLE, WRITABLE, whenReady } from './fd_readiness';
+import { reduce, registerRebuilder, type Reduced } from './reduction';
+
+const HEADER = 4;
+const MAX_MESSAGE = 0xffffffff;
+// Frames up to this size are written with one write(2) from a scratch buffer.
+const COALESCE_LIMIT = 64 * 1024;
+const scratch = Buffer.allocUnsafe(HEADER + COALESCE_LIMIT);
+
+// Bumped in a forked child: locks held by the parent's pending operations do not apply there.
+let forkGeneration = 0;
+registerAfterForkInChild(() => { forkGeneration++; });
+
+const closeOnCollect = new FinalizationRegistry<number>((fd) => {
+  try { native.close(fd); } catch { /* already closed */ }
+});
+
+/** Serialises async operations in one direction of one connection. */
+class TurnLock {
+  private tail: Promise<void> = Promise.resolve();
+  private generation = forkGeneration;
+
+  async run<T>(op: () => Promise<T>): Promise<T> {
+    if (this.generation !== forkGeneration) {
+      this.generation = forkGeneration;
+      this.tail = Promise.resolve();
+    }
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((r) => { release = r; });
+    try {
+      await previous;
+      return await op();
+    } finally {
+      release();
+    }
+  }
+}
+
+export interface ConnectionOptions {
+  readable?: boolean;
+  writable?: boolean;
+}
+
+export class Connection<T = unknown> {
+  #fd: number;
+  readonly #readable: boolean;
+  readonly #writable: boolean;
+  readonly #header = Buffer.allocUnsafe(HEADER);
+  readonly #readTurn = new TurnLock();
+  readonly #writeTurn = new TurnLock();
+
+  /** Wraps an fd this Connection now owns (closes it in close()). */
+  constructor(fd: number, opts: ConnectionOptions = {}) {
+    if (!Number.isInteger(fd) || fd < 0) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `Connection(fd): fd must be a non-negative integer, got ${String(fd)}`);
+    this.#fd = fd;
+    this.#readable = opts.readable ?? true;
+    this.#writable = opts.writable ?? true;
+    if (!this.#readable && !this.#writable) throw new CodedError('ERR_INVALID_ARG_VALUE', 'at least one of readable or writable must be true');
+    native.setNonBlocking(fd, true);
+    closeOnCollect.register(this, fd, this);
+  }
+
+  get closed(): boolean { return this.#fd < 0; }
+  get readable(): boolean { return this.#readable; }
+  get writable(): boolean { return this.#writable; }
+
+  fileno(): number {
+    this.#checkOpen();
+    return this.#fd;
+  }
+
+  close(): void {
+    if (this.#fd < 0) return;
+    const fd = this.#fd;
+    this.#fd = -1;
+    closeOnCollect.unregister(this);
+    native.close(fd);
+  }
+
+  [Symbol.dispose](): void { this.close(); }
+
+  // ---- sending ----
+
+  /** Sends any structured-cloneable value (refused with ERR_UNCLONABLE before anything is written). */
+  send(obj: unknown): Promise<void> {
+    this.#checkWritable();
+    const payload = encode(obj);
+    return this.#writeTurn.run(() => this.#writeFrame(payload, 0, payload.length));
+  }
+
+  sendSync(obj: unknown): void {
+    this.#checkWritable();
+    const { tag, body } = encodeMessage(obj);
+    this.#writeFrameSync(body, 0, body.length, tag);
+  }
+
+  /** Sends bytes buf[offset, offset + size) as one message. */
+  sendBytes(buf: ArrayBufferView, offset = 0, size?: number): Promise<void> {
+    this.#checkWritable();
+    const bytes = sendRange(buf, offset, size);
+    return this.#writeTurn.run(() => this.#writeFrame(bytes, 0, bytes.length));
+  }
+
+  sendBytesSync(buf: ArrayBufferView, offset = 0, size?: number): void {
+    this.#checkWritable();
+    const bytes = sendRange(buf, offset, size);
+    this.#writeFrameSync(bytes, 0, bytes.length);
+  }
+
+  #frameInScratch(bytes: Uint8Array, offset: number, size: number, tag: number): number {
+    const prefix = tag >= 0 ? 1 : 0;
+    scratch.writeUInt32LE(size + prefix, 0);
+    if (prefix) scratch[HEADER] = tag;
+    scratch.set(size === bytes.length && offset === 0 ? bytes : bytes.subarray(offset, offset + size), HEADER + prefix);
+    return HEADER + prefix + size;
+  }
+
+  #writeFrameSync(bytes: Uint8Array, offset: number, size: number, tag = -1): void {
+    const prefix = tag >= 0 ? 1 : 0;
+    if (size + prefix > MAX_MESSAGE) throw new CodedError('ERR_MESSAGE_TOO_LONG', `a message of ${size} bytes exceeds the 4 GiB frame limit`);
+    if (size <= COALESCE_LIMIT - 1) {
+      this.#writeAllSync(scratch, this.#frameInScratch(bytes, offset, size, tag));
+      return;
+    }
+    const head = Buffer.allocUnsafe(HEADER + prefix);
+    head.writeUInt32LE(size + prefix, 0);
+    if (prefix) head[HEADER] = tag;
+    this.#writeAllSync(head, head.length);
+    this.#writeAllSync(bytes.subarray(offset, offset + size), size);
+  }
+
+  #writeAllSync(bytes: Uint8Array, length: number): void {
+    let done = 0;
+    while (done < length) {
+      const n = native.write(this.#fd, bytes, done, length - done);
+      if (n < 0) native.poll([this.#fd], WRITABLE, -1);
+      else done += n;
+    }
+  }
+
+  async #writeFrame(bytes: Uint8Array, offset: number, size: number): Promise<void> {
+    this.#checkOpen();
+    if (size > MAX_MESSAGE) throw new CodedError('ERR_MESSAGE_TOO_LONG', `a message of ${size} bytes exceeds the 4 GiB frame limit`);
+    if (size <= COALESCE_LIMIT) {
+      const length = this.#frameInScratch(bytes, offset, size, -1);
+      const n = Math.max(0, native.write(this.#fd, scratch, 0, length));
+      if (n === length) return;
+      // Partly written: the rest must outlive the scratch buffer.
+      await this.#writeAll(Buffer.from(scratch.subarray(n, length)));
+      return;
+    }
+    const head = Buffer.allocUnsafe(HEADER);
+    head.writeUInt32LE(size, 0);
+    await this.#writeAll(head);
+    await this.#writeAll(bytes.subarray(offset, offset + size));
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < bytes.length) {
+      this.#checkOpen();
+      const n = native.write(this.#fd, bytes, done, bytes.length - done);
+      if (n < 0) await whenReady(this.#fd, WRITABLE);
+      else done += n;
+    }
+  }
+
+  // ---- receiving ----
+
+  /** The next value sent with send(); EOFError once the other end is closed everywhere. */
+  recv(): Promise<T> {
+    this.#checkReadable();
+    return this.#readTurn.run(async () => decode(await this.#readFrame(Infinity)) as T);
+  }
+
+  recvSync(): T {
+    this.#checkReadable();
+    return decode(this.#readFrameSync(Infinity)) as T;
+  }
+
+  /** The next message as bytes; a message longer than maxlength is discarded with ERR_MESSAGE_TOO_LONG. */
+  recvBytes(maxlength?: number): Promise<Buffer> {
+    this.#checkReadable();
+    const limit = checkMaxLength(maxlength);
+    return this.#readTurn.run(() => this.#readFrame(limit));
+  }
+
+  recvBytesSync(maxlength?: number): Buffer {
+    this.#checkReadable();
+    return this.#readFrameSync(checkMaxLength(maxlength));
+  }
+
+  /** Reads the next message into buf at offset; returns its size. BufferTooShort (holding the message) when it does not fit. */
+  recvBytesInto(buf: ArrayBufferView, offset = 0): Promise<number> {
+    this.#checkReadable();
+    const target = intoRange(buf, offset);
+    return this.#readTurn.run(async () => {
+      const size = await this.#readHeader();
+      if (size > target.length) throw tooShort(await this.#readBody(size), target.length);
+      await this.#readExact(target, 0, size, true);
+      return size;
+    });
+  }
+
+  recvBytesIntoSync(buf: ArrayBufferView, offset = 0): number {
+    this.#checkReadable();
+    const target = intoRange(buf, offset);
+    const size = this.#readHeaderSync();
+    if (size > target.length) throw tooShort(this.#readBodySync(size), target.length);
+    this.#readExactSync(target, 0, size, true);
+    return size;
+  }
+
+  /**
+   * Whether a message (or end of file) is ready to read. `timeout` in ms:
+   * omitted returns at once, null waits until one is.
+   */
+  poll(timeout: number | null = 0): Promise<boolean> {
+    this.#checkReadable();
+    if (native.poll([this.#fd], READABLE, 0).length > 0) return Promise.resolve(true);
+    if (timeout !== null && timeout <= 0) return Promise.resolve(false);
+    return whenReady(this.#fd, READABLE, { timeout });
+  }
+
+  pollSync(timeout: number | null = 0): boolean {
+    this.#checkReadable();
+    return native.poll([this.#fd], READABLE, timeout === null ? -1 : Math.max(0, timeout)).length > 0;
+  }
+
+  /** Yields received values until the other end is closed. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      try {
+        yield await this.recv();
+      } catch (err) {
+        if (err instanceof EOFError) return;
+        throw err;
+      }
+    }
+  }
+
+  async #readFrame(limit: number): Promise<Buffer> {
+    const size = await this.#readHeader();
+    const body = await this.#readBody(size);
+    if (size > limit) throw messageTooLong(size, limit);
+    return body;
+  }
+
+  #readFrameSync(limit: number): Buffer {
+    const size = this.#readHeaderSync();
+    const body = this.#readBodySync(size);
+    if (size > limit) throw messageTooLong(size, limit);
+    return body;
+  }
+
+  async #readHeader(): Promise<number> {
+    await this.#readExact(this.#header, 0, HEADER, false);
+    return this.#header.readUInt32LE(0);
+  }
+
+  #readHeaderSync(): number {
+    this.#readExactSync(this.#header, 0, HEADER, false);
+    return this.#header.readUInt32LE(0);
+  }
+
+  async #readBody(size: number): Promise<Buffer> {
+    const body = Buffer.allocUnsafe(size);
+    await this.#readExact(body, 0, size, true);
+    return body;
+  }
+
+  #readBodySync(size: number): Buffer {
+    const body = Buffer.allocUnsafe(size);
+    this.#readExactSync(body, 0, size, true);
+    return body;
+  }
+
+  async #readExact(into: Uint8Array, offset: number, size: number, midMessage: boolean): Promise<void> {
+    let done = 0;
+    while (done < size) {
+      this.#checkOpen();
+      const n = native.read(this.#fd, into, offset + done, size - done);
+      if (n === 0) throw endOfFile(midMessage || done > 0);
+      if (n < 0) await whenReady(this.#fd, READABLE);
+      else done += n;
+    }
+  }
+
+  #readExactSync(into: Uint8Array, offset: number, size: number, midMessage: boolean): void {
+    let done = 0;
+    while (done < size) {
+      const n = native.read(this.#fd, into, offset + done, size - done);
+      if (n === 0) throw endOfFile(midMessage || done > 0);
+      if (n < 0) native.poll([this.#fd], READABLE, -1);
+      else done += n;
+    }
+  }
+
+  // ---- checks ----
+
+  #checkOpen(): void {
+    if (this.#fd < 0) throw new CodedError('ERR_CONNECTION_CLOSED', 'the connection is closed');
+  }
+
+  #checkReadable(): void {
+    this.#checkOpen();
+    if (!this.#readable) throw new CodedError('ERR_CONNECTION_NOT_READABLE', 'this end of a one-way Pipe is write-only: receive on the other end');
+  }
+
+  #checkWritable(): void {
+    this.#checkOpen();
+    if (!this.#writable) throw new CodedError('ERR_CONNECTION_NOT_WRITABLE', 'this end of a one-way Pipe is read-only: send on the other end');
+  }
+
+  /** For forkserver/spawn: the child gets a copy of the fd. */
+  [reduce](): Reduced {
+    this.#checkOpen();
+    return { kind: 'Connection', state: { readable: this.#readable, writable: this.#writable }, fds: [this.#fd] };
+  }
+}
+
+registerRebuilder('Connection', (state: ConnectionOptions, fds: number[]) => new Connection(fds[0], state));
+
+/**
+ * A connected pair. duplex (default): both ends send and receive (socketpair).
+ * One-way: [receiving end, sending end] over a pipe.
+ */
+export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
+  if (duplex) {
+    const [a, b] = native.socketpair();
+    return [new Connection<T>(a), new Connection<T>(b)];
+  }
+  const [readFd, writeFd] = native.pipe();
+  return [new Connection<T>(readFd, { writable: false }), new Connection<T>(writeFd, { readable: false })];
+}
+
+// ---- wait() over connections, sentinels and fds ----
+
+export type Waitable = Connection | number | { sentinel: number } | { fileno(): number };
+
+function fdOf(object: Waitable): number {
+  if (typeof object === 'number') return object;
+  if (object instanceof Connection) return object.fileno();
+  if (typeof (object as { fileno?: unknown }).fileno === 'function') return (object as { fileno(): number }).fileno();
+  if (typeof (object as { sentinel?: unknown }).sentinel === 'number') return (object as { sentinel: number }).sentinel;
+  throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'wait(objects): each object must be a Connection, an fd, or have a sentinel fd or fileno()');
+}
+
+/**
+ * The objects that are ready (a connection with a message or at end of file, a
+ * sentinel whose process ended), waiting up to `timeout` ms (undefined or null:
+ * forever) for at least one. An empty array when the timeout ends first.
+ */
+export async function wait<W extends Waitable>(objects: W[], timeout?: number | null): Promise<W[]> {
+  const fds = objects.map(fdOf);
+  const readyNow = native.poll(fds, READABLE, 0);
+  if (readyNow.length > 0 || objects.length === 0 || (timeout != null && timeout <= 0)) return readyNow.map((i) => objects[i]);
+  const controller = new AbortController();
+  const waits = fds.map((fd) => whenReady(fd, READABLE, { timeout, signal: controller.signal, duplicate: true }).catch(() => false));
+  await Promise.race(waits);
+  controller.abort();
+  return native.poll(fds, READABLE, 0).map((i) => objects[i]);
+}
+
+export function waitSync<W extends Waitable>(objects: W[], timeout?: number | null): W[] {
+  const fds = objects.map(fdOf);
+  return native.poll(fds, READABLE, timeout == null ? -1 : Math.max(0, timeout)).map((i) => objects[i]);
+}
+
+// ---- argument checks and errors ----
+
+function sendRange(buf: ArrayBufferView, offset: number, size: number | undefined): Uint8Array {
+  if (!ArrayBuffer.isView(buf)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'sendBytes(buf): buf must be a Buffer, TypedArray or DataView');
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (!Number.isInteger(offset) || offset < 0) throw new CodedError('ERR_OUT_OF_RANGE', `sendBytes: offset must be a non-negative integer, got ${offset}`);
+  if (offset > bytes.length) throw new CodedError('ERR_OUT_OF_RANGE', `sendBytes: offset ${offset} is past the buffer's end (${bytes.length} bytes)`);
+  const length = size ?? bytes.length - offset;
+  if (!Number.isInteger(length) || length < 0) throw new CodedError('ERR_OUT_OF_RANGE', `sendBytes: size must be a non-negative integer, got ${size}`);
+  if (offset + length > bytes.length) throw new CodedError('ERR_OUT_OF_RANGE', `sendBytes: offset + size (${offset + length}) is past the buffer's end (${bytes.length} bytes)`);
+  return bytes.subarray(offset, offset + length);
+}
+
+function intoRange(buf: ArrayBufferView, offset: number): Uint8Array {
+  if (!ArrayBuffer.isView(buf)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'recvBytesInto(buf): buf must be a Buffer, TypedArray or DataView');
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) {
+    throw new CodedError('ERR_OUT_OF_RANGE', `recvBytesInto: offset must be an integer from 0 to ${bytes.length}, got ${offset}`);
+  }
+  return bytes.subarray(offset);
+}
+
+function checkMaxLength(maxlength: number | undefined): number {
+  if (maxlength === undefined || maxlength === null) return Infinity;
+  if (!Number.isInteger(maxlength) || maxlength < 0) throw new CodedError('ERR_OUT_OF_RANGE', `recvBytes: maxlength must be a non-negative integer, got ${maxlength}`);
+  return maxlength;
+}
+
+function endOfFile(midMessage: boolean): EOFError {
+  return new EOFError(midMessage ? 'the other end closed the connection in the middle of a message' : 'the other end of the connection is closed');
+}
+
+function messageTooLong(size: number, limit: number): Error {
+  return new CodedError('ERR_MESSAGE_TOO_LONG', `the message (${size} bytes) is longer than maxlength (${limit}); it was discarded`);
+}
+
+function tooShort(received: Buffer, room: number): BufferTooShort {
+  return new BufferTooShort(`the message (${received.length} bytes) does not fit in the ${room} bytes after offset; it is in err.received`, received);
+}
