@@ -48,6 +48,7 @@ const structured: EncoderType = new Encoder({
   useRecords: false, // no record definitions: each message decodes on its own
   mapsAsObjects: true, // plain objects decode as objects; Maps keep their own tag
   tagUint8Array: true,
+  copyBuffers: true, // decoded byte strings must not alias a reused receive buffer
 });
 
 export interface EncodedMessage {
