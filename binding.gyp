@@ -7,8 +7,10 @@
         "native/connection.cc",
         "native/errors.cc",
         "native/fork_advice.cc",
+        "native/futex_waiter.cc",
         "native/process.cc",
         "native/shm.cc",
+        "native/sync.cc",
         "native/waiter.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -5,6 +5,8 @@ namespace pmp {
 void InitProcess(Napi::Env env, Napi::Object exports);
 void InitWaiter(Napi::Env env, Napi::Object exports);
 void InitShm(Napi::Env env, Napi::Object exports);
+void InitSync(Napi::Env env, Napi::Object exports);
+void InitFutexWaiter(Napi::Env env, Napi::Object exports);
 void InitConnection(Napi::Env env, Napi::Object exports);
 }  // namespace pmp
 
@@ -12,6 +14,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pmp::InitProcess(env, exports);
   pmp::InitWaiter(env, exports);
   pmp::InitShm(env, exports);
+  pmp::InitSync(env, exports);
+  pmp::InitFutexWaiter(env, exports);
   pmp::InitConnection(env, exports);
   return exports;
 }
