@@ -9,6 +9,7 @@
         "native/fork_advice.cc",
         "native/futex_waiter.cc",
         "native/process.cc",
+        "native/ring.cc",
         "native/shm.cc",
         "native/sync.cc",
         "native/waiter.cc"

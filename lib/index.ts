@@ -5,3 +5,4 @@ export { posix };
 export { CodedError, ProcessError } from './errors';
 export { Empty, Full, EOFError, BufferTooShort } from './errors';
 export { Pipe, Connection, wait, waitSync } from './connection';
+export { Queue, JoinableQueue, SimpleQueue } from './queues';

@@ -70,6 +70,18 @@ export interface NativeBinding {
   poll(fds: number[], events: number, timeoutMs: number): number[];
   /** A close-on-exec duplicate of fd. */
   dup(fd: number): number;
+  /** Lays out an empty queue ring (native/ring.cc) in fresh shared memory. */
+  ringInit(ring: Buffer, capacity: number, maxsize: number): void;
+  /** Status or (for ringGet) length * 1024 + kind * 256 + tag; see native/ring.cc. */
+  ringPut(ring: Buffer, tag: number, kind: number, body: Uint8Array, timeoutMs: number, registerWaiter: boolean, out: Float64Array): number;
+  ringGet(ring: Buffer, target: Uint8Array, timeoutMs: number, registerWaiter: boolean, out: Float64Array): number;
+  ringUnwait(ring: Buffer, waiter: number): void;
+  ringTaskDone(ring: Buffer): number;
+  ringJoin(ring: Buffer, timeoutMs: number, registerWaiter: boolean, out: Float64Array): number;
+  ringClose(ring: Buffer): void;
+  /** out = [items, unfinished, closed, maxsize, usedBytes, capacity, recoveries] */
+  ringStats(ring: Buffer, out: Float64Array): void;
+  ringLayout: { headerSize: number; recordHeader: number; maxCapacity: number; putSeq: number; getSeq: number; taskSeq: number };
   /** Sleeps while the word equals expected (non-private futex), at most timeoutMs (< 0: forever). */
   futexWait(view: FutexView, byteOffset: number, expected: number, timeoutMs?: number): 'woken' | 'not-equal' | 'timed-out';
   /** Wakes up to count sleepers on the word; returns how many were woken. */
