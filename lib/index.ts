@@ -6,3 +6,4 @@ export { CodedError, ProcessError } from './errors';
 export { Empty, Full, EOFError, BufferTooShort } from './errors';
 export { Pipe, Connection, wait, waitSync } from './connection';
 export { Queue, JoinableQueue, SimpleQueue } from './queues';
+export { SharedMemory } from './shared_memory';
