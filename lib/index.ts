@@ -7,6 +7,7 @@ export { Empty, Full, EOFError, BufferTooShort } from './errors';
 export { Pipe, Connection, wait, waitSync } from './connection';
 export { Queue, JoinableQueue, SimpleQueue } from './queues';
 export { SharedMemory } from './shared_memory';
+export { Value, RawValue, Array, RawArray } from './sharedctypes';
 export { Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier } from './synchronize';
 export type { AcquireOptions } from './synchronize';
 export { BrokenBarrierError, AbortError } from './errors';

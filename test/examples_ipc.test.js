@@ -50,4 +50,8 @@ describe('message-passing examples', () => {
     assert.equal([...out.matchAll(/consumed job (\d)/g)].length, 5);
     assert.match(out, /producer closed the pipe after 5 jobs/);
   });
+
+  it('shared_counter: four processes add 1000 each under the lock, none lost', async () => {
+    assert.match(await run('shared_counter.js'), /counter: 4000 \(expected 4000\)/);
+  });
 });
