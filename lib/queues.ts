@@ -28,9 +28,9 @@ export const DEFAULT_QUEUE_BYTES = 4 * 1024 * 1024;
 const WAIT_SLICE_MS = 250;
 // Items land in a per-process slab and Buffers/typed arrays are returned as
 // views of it (as Node pools small Buffers), so a get copies the bytes once.
-const SLAB_BYTES = 256 * 1024;
+const SLAB_BYTES = 128 * 1024;
 // A get offers at least this much room; a larger item gets a Buffer of its own.
-const SLAB_RESERVE = 64 * 1024;
+const SLAB_RESERVE = 16 * 1024;
 let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
 let slabOffset = 0;
 const out = new Float64Array(8);
