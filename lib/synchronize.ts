@@ -38,6 +38,25 @@ export interface AcquireOptions {
 export const OWNER_CHECK_MS = 100;
 
 let myPid = process.pid;
+
+// Rebuilding in another process hands the constructor an existing page through
+// this slot, so the public constructors keep Python's signatures.
+let pageForRebuild: SyncPage | null = null;
+
+function takePage(): { page: SyncPage; rebuilt: boolean } {
+  const page = pageForRebuild;
+  pageForRebuild = null;
+  return page ? { page, rebuilt: true } : { page: SyncPage.create(), rebuilt: false };
+}
+
+function rebuildOn<T>(page: SyncPage, make: () => T): T {
+  pageForRebuild = page;
+  try {
+    return make();
+  } finally {
+    pageForRebuild = null;
+  }
+}
 registerAfterForkInChild(() => {
   myPid = process.pid;
 });
@@ -129,8 +148,8 @@ abstract class OwnedLock {
 
   /** @internal */ readonly words: Int32Array; // this.page.words, one property load closer
 
-  protected constructor(page?: SyncPage) {
-    this.page = page ?? SyncPage.create();
+  protected constructor() {
+    this.page = takePage().page;
     this.words = this.page.words;
   }
 
@@ -220,8 +239,8 @@ abstract class OwnedLock {
 
 /** A non-recursive lock shared between processes (Python's multiprocessing.Lock). */
 export class Lock extends OwnedLock {
-  constructor(page?: SyncPage) {
-    super(page);
+  constructor() {
+    super();
   }
 
   /** Resolves true once held, false if { block: false } or the timeout found it held. */
@@ -261,8 +280,8 @@ export class Lock extends OwnedLock {
 
 /** A recursive lock owned by one process at a time (Python's multiprocessing.RLock). */
 export class RLock extends OwnedLock {
-  constructor(page?: SyncPage) {
-    super(page);
+  constructor() {
+    super();
   }
 
   private enter(): boolean {
@@ -342,15 +361,13 @@ function checkCount(value: unknown, what: string): number {
 export class Semaphore {
   /** @internal */ readonly page: SyncPage;
 
-  constructor(value = 1, page?: SyncPage) {
-    if (page) {
-      this.page = page;
-      return;
-    }
-    checkCount(value, 'Semaphore(value)');
-    this.page = SyncPage.create();
+  constructor(value = 1) {
+    if (pageForRebuild === null) checkCount(value, `${new.target.name}(value)`);
+    const { page, rebuilt } = takePage();
+    this.page = page;
+    if (rebuilt) return;
     this.page.words[S_VALUE] = value;
-    this.page.words[S_MAX] = -1;
+    this.page.words[S_MAX] = this instanceof BoundedSemaphore ? value : -1;
   }
 
   private tryDecrement(): boolean {
@@ -442,9 +459,8 @@ export class Semaphore {
 
 /** A Semaphore whose release() refuses to go above the initial value. */
 export class BoundedSemaphore extends Semaphore {
-  constructor(value = 1, page?: SyncPage) {
-    super(value, page);
-    if (!page) this.page.words[S_MAX] = value;
+  constructor(value = 1) {
+    super(value);
   }
 
   override [reduce](): Reduced {
@@ -475,12 +491,12 @@ export class Condition {
   /** @internal */ readonly page: SyncPage;
   private readonly lock: Lock | RLock;
 
-  constructor(lock?: Lock | RLock, page?: SyncPage) {
+  constructor(lock?: Lock | RLock) {
     if (lock !== undefined && !(lock instanceof Lock) && !(lock instanceof RLock)) {
       throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Condition(lock): lock must be a Lock or an RLock');
     }
+    this.page = takePage().page;
     this.lock = lock ?? new RLock();
-    this.page = page ?? SyncPage.create();
   }
 
   acquire(opts?: AcquireOptions): Promise<boolean> {
@@ -632,8 +648,8 @@ const E_SLEEPERS = 2;
 export class Event {
   /** @internal */ readonly page: SyncPage;
 
-  constructor(page?: SyncPage) {
-    this.page = page ?? SyncPage.create();
+  constructor() {
+    this.page = takePage().page;
   }
 
   isSet(): boolean {
@@ -716,18 +732,19 @@ export class Barrier {
   private readonly defaultTimeout: number | null;
   private readonly guard: BarrierGuard;
 
-  constructor(parties: number, opts: { action?: () => void; timeout?: number | null } = {}, page?: SyncPage) {
-    if (!page && (typeof parties !== 'number' || !Number.isInteger(parties) || parties < 1 || parties > 0x3fffffff)) {
+  constructor(parties: number, opts: { action?: () => void; timeout?: number | null } = {}) {
+    const rebuilding = pageForRebuild !== null;
+    if (!rebuilding && (typeof parties !== 'number' || !Number.isInteger(parties) || parties < 1 || parties > 0x3fffffff)) {
       throw new CodedError('ERR_INVALID_ARG_VALUE', `Barrier(parties): parties must be a positive integer, got ${String(parties)}`);
     }
     if (opts.action !== undefined && typeof opts.action !== 'function') {
       throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Barrier action must be a function');
     }
-    this.page = page ?? SyncPage.create();
-    if (!page) this.page.words[B_PARTIES] = parties;
+    deadlineOf(opts.timeout); // validates
+    this.page = takePage().page;
+    if (!rebuilding) this.page.words[B_PARTIES] = parties;
     this.action = opts.action;
     this.defaultTimeout = opts.timeout ?? null;
-    deadlineOf(this.defaultTimeout); // validates
     this.guard = new BarrierGuard(this.page);
   }
 
@@ -883,15 +900,16 @@ class BarrierGuard {
 // Rebuilding in a child started by forkserver or spawn: the page's fd arrives
 // with SCM_RIGHTS; the new object maps the same memory.
 
-registerRebuilder('Lock', (_state: null, fds: number[]) => new Lock(SyncPage.fromFd(fds[0])));
-registerRebuilder('RLock', (_state: null, fds: number[]) => new RLock(SyncPage.fromFd(fds[0])));
-registerRebuilder('Semaphore', (_state: null, fds: number[]) => new Semaphore(0, SyncPage.fromFd(fds[0])));
-registerRebuilder('BoundedSemaphore', (_state: null, fds: number[]) => new BoundedSemaphore(0, SyncPage.fromFd(fds[0])));
-registerRebuilder('Event', (_state: null, fds: number[]) => new Event(SyncPage.fromFd(fds[0])));
+registerRebuilder('Lock', (_state: null, fds: number[]) => rebuildOn(SyncPage.fromFd(fds[0]), () => new Lock()));
+registerRebuilder('RLock', (_state: null, fds: number[]) => rebuildOn(SyncPage.fromFd(fds[0]), () => new RLock()));
+registerRebuilder('Semaphore', (_state: null, fds: number[]) => rebuildOn(SyncPage.fromFd(fds[0]), () => new Semaphore()));
+registerRebuilder('BoundedSemaphore', (_state: null, fds: number[]) =>
+  rebuildOn(SyncPage.fromFd(fds[0]), () => new BoundedSemaphore()));
+registerRebuilder('Event', (_state: null, fds: number[]) => rebuildOn(SyncPage.fromFd(fds[0]), () => new Event()));
 registerRebuilder('Barrier', (state: { timeout: number | null }, fds: number[]) =>
-  new Barrier(0, { timeout: state.timeout }, SyncPage.fromFd(fds[0])));
+  rebuildOn(SyncPage.fromFd(fds[0]), () => new Barrier(0, { timeout: state.timeout })));
 registerRebuilder('Condition', (state: { lockKind: string }, fds: number[]) => {
   const lockPage = SyncPage.fromFd(fds[0]);
-  const lock = state.lockKind === 'Lock' ? new Lock(lockPage) : new RLock(lockPage);
-  return new Condition(lock, SyncPage.fromFd(fds[1]));
+  const lock = rebuildOn(lockPage, () => (state.lockKind === 'Lock' ? new Lock() : new RLock()));
+  return rebuildOn(SyncPage.fromFd(fds[1]), () => new Condition(lock));
 });
