@@ -159,6 +159,15 @@ abstract class OwnedLock {
     return true;
   }
 
+  /** Takes the lock if `state` (as last seen) names a process that no longer exists. */
+  private takeFromDeadOwner(state: number): boolean {
+    const owner = state & PID_MASK;
+    if (owner === myPid || !processGone(owner)) return false;
+    if (Atomics.compareExchange(this.words, L_STATE, state, myPid | (state & WAITERS)) !== state) return false;
+    this.ownerDied = true;
+    return true;
+  }
+
   /** The acquire algorithm, after a failed fast path. */
   protected *acquireSteps(block: boolean, deadline: number | null): Steps<boolean> {
     const { words } = this.page;
@@ -170,17 +179,12 @@ abstract class OwnedLock {
         if (this.tryTake(slept)) return true;
         continue;
       }
-      if (!block) return false;
+      if (!block) return this.takeFromDeadOwner(state);
       if ((state & WAITERS) === 0 && Atomics.compareExchange(words, L_STATE, state, state | WAITERS) !== state) continue;
       const outcome = yield { page: this.page, index: L_STATE, expected: state | WAITERS, timeout: sliceOf(deadline, OWNER_CHECK_MS) };
       slept = true;
       if (outcome !== 'timeout') continue;
-      const owner = state & PID_MASK;
-      if (owner !== myPid && processGone(owner) &&
-          Atomics.compareExchange(words, L_STATE, state | WAITERS, myPid | WAITERS) === (state | WAITERS)) {
-        this.ownerDied = true;
-        return true;
-      }
+      if (this.takeFromDeadOwner(state | WAITERS)) return true;
       if (deadline !== null && performance.now() >= deadline) return false;
     }
   }

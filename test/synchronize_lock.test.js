@@ -136,6 +136,18 @@ describe('Lock', function () {
     assert.strictEqual((await waitExit(pid)).signal, 9);
   });
 
+  it('acquire({ block: false }) takes over a Lock whose holder was killed, with ownerDied', async function () {
+    const lock = new Lock();
+    const held = new Event();
+    const pid = forkHolder(lock, held);
+    assert.ok(held.waitSync(5000));
+    posix.kill(pid, 'SIGKILL');
+    await waitExit(pid);
+    assert.strictEqual(await lock.acquire({ block: false }), true);
+    assert.strictEqual(lock.ownerDied, true);
+    lock.release();
+  });
+
   it('a holder killed with SIGKILL does not wedge acquireSync() either', async function () {
     const lock = new Lock();
     const held = new Event();
