@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -166,7 +167,12 @@ class FutexWaiter : public Napi::ObjectWrap<FutexWaiter> {
   void Run() {
     std::vector<WaitvEntry> entries;
     entries.reserve(kMaxWaitv);
-    bool have_waitv = true;
+#if defined(__linux__)
+    // Until the kernel says ENOSYS (< 5.16); the variable lets tests take the fallback.
+    bool have_waitv = getenv("PMP_NO_FUTEX_WAITV") == nullptr;
+#else
+    bool have_waitv = false;
+#endif
     pthread_mutex_lock(&mutex_);
     while (!stopping_) {
       if (CompleteChanged(nullptr, 0)) NotifyMainThread();
@@ -211,10 +217,8 @@ class FutexWaiter : public Napi::ObjectWrap<FutexWaiter> {
                 nullptr, 0);
       }
 #elif defined(__APPLE__)
-      have_waitv = false;
       __ulock_wait(UL_COMPARE_AND_WAIT | ULF_NO_ERRNO, &doorbell_, bell, poll ? kPollNanos / 1000 : 0);
 #else
-      have_waitv = false;
       usleep(kPollNanos / 1000);
 #endif
       pthread_mutex_lock(&mutex_);

@@ -99,6 +99,12 @@ describe('async waiting', function () {
     assert.throws(() => waitSync(buf, 6, 0), { code: 'ERR_OUT_OF_RANGE' });
   });
 
+  it('without futex_waitv (older kernels) the waiter thread falls back to polling and every wait resolves', async function () {
+    const result = await runNode([fixture('async_waits.js')], { env: { PMP_NO_FUTEX_WAITV: '1' } });
+    assert.strictEqual(result.code, 0, result.stderr);
+    assert.match(result.stdout, /resolved 600 of 600/);
+  });
+
   it('a wait pending when the process forks completes in the child as well as in the parent', async function () {
     const result = await runNode([fixture('wait_across_fork.js')]);
     assert.strictEqual(result.code, 0, result.stderr);
