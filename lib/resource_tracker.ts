@@ -108,3 +108,16 @@ export function resourceTrackerFd(): number {
   if (trackerFd === null) trackerFd = startTracker();
   return trackerFd;
 }
+
+/**
+ * Makes this process use the tracker whose pipe write end is `fd` (received
+ * from the parent, e.g. with SCM_RIGHTS by a start method), instead of
+ * starting its own. The fd belongs to the tracker module from now on.
+ */
+export function adoptResourceTrackerFd(fd: number): void {
+  if (!Number.isInteger(fd) || !fs.fstatSync(fd).isFIFO()) {
+    throw new CodedTypeError('ERR_INVALID_ARG_VALUE', `fd ${String(fd)} is not a resource tracker pipe`);
+  }
+  if (trackerFd !== null && trackerFd !== fd) native.close(trackerFd);
+  trackerFd = fd;
+}

@@ -93,3 +93,47 @@ describe('resource tracker', function () {
     assert.throws(() => untrackResource('sem', ''), { code: 'ERR_INVALID_ARG_VALUE' });
   });
 });
+
+describe('resource tracker across exec', function () {
+  it('a spawned process given the tracker fd (PMP_RESOURCE_TRACKER_FD) registers with the same tracker', async function () {
+    this.timeout(20000);
+    // The parent starts a tracker, spawns a child with the tracker's fd at 3 and
+    // outlives it. The child's segment must survive the child (the parent still
+    // holds the pipe: one tracker) and be unlinked once the parent exits too.
+    const script = `
+      const { spawn } = require('node:child_process');
+      const { resourceTrackerFd } = require('./dist/resource_tracker');
+      const child = spawn(process.execPath, ['-e', process.argv[2], process.argv[1]], {
+        stdio: ['ignore', 'ignore', 'inherit', resourceTrackerFd()],
+        env: { ...process.env, PMP_RESOURCE_TRACKER_FD: '3' },
+      });
+      child.on('exit', (code) => {
+        console.log('child exited ' + code);
+        setTimeout(() => {
+          const exists = require('node:fs').existsSync('/dev/shm/' + process.argv[1]);
+          console.log('500 ms after the child: exists=' + exists);
+        }, 500);
+      });
+    `;
+    const childScript = `
+      const { native } = require('./dist/native');
+      const { trackResource } = require('./dist/resource_tracker');
+      native.close(native.shmOpen(process.argv[1], 'create-exclusive', 4096));
+      trackResource('shm', process.argv[1]);
+    `;
+    const name = randomOsName();
+    const { runNode } = require('./helpers/run_node');
+    const parent = runNode(['-e', script, name, childScript]);
+    const result = await parent;
+    assert.strictEqual(result.code, 0, result.stderr);
+    assert.match(result.stdout, /child exited 0/);
+    // A tracker of the child's own would have unlinked it when the child exited.
+    assert.match(result.stdout, /500 ms after the child: exists=true/);
+    await pollUntil(() => !inDevShm(name), 10000, `the tracker to unlink ${name} after both exited`);
+  });
+
+  it('adoptResourceTrackerFd() refuses an fd that is not a pipe', function () {
+    const { adoptResourceTrackerFd } = require('../dist/resource_tracker');
+    assert.throws(() => adoptResourceTrackerFd(0.5), { code: 'ERR_INVALID_ARG_VALUE' });
+  });
+});
