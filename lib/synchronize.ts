@@ -159,6 +159,11 @@ abstract class OwnedLock {
     return true;
   }
 
+  /** A waiter giving up may have taken the wake meant for another: if the lock is free, wake one more. */
+  private passOnWake(): void {
+    if (Atomics.load(this.words, L_STATE) === 0) wake(this.page.buf, L_STATE * 4, 1);
+  }
+
   /** Takes the lock if `state` (as last seen) names a process that no longer exists. */
   private takeFromDeadOwner(state: number): boolean {
     const owner = state & PID_MASK;
@@ -181,11 +186,20 @@ abstract class OwnedLock {
       }
       if (!block) return this.takeFromDeadOwner(state);
       if ((state & WAITERS) === 0 && Atomics.compareExchange(words, L_STATE, state, state | WAITERS) !== state) continue;
-      const outcome = yield { page: this.page, index: L_STATE, expected: state | WAITERS, timeout: sliceOf(deadline, OWNER_CHECK_MS) };
+      let outcome: WaitOutcome;
+      try {
+        outcome = yield { page: this.page, index: L_STATE, expected: state | WAITERS, timeout: sliceOf(deadline, OWNER_CHECK_MS) };
+      } catch (err) {
+        this.passOnWake();
+        throw err; // aborted
+      }
       slept = true;
       if (outcome !== 'timeout') continue;
       if (this.takeFromDeadOwner(state | WAITERS)) return true;
-      if (deadline !== null && performance.now() >= deadline) return false;
+      if (deadline !== null && performance.now() >= deadline) {
+        this.passOnWake();
+        return false;
+      }
     }
   }
 
