@@ -34,6 +34,28 @@ describe('Lock', function () {
     assert.strictEqual(counter[0], 400000);
   });
 
+  it('async acquires in this process and sync acquires in 2 children exclude each other', async function () {
+    this.timeout(30000);
+    const lock = new Lock();
+    const counter = sharedInts();
+    const pids = [0, 1].map(() => forkChild(() => {
+      for (let i = 0; i < 20000; i++) {
+        lock.acquireSync();
+        counter[0] = counter[0] + 1;
+        lock.release();
+      }
+    }));
+    for (let i = 0; i < 3000; i++) {
+      await lock.withLock(() => {
+        const seen = counter[0];
+        counter[1] = seen; // a read-modify-write spread over two statements
+        counter[0] = counter[1] + 1;
+      });
+    }
+    for (const pid of pids) assert.strictEqual((await waitExit(pid, 25000)).exitCode, 0);
+    assert.strictEqual(counter[0], 43000);
+  });
+
   it('acquire({ block: false }) on a Lock held by another process returns false at once', async function () {
     const lock = new Lock();
     const held = new Event();
