@@ -142,12 +142,15 @@ static Napi::Value FdSize(const Napi::CallbackInfo& info) {
 }
 
 // One record per mapping, owned by its Buffer's finalizer. `live` holds the
-// mappings not yet unmapped, so an explicit unmap() and the finalizer never
-// munmap the same range twice, even once the address is reused.
+// mappings unmap() may still release. unmap() does not give the address range
+// back: it replaces the shared pages with private zero pages, so a pointer some
+// native code still holds (a pending futex wait, say) reads harmless zeros
+// instead of faulting, and the range cannot be reused while the Buffer object
+// exists. The finalizer releases the range for good.
 struct Mapping {
   void* addr;
   size_t length;
-  bool unmapped;
+  bool released;  // munmapped already: the range may belong to someone else now
 };
 
 static std::mutex mappings_mutex;
@@ -156,13 +159,10 @@ static std::unordered_map<void*, Mapping*>* live = new std::unordered_map<void*,
 static void FinalizeMapping(Napi::Env, uint8_t*, Mapping* mapping) {
   {
     std::lock_guard<std::mutex> lock(mappings_mutex);
-    if (mapping->unmapped) {
-      delete mapping;
-      return;
-    }
-    live->erase(mapping->addr);
+    auto it = live->find(mapping->addr);
+    if (it != live->end() && it->second == mapping) live->erase(it);
   }
-  munmap(mapping->addr, mapping->length);
+  if (!mapping->released) munmap(mapping->addr, mapping->length);
   delete mapping;
 }
 
@@ -184,8 +184,8 @@ static Napi::Value MapShared(const Napi::CallbackInfo& info) {
   return Napi::Buffer<uint8_t>::New(env, static_cast<uint8_t*>(addr), length, FinalizeMapping, mapping);
 }
 
-// unmap(buffer): munmap now and detach the Buffer's ArrayBuffer, so every view
-// over it reads as empty instead of touching unmapped memory.
+// unmap(buffer): releases the shared pages now (see Mapping) and detaches the
+// Buffer's ArrayBuffer, so every view over it reads as empty.
 static Napi::Value Unmap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "unmap(buffer): pass a Buffer from mapShared()");
@@ -197,11 +197,17 @@ static Napi::Value Unmap(const Napi::CallbackInfo& info) {
     auto it = addr == nullptr ? live->end() : live->find(addr);
     if (it == live->end()) throw Napi::Error::New(env, "unmap(buffer): not a live mapping from mapShared()");
     mapping = it->second;
-    mapping->unmapped = true;
     live->erase(it);
   }
-  napi_detach_arraybuffer(env, ab);  // best effort: a non-detachable buffer keeps its (now dead) length
-  munmap(mapping->addr, mapping->length);
+  napi_detach_arraybuffer(env, ab);  // best effort: a non-detachable buffer keeps its length
+  void* placeholder = mmap(mapping->addr, mapping->length, PROT_READ | PROT_WRITE,
+                           MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (placeholder == MAP_FAILED) {
+    // Could not swap in zero pages: give the range up now, and not again later.
+    munmap(mapping->addr, mapping->length);
+    std::lock_guard<std::mutex> lock(mappings_mutex);
+    mapping->released = true;
+  }
   return env.Undefined();
 }
 

@@ -60,6 +60,15 @@ describe('native shared memory (native/shm.cc)', function () {
     }
   });
 
+  it('unmap() of a Buffer with an async wait pending on it does not crash the waiter thread', async function () {
+    const fd = native.anonymousShared(4096);
+    const buf = native.mapShared(fd, 4096);
+    native.close(fd);
+    const pending = waitUntilChanged(buf, 0, 0, { timeout: 200 });
+    native.unmap(buf);
+    assert.ok(['changed', 'timeout'].includes(await pending));
+  });
+
   it('mapShared() of 0 bytes throws EINVAL and shmOpen() refuses unknown flags', function () {
     const fd = native.anonymousShared(4096);
     try {
