@@ -18,6 +18,7 @@
 // slices of OWNER_CHECK_MS; after each slice it checks whether the owner still
 // exists (process_liveness.ts) and, if not, takes the lock over with one
 // compare-and-swap and sets `ownerDied` on its own Lock object.
+import { inspect } from 'node:util';
 import { AbortError, CodedError, CodedTypeError, BrokenBarrierError } from './errors';
 import { waitSync, waitUntilChanged, wake, wakeAll, type WaitOutcome } from './waiter';
 import { SyncPage } from './sync_page';
@@ -227,6 +228,13 @@ abstract class OwnedLock {
   protected unlock(): void {
     const previous = Atomics.exchange(this.words, L_STATE, 0);
     if (previous & WAITERS) wake(this.page.buf, L_STATE * 4, 1);
+  }
+
+  /** Python's repr: <Lock(owner=1234)> / <RLock(owner=1234, count=2)> / owner=None. */
+  [inspect.custom](): string {
+    const owner = this.ownerPid();
+    const count = this instanceof RLock && owner !== 0 ? `, count=${Atomics.load(this.words, L_COUNT)}` : '';
+    return `<${this.constructor.name}(owner=${owner === 0 ? 'None' : owner}${count})>`;
   }
 
   /** @internal the pid holding the lock, 0 when free */
@@ -456,6 +464,11 @@ export class Semaphore {
     if (Atomics.load(words, S_SLEEPERS) > 0) wake(buf, S_VALUE * 4, 1);
   }
 
+  [inspect.custom](): string {
+    const max = Atomics.load(this.page.words, S_MAX);
+    return `<${this.constructor.name}(value=${this.getValue()}${max >= 0 ? `, maxvalue=${max}` : ''})>`;
+  }
+
   /** The current count (Python's get_value). */
   getValue(): number {
     return Atomics.load(this.page.words, S_VALUE);
@@ -649,6 +662,12 @@ export class Condition {
     this.notify(Infinity);
   }
 
+  [inspect.custom](): string {
+    const { words } = this.page;
+    const waiting = (Atomics.load(words, C_NEXT_TICKET) - Atomics.load(words, C_WAKE_LIMIT)) | 0;
+    return `<Condition(${inspect(this.lock)}, waiting<=${waiting})>`;
+  }
+
   [reduce](): Reduced {
     const lock = this.lock[reduce]();
     return { kind: 'Condition', state: { lockKind: lock.kind }, fds: [lock.fds![0], this.page.fd] };
@@ -688,6 +707,10 @@ export class Event {
 
   clear(): void {
     Atomics.and(this.page.words, E_STATE, ~1);
+  }
+
+  [inspect.custom](): string {
+    return `<Event(${this.isSet() ? 'set' : 'unset'})>`;
   }
 
   private *waitSteps(timeout: number | null | undefined): Steps<boolean> {
@@ -777,6 +800,10 @@ export class Barrier {
 
   get broken(): boolean {
     return Atomics.load(this.page.words, B_BROKEN) !== 0;
+  }
+
+  [inspect.custom](): string {
+    return `<Barrier(parties=${this.parties}, nWaiting=${this.nWaiting}, broken=${this.broken})>`;
   }
 
   /** Ends the current generation as broken; holding the guard. */

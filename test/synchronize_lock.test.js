@@ -223,6 +223,23 @@ describe('Lock', function () {
   });
 });
 
+describe('inspecting primitives', function () {
+  it('util.inspect() shows the state like Python\'s repr', function () {
+    const { inspect } = require('node:util');
+    const { Semaphore, Barrier } = require('..');
+    const lock = new RLock();
+    assert.strictEqual(inspect(lock), '<RLock(owner=None)>');
+    lock.acquireSync();
+    lock.acquireSync();
+    assert.strictEqual(inspect(lock), `<RLock(owner=${process.pid}, count=2)>`);
+    lock.release();
+    lock.release();
+    assert.strictEqual(inspect(new Semaphore(2)), '<Semaphore(value=2)>');
+    assert.strictEqual(inspect(new Event()), '<Event(unset)>');
+    assert.strictEqual(inspect(new Barrier(3)), '<Barrier(parties=3, nWaiting=0, broken=false)>');
+  });
+});
+
 describe('RLock', function () {
   it('the owning process can acquire it again; it is free after as many releases', async function () {
     const lock = new RLock();
