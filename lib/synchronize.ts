@@ -99,6 +99,9 @@ async function runAsync<T>(steps: Steps<T>, signal?: AbortSignal): Promise<T> {
   return step.value;
 }
 
+// A settled promise can be shared: the uncontended async paths return this one.
+const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
+
 /** Milliseconds until `deadline` (null: none), never negative. */
 function remaining(deadline: number | null): number | null {
   return deadline === null ? null : Math.max(0, deadline - performance.now());
@@ -213,11 +216,12 @@ abstract class OwnedLock {
   }
 
   protected acquireImpl(opts?: AcquireOptions): Promise<boolean> {
+    if (opts === undefined && this.tryTake(false)) return RESOLVED_TRUE;
     try {
       const { block = true, timeout, signal } = checkOptions(opts);
       const deadline = deadlineOf(timeout);
       if (signal?.aborted) return Promise.reject(abortError(signal));
-      if (this.tryTake(false)) return Promise.resolve(true);
+      if (this.tryTake(false)) return RESOLVED_TRUE;
       return runAsync(this.acquireSteps(block, deadline), signal);
     } catch (err) {
       return Promise.reject(err);
