@@ -141,6 +141,29 @@ describe('passing primitives to processes that did not fork from the creator', f
     lock.release();
   });
 
+  it('the fd behind a primitive is closed once the primitive is garbage-collected', async function () {
+    const script = `
+      const { Lock, Event } = require('./');
+      const fs = require('node:fs');
+      const count = () => fs.readdirSync('/proc/self/fd').length;
+      const before = count();
+      for (let i = 0; i < 2000; i++) { new Lock(); new Event(); }
+      const during = count();
+      (async () => {
+        for (let i = 0; i < 50 && count() > before + 50; i++) {
+          global.gc();
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        console.log(JSON.stringify({ before, during, after: count() }));
+      })();
+    `;
+    const result = await runNode(['--expose-gc', '-e', script]);
+    assert.strictEqual(result.code, 0, result.stderr);
+    const { before, during, after } = JSON.parse(result.stdout);
+    assert.ok(during >= before + 4000, `during: ${during}`);
+    assert.ok(after <= before + 50, `fds before ${before}, after collection ${after}`);
+  });
+
   it('every primitive rebuilt from its reduction shares state with the original', function () {
     const twin = (obj) => {
       const reduced = obj[reduce]();
