@@ -105,6 +105,12 @@ describe('async waiting', function () {
     assert.match(result.stdout, /resolved 600 of 600/);
   });
 
+  it('4 processes taking one Lock only with await acquire() exclude each other and never stall', async function () {
+    const result = await runNode([fixture('async_contention.js')], { timeout: 30000 });
+    assert.strictEqual(result.code, 0, result.stderr);
+    assert.match(result.stdout, /exit codes 0,0,0 count 8000/);
+  });
+
   it('a wait pending when the process forks completes in the child as well as in the parent', async function () {
     const result = await runNode([fixture('wait_across_fork.js')]);
     assert.strictEqual(result.code, 0, result.stderr);
