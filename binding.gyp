@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/connection.cc",
         "native/errors.cc",
+        "native/fd_passing.cc",
         "native/fork_advice.cc",
         "native/process.cc",
         "native/shm.cc",

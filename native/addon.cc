@@ -6,6 +6,7 @@ void InitProcess(Napi::Env env, Napi::Object exports);
 void InitWaiter(Napi::Env env, Napi::Object exports);
 void InitShm(Napi::Env env, Napi::Object exports);
 void InitConnection(Napi::Env env, Napi::Object exports);
+void InitFdPassing(Napi::Env env, Napi::Object exports);
 }  // namespace pmp
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -13,6 +14,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pmp::InitWaiter(env, exports);
   pmp::InitShm(env, exports);
   pmp::InitConnection(env, exports);
+  pmp::InitFdPassing(env, exports);
   return exports;
 }
 
