@@ -5,3 +5,7 @@ export { posix };
 export { CodedError, ProcessError } from './errors';
 export { Empty, Full, EOFError, BufferTooShort } from './errors';
 export { Pipe, Connection, wait, waitSync } from './connection';
+export { Process, activeChildren, cpuCount, type ProcessOptions } from './process';
+export { currentProcess, parentProcess, getContext, ParentProcess, type Context } from './context';
+export { isMainProcess } from './current_process';
+export { getStartMethod, setStartMethod, getAllStartMethods, type StartMethodName } from './start_methods';

@@ -3,6 +3,7 @@
 // the fds it needs (lib/reduction.ts decides what goes in them).
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,10 +23,20 @@ constexpr int kRecvFlags = MSG_CMSG_CLOEXEC;
 constexpr int kRecvFlags = 0;  // macOS: FD_CLOEXEC is set right after receipt
 #endif
 
+// The socket may be non-blocking (a libuv poll handle on it makes it so): wait
+// for it rather than fail half-way through a message.
+static void AwaitReady(Napi::Env env, int sock, short events) {
+  struct pollfd p = {sock, events, 0};
+  while (poll(&p, 1, -1) < 0) {
+    if (errno != EINTR) ThrowErrno(env, errno, "poll");
+  }
+}
+
 static void WriteAll(Napi::Env env, int sock, const uint8_t* data, size_t len) {
   while (len > 0) {
     ssize_t n = write(sock, data, len);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { AwaitReady(env, sock, POLLOUT); continue; }
     if (n < 0) ThrowErrno(env, errno, "write");
     data += n;
     len -= static_cast<size_t>(n);
@@ -38,6 +49,7 @@ static bool ReadAll(Napi::Env env, int sock, uint8_t* data, size_t len) {
   while (got < len) {
     ssize_t n = read(sock, data + got, len - got);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { AwaitReady(env, sock, POLLIN); continue; }
     if (n < 0) ThrowErrno(env, errno, "read");
     if (n == 0) {
       if (got == 0) return false;
@@ -75,9 +87,12 @@ static Napi::Value SendMessage(const Napi::CallbackInfo& info) {
     memcpy(CMSG_DATA(cmsg), fds.data(), sizeof(int) * fds.size());
   }
   ssize_t sent;
-  do {
+  for (;;) {
     sent = sendmsg(sock, &msg, 0);
-  } while (sent < 0 && errno == EINTR);
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { AwaitReady(env, sock, POLLOUT); continue; }
+    break;
+  }
   if (sent < 0) ThrowErrno(env, errno, "sendmsg");
   if (static_cast<size_t>(sent) < sizeof length) {
     WriteAll(env, sock, reinterpret_cast<uint8_t*>(&length) + sent, sizeof length - sent);
@@ -100,9 +115,12 @@ static Napi::Value RecvMessage(const Napi::CallbackInfo& info) {
   msg.msg_control = control.data();
   msg.msg_controllen = control.size();
   ssize_t got;
-  do {
+  for (;;) {
     got = recvmsg(sock, &msg, kRecvFlags);
-  } while (got < 0 && errno == EINTR);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { AwaitReady(env, sock, POLLIN); continue; }
+    break;
+  }
   if (got < 0) ThrowErrno(env, errno, "recvmsg");
   if (got == 0) return env.Null();
   Napi::Array fds = Napi::Array::New(env);

@@ -1,0 +1,17 @@
+// Importing the parent's main module in a child (forkserver, spawn), behind the
+// guard: isMainProcess() is false, and starting a process meanwhile is the
+// bootstrapping error Python gives to scripts without the guard.
+import { pathToFileURL } from 'node:url';
+import { dynamicImport } from './dynamic_import';
+import { current } from './current_process';
+
+export async function importMainModule(mainPath: string | null): Promise<void> {
+  if (!mainPath) return;
+  current.isMain = false;
+  current.bootstrapping = true;
+  try {
+    await dynamicImport(pathToFileURL(mainPath).href);
+  } finally {
+    current.bootstrapping = false;
+  }
+}
