@@ -1,4 +1,4 @@
-// The forkserver process: `node --single-threaded forkserver_main.js <main>`,
+// The forkserver process: `node --single-threaded forkserver_main.js <main> <argv as JSON>`,
 // with the control socket on fd 3. It imports the main module behind the
 // guard, says it is ready, then waits idle; each request is forked from here.
 import v8 from 'node:v8';
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   native.setNonBlocking(CONTROL, false);
   current.isMain = false;
   try {
-    await importMainModule(process.argv[2] || null);
+    await importMainModule(process.argv[2] || null, JSON.parse(process.argv[3]));
   } catch (err) {
     reply(CONTROL, errorReply(err));
     posix.exit(1);

@@ -5,7 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { dynamicImport } from './dynamic_import';
 import { current } from './current_process';
 
-export async function importMainModule(mainPath: string | null): Promise<void> {
+export async function importMainModule(mainPath: string | null, parentArgv: string[]): Promise<void> {
+  // The main module sees the parent's command line, as in Python's children.
+  process.argv.splice(0, process.argv.length, ...parentArgv);
   if (!mainPath) return;
   current.isMain = false;
   current.bootstrapping = true;

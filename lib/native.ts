@@ -32,6 +32,7 @@ export interface NativeBinding {
   pidfdOpen(pid: number): number;
   close(fd: number): void;
   loopAlive(): boolean;
+  idleSyscalls: number[];
   runLoopOnce(): boolean;
   setParentDeathSignal(signal: number): boolean;
   peekExit(pid: number): { exitCode: number | null; signal: number | null } | null;

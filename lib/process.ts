@@ -114,8 +114,14 @@ export class Process {
 
   async join(timeout?: number | null): Promise<void> {
     const popen = this.startedPopen('join');
-    const code = await popen.wait(normaliseTimeout(timeout));
-    if (code !== null) this.finished(code);
+    const wait = normaliseTimeout(timeout);
+    popen.keepAlive(true); // a pending join keeps the loop alive, daemon or not
+    try {
+      const code = await popen.wait(wait);
+      if (code !== null) this.finished(code);
+    } finally {
+      if (this[kState].exitcode === null) popen.keepAlive(!this[kState].daemon);
+    }
   }
 
   joinSync(timeout?: number | null): void {

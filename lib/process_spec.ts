@@ -19,7 +19,7 @@ export interface ChildSpec {
 export function describeForChild(proc: Process): { bytes: Buffer; fds: number[]; refs: FunctionRef[] } {
   const state = proc[kState];
   const target = state.target ? locateExport(state.target, 'target') : null;
-  const isUserSubclass = proc.constructor !== Process && !(kContextClass in proc.constructor);
+  const isUserSubclass = proc.constructor !== Process && !Object.prototype.hasOwnProperty.call(proc.constructor, kContextClass);
   const subclass = isUserSubclass ? locateExport(proc.constructor, 'Process subclass') : null;
   const fields = subclass ? { ...proc } : {};
   const { bytes, fds } = dumpForChild({ args: state.args, kwargs: state.kwargs, fields }, `the arguments of ${state.name}`);

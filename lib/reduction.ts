@@ -89,7 +89,7 @@ export function dumpForChild(value: unknown, what: string): { bytes: Buffer; fds
     return { bytes: v8.serialize(replace(value)), fds };
   } catch (err) {
     throw new CodedError('ERR_UNCLONABLE',
-      `${what} cannot be sent to the child: ${(err as Error).message}. Pass data the structured-clone ` +
+      `${what} cannot be sent to the child: ${(err as Error).message.replace(/\.+$/, "")}. Pass data the structured-clone ` +
       "algorithm accepts (functions and symbols are not), or use the 'fork' start method.");
   }
 }

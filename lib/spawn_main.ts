@@ -1,4 +1,4 @@
-// A child started by the `spawn` start method: `node spawn_main.js <main>`,
+// A child started by the `spawn` start method: `node spawn_main.js <main> <argv as JSON>`,
 // with its description (and any fds) waiting on fd 3.
 import { native } from './native';
 import { enterChild, runToExitCode } from './bootstrap';
@@ -8,6 +8,7 @@ import { current } from './current_process';
 import './index'; // every library object registers how to rebuild itself
 
 const DESCRIPTION = 3;
+const parentArgv = process.argv[3];
 
 async function main(): Promise<void> {
   current.isMain = false;
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const spec = readSpec(message.data);
   let code: number;
   try {
-    await importMainModule(spec.mainPath);
+    await importMainModule(spec.mainPath, JSON.parse(parentArgv));
     const proc = instantiate(spec, await importSpecFunctions(spec), message.fds);
     enterChild(proc, spec.identity, true);
     code = await runToExitCode(proc);

@@ -204,6 +204,34 @@ static Napi::Value PeekExit(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// Syscalls a helper thread sits in when it holds no lock and does no work
+// (waiting on a condition variable, or on its own event loop). lib/fork_safety
+// compares them with /proc/self/task/*/syscall.
+static Napi::Value IdleSyscalls(Napi::Env env) {
+  Napi::Array list = Napi::Array::New(env);
+#if defined(__linux__)
+  long idle[] = {
+#ifdef SYS_futex
+    SYS_futex,
+#endif
+#ifdef SYS_futex_waitv
+    SYS_futex_waitv,
+#endif
+#ifdef SYS_epoll_wait
+    SYS_epoll_wait,
+#endif
+#ifdef SYS_epoll_pwait
+    SYS_epoll_pwait,
+#endif
+#ifdef SYS_epoll_pwait2
+    SYS_epoll_pwait2,
+#endif
+  };
+  for (long nr : idle) list.Set(list.Length(), Napi::Number::New(env, static_cast<double>(nr)));
+#endif
+  return list;
+}
+
 void InitProcess(Napi::Env env, Napi::Object exports) {
   exports.Set("fork", Napi::Function::New(env, Fork, "fork"));
   exports.Set("waitpid", Napi::Function::New(env, WaitPid, "waitpid"));
@@ -218,6 +246,7 @@ void InitProcess(Napi::Env env, Napi::Object exports) {
   exports.Set("runLoopOnce", Napi::Function::New(env, RunLoopOnce, "runLoopOnce"));
   exports.Set("setParentDeathSignal", Napi::Function::New(env, SetParentDeathSignal, "setParentDeathSignal"));
   exports.Set("peekExit", Napi::Function::New(env, PeekExit, "peekExit"));
+  exports.Set("idleSyscalls", IdleSyscalls(env));
   exports.Set("WNOHANG", Napi::Number::New(env, WNOHANG));
 }
 

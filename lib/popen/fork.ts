@@ -3,6 +3,7 @@
 // fork-safe (node --single-threaded, thread pool idle).
 import { native } from '../native';
 import { fork } from '../posix';
+import { busyThreadPoolRequests, startedSingleThreaded } from '../fork_safety';
 import { current } from '../current_process';
 import { keepAlive as keepWatchAlive, reap, waitForExit } from '../child_watch';
 import { enterChild, runToExitCodeHere } from '../bootstrap';
@@ -67,9 +68,24 @@ class ForkPopen implements Popen {
   }
 }
 
+const IDLE_DEADLINE_MS = 5000;
+
+/**
+ * start() is synchronous, but an ES module or tsx loader often still has a file
+ * read or close on the thread pool when the main module runs. Let those finish
+ * by turning the event loop from here (their callbacks may run now), so the
+ * fork happens with an idle pool; give up with ERR_FORK_UNSAFE after 5 s.
+ */
+function settleThreadPool(): void {
+  if (!startedSingleThreaded()) return; // fork() explains what to do
+  const deadline = Date.now() + IDLE_DEADLINE_MS;
+  while (busyThreadPoolRequests().length > 0 && Date.now() < deadline) native.runLoopOnce();
+}
+
 export const forkStartMethod: StartMethod = {
   name: 'fork',
   launch(proc: Process): Popen {
+    settleThreadPool();
     const pid = fork();
     if (pid === 0) {
       const state = proc[kState];

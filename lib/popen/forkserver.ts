@@ -38,7 +38,7 @@ function startForkserver(): Forkserver {
   const [ours, theirs] = native.socketpair();
   native.setNonBlocking(ours, false);
   native.setNonBlocking(theirs, false);
-  const child = spawn(process.execPath, [...childNodeArgs('forkserver_main.js', true), mainModulePath() ?? ''], {
+  const child = spawn(process.execPath, [...childNodeArgs('forkserver_main.js', true), mainModulePath() ?? '', JSON.stringify(process.argv)], {
     stdio: ['ignore', 'inherit', 'inherit', theirs],
   });
   child.unref();

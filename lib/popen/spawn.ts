@@ -75,7 +75,7 @@ export const spawnStartMethod: StartMethod = {
     native.setNonBlocking(theirs, false);
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [...childNodeArgs('spawn_main.js', false), mainModulePath() ?? ''], {
+      child = spawn(process.execPath, [...childNodeArgs('spawn_main.js', false), mainModulePath() ?? '', JSON.stringify(process.argv)], {
         stdio: ['inherit', 'inherit', 'inherit', theirs],
       });
     } finally {
