@@ -8,8 +8,11 @@
         "native/errors.cc",
         "native/fd_passing.cc",
         "native/fork_advice.cc",
+        "native/futex_waiter.cc",
         "native/process.cc",
+        "native/ring.cc",
         "native/shm.cc",
+        "native/sync.cc",
         "native/waiter.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

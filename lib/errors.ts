@@ -47,3 +47,17 @@ export class BufferTooShort extends Error {
     this.received = received;
   }
 }
+
+/** Python's threading.BrokenBarrierError: the barrier was reset, aborted or timed out while waiting. */
+export class BrokenBarrierError extends Error {
+  override name = 'BrokenBarrierError';
+}
+
+/** A wait cancelled through an AbortSignal (shaped like Node's own AbortError). */
+export class AbortError extends Error {
+  override name = 'AbortError';
+  readonly code = 'ABORT_ERR';
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -9,3 +9,9 @@ export { Process, activeChildren, cpuCount, type ProcessOptions } from './proces
 export { currentProcess, parentProcess, getContext, ParentProcess, type Context } from './context';
 export { isMainProcess } from './current_process';
 export { getStartMethod, setStartMethod, getAllStartMethods, type StartMethodName } from './start_methods';
+export { Queue, JoinableQueue, SimpleQueue } from './queues';
+export { SharedMemory } from './shared_memory';
+export { Value, RawValue, Array, RawArray } from './sharedctypes';
+export { Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier } from './synchronize';
+export type { AcquireOptions } from './synchronize';
+export { BrokenBarrierError, AbortError } from './errors';

@@ -19,6 +19,21 @@ export interface NativeFdWatch {
 /** How shmOpen opens: fail if it exists / must exist / either. */
 export type ShmOpenFlags = 'create-exclusive' | 'open' | 'create';
 
+/** Any view over shared memory that holds a 4-byte aligned 32-bit futex word. */
+export type FutexView = Uint8Array | Int32Array | Uint32Array | Buffer;
+
+/** The addon's async futex waiter thread (native/futex_waiter.cc). */
+export interface NativeFutexWaiter {
+  /** Becomes readable when waits have completed; take() drains it. */
+  readonly fd: number;
+  add(id: number, view: FutexView, byteOffset: number, expected: number): void;
+  cancel(id: number): void;
+  take(): number[];
+  /** Restarts the thread in a forked child, keeping pending waits; returns the new fd. */
+  afterForkInChild(): number;
+  close(): void;
+}
+
 export type ForkAdviceMode = 'probe' | 'smaps' | 'anon';
 
 export interface NativeBinding {
@@ -42,6 +57,8 @@ export interface NativeBinding {
   /** shm_open("/" + name); grows the object to `size` when creating. Returns a close-on-exec fd. */
   shmOpen(name: string, flags: ShmOpenFlags, size?: number, mode?: number): number;
   shmUnlink(name: string): void;
+  /** fd of a nameless shared-memory object of `size` bytes (memfd on Linux); close-on-exec. */
+  anonymousShared(size: number): number;
   /** fstat(fd).st_size */
   fdSize(fd: number): number;
   /** A Buffer over mmap(MAP_SHARED) of `size` bytes of fd; unmapped when collected. */
@@ -59,6 +76,24 @@ export interface NativeBinding {
   poll(fds: number[], events: number, timeoutMs: number): number[];
   /** A close-on-exec duplicate of fd. */
   dup(fd: number): number;
+  /** Lays out an empty queue ring (native/ring.cc) in fresh shared memory. */
+  ringInit(ring: Buffer, capacity: number, maxsize: number): void;
+  /** Status or (for ringGet) length * 1024 + kind * 256 + tag; see native/ring.cc. */
+  ringPut(ring: Buffer, tag: number, kind: number, body: Uint8Array, timeoutMs: number, registerWaiter: boolean, out: Float64Array): number;
+  ringGet(ring: Buffer, target: Uint8Array, timeoutMs: number, registerWaiter: boolean, out: Float64Array): number;
+  ringUnwait(ring: Buffer, waiter: number): void;
+  ringTaskDone(ring: Buffer): number;
+  ringJoin(ring: Buffer, timeoutMs: number, registerWaiter: boolean, out: Float64Array): number;
+  ringClose(ring: Buffer): void;
+  /** out = [items, unfinished, closed, maxsize, usedBytes, capacity, recoveries] */
+  ringStats(ring: Buffer, out: Float64Array): void;
+  ringLayout: { headerSize: number; recordHeader: number; maxCapacity: number; putSeq: number; getSeq: number; taskSeq: number };
+  /** Sleeps while the word equals expected (non-private futex), at most timeoutMs (< 0: forever). */
+  futexWait(view: FutexView, byteOffset: number, expected: number, timeoutMs?: number): 'woken' | 'not-equal' | 'timed-out';
+  /** Wakes up to count sleepers on the word; returns how many were woken. */
+  futexWake(view: FutexView, byteOffset: number, count: number): number;
+  semUnlink(name: string): void;
+  FutexWaiter: new () => NativeFutexWaiter;
   /** Calls back on the main thread when fd is ready; events: 1 readable (default), 2 writable. */
   FdWatch: new (fd: number, onReady: (status: number, events: number) => void, events?: number) => NativeFdWatch;
 }

@@ -5,16 +5,22 @@ namespace pmp {
 void InitProcess(Napi::Env env, Napi::Object exports);
 void InitWaiter(Napi::Env env, Napi::Object exports);
 void InitShm(Napi::Env env, Napi::Object exports);
+void InitSync(Napi::Env env, Napi::Object exports);
+void InitFutexWaiter(Napi::Env env, Napi::Object exports);
 void InitConnection(Napi::Env env, Napi::Object exports);
 void InitFdPassing(Napi::Env env, Napi::Object exports);
+void InitRing(Napi::Env env, Napi::Object exports);
 }  // namespace pmp
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pmp::InitProcess(env, exports);
   pmp::InitWaiter(env, exports);
   pmp::InitShm(env, exports);
+  pmp::InitSync(env, exports);
+  pmp::InitFutexWaiter(env, exports);
   pmp::InitConnection(env, exports);
   pmp::InitFdPassing(env, exports);
+  pmp::InitRing(env, exports);
   return exports;
 }
 

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <mutex>
@@ -98,6 +100,39 @@ static Napi::Value ShmUnlink(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// anonymousShared(size) -> fd of a shared-memory object with no name (memfd on
+// Linux; a shm object unlinked at once elsewhere): nothing to clean up, and it
+// crosses to other processes only by fork or fd passing.
+static Napi::Value AnonymousShared(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  off_t size = static_cast<off_t>(ToSize(info[0], "size"));
+#if defined(__linux__)
+  int fd = memfd_create("pmp-anonymous", MFD_CLOEXEC);
+  if (fd < 0) ThrowErrno(env, errno, "memfd_create");
+#else
+  char path[32];
+  int fd = -1;
+  for (int attempt = 0; fd < 0 && attempt < 100; attempt++) {
+    snprintf(path, sizeof(path), "/pmp-anon-%08x%04x", arc4random(), attempt);
+    fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 && errno != EEXIST) ThrowErrno(env, errno, "shm_open");
+  }
+  if (fd < 0) ThrowErrno(env, EEXIST, "shm_open");
+  shm_unlink(path);
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+#endif
+  int rc;
+  do {
+    rc = ftruncate(fd, size);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    int err = errno;
+    close(fd);
+    ThrowErrno(env, err, "ftruncate");
+  }
+  return Napi::Number::New(env, fd);
+}
+
 static Napi::Value FdSize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "fd must be a number");
@@ -173,6 +208,7 @@ static Napi::Value Unmap(const Napi::CallbackInfo& info) {
 void InitShm(Napi::Env env, Napi::Object exports) {
   exports.Set("shmOpen", Napi::Function::New(env, ShmOpen, "shmOpen"));
   exports.Set("shmUnlink", Napi::Function::New(env, ShmUnlink, "shmUnlink"));
+  exports.Set("anonymousShared", Napi::Function::New(env, AnonymousShared, "anonymousShared"));
   exports.Set("fdSize", Napi::Function::New(env, FdSize, "fdSize"));
   exports.Set("mapShared", Napi::Function::New(env, MapShared, "mapShared"));
   exports.Set("unmap", Napi::Function::New(env, Unmap, "unmap"));

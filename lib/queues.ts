@@ -1,0 +1,399 @@
+// Queue, JoinableQueue and SimpleQueue (Python's multiprocessing.queues) on a
+// byte ring in shared memory (native/ring.cc): a put copies the encoded item
+// into the ring under a robust process-shared mutex, a get copies it out. No
+// pipe, no feeder thread: joinThread() and cancelJoinThread() have nothing to
+// do. The ring lives in a nameless shared-memory object (memfd): a forked child
+// inherits the mapping, other start methods get the fd; nothing can leak in
+// /dev/shm. Items larger than half the ring travel in a temporary named segment
+// whose name goes through the ring.
+import { native } from './native';
+import { decodeMessage, encodeMessage, type EncodedMessage } from './codec';
+import { CodedError, CodedTypeError, Empty, Full } from './errors';
+import { waitUntilChanged } from './waiter';
+import { randomOsName } from './os_names';
+import { resourceTrackerFd, trackResource, untrackResource } from './resource_tracker';
+import { reduce, registerRebuilder, type Reduced } from './reduction';
+
+// ringPut/ringTaskDone/ringJoin return Ok or a negative status; ringGet returns
+// length * 1024 + kind * 256 + tag (>= 0) or a negative status.
+const enum RingStatus { Ok = 0, WouldBlock = -1, Closed = -2, TooSmall = -3, TooBig = -4, TooManyTaskDone = -5 }
+const enum Waiter { Putter = 0, Getter = 1, Joiner = 2 }
+const enum RecordKind { Inline = 0, Spilled = 1 }
+
+const layout = native.ringLayout;
+/** Default bytes of ring per queue (memory is only used as the ring fills). */
+export const DEFAULT_QUEUE_BYTES = 4 * 1024 * 1024;
+// An async waiter re-checks at least this often (a process killed between its
+// commit and its wake-up must not leave anyone waiting).
+const WAIT_SLICE_MS = 250;
+const SCRATCH_BYTES = 64 * 1024;
+
+// Per-process scratch: small items are copied out here, then decoded or copied once more.
+const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+const out = new Float64Array(8);
+
+export interface PutOptions {
+  /** false: throw Full at once when there is no room. Default true. */
+  block?: boolean;
+  /** Milliseconds to wait for room; undefined or null waits forever. */
+  timeout?: number | null;
+  signal?: AbortSignal;
+}
+
+export type GetOptions = PutOptions;
+
+export interface QueueOptions {
+  /** Bytes of ring (default 4 MiB); larger items still pass, through a temporary segment. */
+  bufferSize?: number;
+}
+
+function timeoutMs(block: boolean | undefined, timeout: number | null | undefined): number {
+  if (block === false) return 0;
+  if (timeout == null || timeout === Infinity) return -1;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
+    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `timeout must be a number of milliseconds or null, got ${String(timeout)}`);
+  }
+  return Math.max(0, timeout);
+}
+
+function closedError(): Error {
+  return new CodedError('ERR_QUEUE_CLOSED', 'the queue is closed: close() was called (in this or another process)');
+}
+
+function checkMaxsize(maxsize: number): number {
+  if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0xffffff) {
+    throw new CodedTypeError('ERR_INVALID_ARG_VALUE', `maxsize must be an integer >= 0 (0: unbounded), got ${String(maxsize)}`);
+  }
+  return maxsize;
+}
+
+interface RingHandle {
+  fd: number;
+  ring: Buffer;
+}
+
+function createRing(maxsize: number, bufferSize: number): RingHandle {
+  if (!Number.isInteger(bufferSize) || bufferSize < 4096 || bufferSize > layout.maxCapacity) {
+    throw new CodedTypeError('ERR_INVALID_ARG_VALUE', `bufferSize must be an integer from 4096 to ${layout.maxCapacity}, got ${String(bufferSize)}`);
+  }
+  const capacity = 2 ** Math.ceil(Math.log2(bufferSize)); // the ring wants a power of two
+  const size = layout.headerSize + capacity;
+  const fd = native.anonymousShared(size);
+  try {
+    const ring = native.mapShared(fd, size);
+    native.ringInit(ring, capacity, maxsize);
+    return { fd, ring };
+  } catch (err) {
+    native.close(fd);
+    throw err;
+  }
+}
+
+function attachRing(fd: number): RingHandle {
+  return { fd, ring: native.mapShared(fd, native.fdSize(fd)) };
+}
+
+const closeOnCollect = new FinalizationRegistry<number>((fd) => {
+  try { native.close(fd); } catch { /* already closed */ }
+});
+
+export class Queue<T = unknown> {
+  protected readonly ring: Buffer;
+  readonly #fd: number;
+  readonly #maxsize: number;
+  readonly #spillThreshold: number;
+  readonly #stats = new Float64Array(8);
+
+  constructor(maxsize = 0, opts: QueueOptions = {}, attachFd?: number) {
+    const handle = attachFd === undefined
+      ? createRing(checkMaxsize(maxsize), opts.bufferSize ?? DEFAULT_QUEUE_BYTES)
+      : attachRing(attachFd);
+    // Start the tracker here, so every process using this queue shares it and a
+    // spilled item outlives the child that put it.
+    resourceTrackerFd();
+    this.ring = handle.ring;
+    this.#fd = handle.fd;
+    closeOnCollect.register(this, handle.fd);
+    native.ringStats(this.ring, this.#stats);
+    this.#maxsize = this.#stats[3];
+    this.#spillThreshold = this.#stats[5] / 2;
+  }
+
+  get maxsize(): number { return this.#maxsize; }
+
+  // ---- put ----
+
+  /** Puts item, waiting for room (async; never blocks the event loop). */
+  async put(item: T, opts: PutOptions = {}): Promise<void> {
+    const message = encodeMessage(item);
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    const limit = timeoutMs(opts.block, opts.timeout);
+    const [kind, body, spillName] = this.#prepare(message);
+    try {
+      const result = new Float64Array(4); // async: other calls may use the shared `out` meanwhile
+      const status = await this.#waitLoop(Waiter.Putter, layout.getSeq, limit, signal,
+        (register) => native.ringPut(this.ring, message.tag, kind, body, 0, register, result), () => result[0]);
+      this.#afterPut(status, spillName);
+    } catch (err) {
+      this.#dropSpill(spillName);
+      throw err;
+    }
+  }
+
+  /** Puts item, blocking this thread while the queue is full. */
+  putSync(item: T, opts?: PutOptions): void {
+    const message = encodeMessage(item);
+    const limit = opts === undefined ? -1 : timeoutMs(opts.block, opts.timeout);
+    if (message.body.byteLength + layout.recordHeader <= this.#spillThreshold) {
+      // The common case, kept lean: one native call.
+      const status = native.ringPut(this.ring, message.tag, RecordKind.Inline, message.body, limit, false, out);
+      if (status !== RingStatus.Ok) this.#afterPut(status, null);
+      return;
+    }
+    const [kind, body, spillName] = this.#prepare(message);
+    let status: number;
+    try {
+      status = native.ringPut(this.ring, message.tag, kind, body, limit, false, out);
+    } catch (err) {
+      this.#dropSpill(spillName);
+      throw err;
+    }
+    this.#afterPut(status, spillName);
+  }
+
+  putNowait(item: T): void {
+    this.putSync(item, { block: false });
+  }
+
+  #prepare(message: EncodedMessage): [RecordKind, Uint8Array, string | null] {
+    if (message.body.byteLength + layout.recordHeader <= this.#spillThreshold) return [RecordKind.Inline, message.body, null];
+    // Too big for the ring: write it to its own segment and queue the name.
+    const name = randomOsName();
+    const fd = native.shmOpen(name, 'create-exclusive', Math.max(1, message.body.byteLength));
+    try {
+      trackResource('shm', name); // unlinked when the tree ends if no one ever gets it
+      const mapping = native.mapShared(fd, Math.max(1, message.body.byteLength));
+      mapping.set(message.body);
+      native.unmap(mapping);
+    } catch (err) {
+      native.shmUnlink(name);
+      throw err;
+    } finally {
+      native.close(fd);
+    }
+    return [RecordKind.Spilled, Buffer.from(`${message.body.byteLength}:${name}`), name];
+  }
+
+  #afterPut(status: number, spillName: string | null): void {
+    if (status === RingStatus.Ok) return;
+    this.#dropSpill(spillName);
+    if (status === RingStatus.WouldBlock) throw new Full('the queue is full');
+    if (status === RingStatus.Closed) throw closedError();
+    throw new CodedError('ERR_QUEUE_INTERNAL', `unexpected ring status ${status} on put`);
+  }
+
+  #dropSpill(name: string | null): void {
+    if (name === null) return;
+    try { native.shmUnlink(name); } catch { /* already gone */ }
+    untrackResource('shm', name);
+  }
+
+  // ---- get ----
+
+  /** The next item, waiting for one (async). Empty after a timeout; ERR_QUEUE_CLOSED once closed and drained. */
+  async get(opts: GetOptions = {}): Promise<T> {
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    const limit = timeoutMs(opts.block, opts.timeout);
+    const result = new Float64Array(4); // async: other calls may use the shared `out` meanwhile
+    let target: Buffer | null = null;
+    for (;;) {
+      let item: T | undefined;
+      const status = await this.#waitLoop(Waiter.Getter, layout.putSeq, limit, signal, (register) => {
+        const st = native.ringGet(this.ring, target ?? scratch, 0, register, result);
+        // Decode at once: the shared scratch buffer is only ours until the next await.
+        if (st >= 0) item = this.#afterGet(st, target ?? scratch);
+        return st >= 0 ? RingStatus.Ok : st;
+      }, () => result[0]);
+      if (status === RingStatus.Ok) return item as T;
+      if (status !== RingStatus.TooSmall) return this.#afterGet(status, scratch);
+      target = Buffer.allocUnsafeSlow(result[0]);
+    }
+  }
+
+  /** The next item, blocking this thread while the queue is empty. */
+  getSync(opts?: GetOptions): T {
+    const limit = opts === undefined ? -1 : timeoutMs(opts.block, opts.timeout);
+    let target: Buffer = scratch;
+    for (;;) {
+      const status = native.ringGet(this.ring, target, limit, false, out);
+      if (status !== RingStatus.TooSmall) return this.#afterGet(status, target);
+      target = Buffer.allocUnsafeSlow(out[0]);
+    }
+  }
+
+  getNowait(): T {
+    return this.getSync({ block: false });
+  }
+
+  #afterGet(got: number, target: Buffer): T {
+    if (got < 0) {
+      if (got === RingStatus.WouldBlock) throw new Empty('the queue is empty');
+      if (got === RingStatus.Closed) throw closedError();
+      throw new CodedError('ERR_QUEUE_INTERNAL', `unexpected ring status ${got} on get`);
+    }
+    const low = got % 1024;
+    const tag = low & 255;
+    const length = (got - low) / 1024;
+    if (low >> 8 === RecordKind.Spilled) return decodeMessage(tag, readSpill(target.toString('utf8', 0, length))) as T;
+    // The scratch buffer is reused: keep a copy unless the codec copies anyway.
+    const body = target !== scratch ? target : tag === 0 ? scratch.subarray(0, length) : Buffer.from(scratch.subarray(0, length));
+    return decodeMessage(tag, body) as T;
+  }
+
+  /**
+   * Runs `attempt` (a non-blocking ring operation that, when `register` is
+   * true, counts this process as a waiter on `word` and reports the word's
+   * value), sleeping on the word between attempts until `limit` ms have passed.
+   */
+  async #waitLoop(waiter: Waiter, word: number, limit: number, signal: AbortSignal | undefined,
+    attempt: (register: boolean) => number, seen: () => number): Promise<number> {
+    const deadline = limit < 0 ? Infinity : Date.now() + limit;
+    for (;;) {
+      const register = limit !== 0 && Date.now() < deadline;
+      const status = attempt(register);
+      if (status !== RingStatus.WouldBlock || !register) return status;
+      try {
+        const left = deadline - Date.now();
+        await waitUntilChanged(this.ring, word, seen(), { timeout: Math.max(0, Math.min(left, WAIT_SLICE_MS)), signal });
+      } finally {
+        native.ringUnwait(this.ring, waiter);
+      }
+      if (Date.now() >= deadline) return attempt(false);
+    }
+  }
+
+  // ---- state ----
+
+  qsize(): number {
+    native.ringStats(this.ring, this.#stats);
+    return this.#stats[0];
+  }
+
+  empty(): boolean {
+    return this.qsize() === 0;
+  }
+
+  full(): boolean {
+    return this.#maxsize > 0 && this.qsize() >= this.#maxsize;
+  }
+
+  /**
+   * Closes the queue for every process: put() anywhere then throws
+   * ERR_QUEUE_CLOSED; get() drains what is left, then throws ERR_QUEUE_CLOSED
+   * (and async iteration ends). Python's close() only affects the calling process.
+   */
+  close(): void {
+    native.ringClose(this.ring);
+  }
+
+  get closed(): boolean {
+    native.ringStats(this.ring, this.#stats);
+    return this.#stats[2] !== 0;
+  }
+
+  /** No feeder thread exists: nothing to join. Kept for Python compatibility. */
+  joinThread(): void {}
+
+  /** No feeder thread exists: nothing to cancel. Kept for Python compatibility. */
+  cancelJoinThread(): void {}
+
+  /** Yields items until the queue is closed and drained. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      try {
+        yield await this.get();
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ERR_QUEUE_CLOSED') return;
+        throw err;
+      }
+    }
+  }
+
+  /** How often a put/get found the ring's lock held by a process that had died (and recovered). */
+  get recoveredLocks(): number {
+    native.ringStats(this.ring, this.#stats);
+    return this.#stats[6];
+  }
+
+  [reduce](): Reduced {
+    return { kind: (this.constructor as typeof Queue).reduceKind, state: null, fds: [this.#fd] };
+  }
+
+  static reduceKind = 'Queue';
+}
+
+export class JoinableQueue<T = unknown> extends Queue<T> {
+  static override reduceKind = 'JoinableQueue';
+
+  /** Marks one item got from the queue as processed; ERR_TASK_DONE_TOO_MANY past the number of items put. */
+  taskDone(): void {
+    if (native.ringTaskDone(this.ring) === RingStatus.TooManyTaskDone) {
+      throw new CodedError('ERR_TASK_DONE_TOO_MANY', 'taskDone() called more times than there were items put');
+    }
+  }
+
+  /** Resolves once every item put has been marked taskDone(). */
+  async join(opts: { timeout?: number | null; signal?: AbortSignal } = {}): Promise<void> {
+    opts.signal?.throwIfAborted();
+    const limit = timeoutMs(true, opts.timeout);
+    const deadline = limit < 0 ? Infinity : Date.now() + limit;
+    for (;;) {
+      const register = Date.now() < deadline;
+      const status = native.ringJoin(this.ring, 0, register, out);
+      if (status === RingStatus.Ok) return;
+      if (!register) throw new CodedError('ERR_JOIN_TIMEOUT', `join() timed out after ${limit} ms with tasks unfinished`);
+      try {
+        await waitUntilChanged(this.ring, layout.taskSeq, out[0], { timeout: Math.max(0, Math.min(deadline - Date.now(), WAIT_SLICE_MS)), signal: opts.signal });
+      } finally {
+        native.ringUnwait(this.ring, Waiter.Joiner);
+      }
+    }
+  }
+
+  joinSync(timeout?: number | null): void {
+    const limit = timeoutMs(true, timeout);
+    if (native.ringJoin(this.ring, limit, false, out) !== RingStatus.Ok) {
+      throw new CodedError('ERR_JOIN_TIMEOUT', `joinSync() timed out after ${limit} ms with tasks unfinished`);
+    }
+  }
+}
+
+/** Python's SimpleQueue: unbounded; get/put/empty/close (the rest of Queue works too). */
+export class SimpleQueue<T = unknown> extends Queue<T> {
+  static override reduceKind = 'SimpleQueue';
+
+  constructor(opts: QueueOptions = {}, attachFd?: number) {
+    super(0, opts, attachFd);
+  }
+}
+
+function readSpill(spill: string): Buffer {
+  const colon = spill.indexOf(':');
+  const size = Number(spill.slice(0, colon));
+  const name = spill.slice(colon + 1);
+  const fd = native.shmOpen(name, 'open');
+  try {
+    native.shmUnlink(name);
+    untrackResource('shm', name);
+    // The mapping itself is the item's bytes: no copy (unmapped when collected).
+    return native.mapShared(fd, Math.max(1, size)).subarray(0, size);
+  } finally {
+    native.close(fd);
+  }
+}
+
+registerRebuilder('Queue', (_state, fds: number[]) => new Queue(0, {}, fds[0]));
+registerRebuilder('JoinableQueue', (_state, fds: number[]) => new JoinableQueue(0, {}, fds[0]));
+registerRebuilder('SimpleQueue', (_state, fds: number[]) => new SimpleQueue({}, fds[0]));

@@ -1,0 +1,110 @@
+// Python's resource tracker: every named OS object (shared-memory segments,
+// named semaphores) is unlinked once the last process that could use it is gone,
+// even when every process of the tree was SIGKILLed.
+//
+// As in CPython, the tracker is a separate process reading one pipe. Every
+// process of the tree holds the pipe's write end: a forked child inherits it, a
+// spawned (exec'd) child gets it passed (resourceTrackerFd() and the
+// PMP_RESOURCE_TRACKER_FD variable). Registrations are single atomic writes
+// (< PIPE_BUF), synchronous, and buffered by the kernel if the tracker is still
+// starting, so nothing waits for it. When the last write end closes (every user
+// exited or was killed), the tracker reads EOF, unlinks whatever is still
+// registered, and exits. It is started through `sh -c '... &'` in its own
+// session, so it is reparented away from the tree and killing the tree (or its
+// process group) does not kill it.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { native } from './native';
+import { CodedTypeError } from './errors';
+
+export type ResourceKind = 'shm' | 'sem';
+
+/** Environment variable naming the tracker pipe's fd in a spawned child. */
+export const TRACKER_FD_ENV = 'PMP_RESOURCE_TRACKER_FD';
+
+const NAME = /^[A-Za-z0-9._-]{1,250}$/;
+
+let trackerFd: number | null = adoptInheritedFd();
+// What this process registered, to re-register with a new tracker if the old one died.
+const registeredHere = new Set<string>();
+
+function adoptInheritedFd(): number | null {
+  const value = process.env[TRACKER_FD_ENV];
+  if (value === undefined) return null;
+  delete process.env[TRACKER_FD_ENV]; // the number means nothing in our own children
+  const fd = Number(value);
+  try {
+    if (Number.isInteger(fd) && fs.fstatSync(fd).isFIFO()) return fd;
+  } catch {
+    // not open here: start our own tracker when needed
+  }
+  return null;
+}
+
+function startTracker(): number {
+  const [readFd, writeFd] = native.pipe();
+  const main = path.join(__dirname, 'resource_tracker_process.js');
+  try {
+    // `sh` backgrounds the tracker and exits at once: the tracker is
+    // reparented to init (or the nearest subreaper), outside this tree.
+    const child = spawn('/bin/sh', ['-c', '"$0" "$@" &', process.execPath, main], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'ignore', readFd],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    child.unref();
+  } finally {
+    native.close(readFd);
+  }
+  return writeFd;
+}
+
+function send(line: string): void {
+  if (trackerFd === null) trackerFd = startTracker();
+  try {
+    fs.writeSync(trackerFd, line);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+    // The tracker died (killed on its own): start a new one and tell it everything.
+    native.close(trackerFd);
+    trackerFd = startTracker();
+    for (const key of registeredHere) fs.writeSync(trackerFd, `REGISTER:${key}\n`);
+    fs.writeSync(trackerFd, line);
+  }
+}
+
+function checkArgs(kind: ResourceKind, name: string): string {
+  if (kind !== 'shm' && kind !== 'sem') {
+    throw new CodedTypeError('ERR_INVALID_ARG_VALUE', `resource kind must be 'shm' or 'sem', got ${String(kind)}`);
+  }
+  const bare = typeof name === 'string' && name.startsWith('/') ? name.slice(1) : name;
+  if (typeof bare !== 'string' || !NAME.test(bare)) {
+    throw new CodedTypeError('ERR_INVALID_ARG_VALUE', `resource name must match ${NAME}, got ${String(name)}`);
+  }
+  return `${kind}:${bare}`;
+}
+
+/** Unlink `name` when the last process of this tree is gone, unless untracked before. */
+export function trackResource(kind: ResourceKind, name: string): void {
+  const key = checkArgs(kind, name);
+  send(`REGISTER:${key}\n`);
+  registeredHere.add(key);
+}
+
+/** Forget `name` (call it after unlinking the object yourself). */
+export function untrackResource(kind: ResourceKind, name: string): void {
+  const key = checkArgs(kind, name);
+  registeredHere.delete(key);
+  send(`UNREGISTER:${key}\n`);
+}
+
+/**
+ * The tracker pipe's write end, starting the tracker if needed. Start methods
+ * that exec a new program pass this fd to the child and name its number there in
+ * PMP_RESOURCE_TRACKER_FD; forked children inherit it by themselves.
+ */
+export function resourceTrackerFd(): number {
+  if (trackerFd === null) trackerFd = startTracker();
+  return trackerFd;
+}

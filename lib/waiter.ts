@@ -1,0 +1,141 @@
+// Promises over futex waits: the async waiting every primitive and queue of
+// this library builds on (design.md, fact 7).
+//
+// Design: a wait is one 32-bit word in shared memory and the value it must
+// change from. Synchronous waits are a futex(2) call on the calling thread.
+// Asynchronous waits are handed to one persistent native thread per process
+// (native/futex_waiter.cc) that sleeps on all of them at once with futex_waitv
+// and reports completions through an eventfd that the event loop watches
+// (FdWatch, a libuv poll handle). So no wait ever occupies a libuv thread-pool
+// thread (which would stall fs), and 1,000 waits cost no more threads than one.
+// Timeouts and AbortSignals are plain JS timers/listeners that cancel the
+// native wait. Wake-up latency is one futex wake + one eventfd round trip.
+//
+// Contract (for every user of this module): `'changed'` means the word no
+// longer held `expected` or a wake arrived on it; it can be spurious, so
+// callers re-check their own condition in a loop. Wakers change the word
+// first, then call wake().
+import { native, type FutexView, type NativeFdWatch, type NativeFutexWaiter } from './native';
+import { registerAfterForkInChild } from './after_fork';
+import { AbortError, CodedTypeError } from './errors';
+
+export type WaitOutcome = 'changed' | 'timeout';
+
+export interface WaitOptions {
+  /** Milliseconds; omitted or null waits forever. */
+  timeout?: number | null;
+  signal?: AbortSignal;
+}
+
+interface PendingWait {
+  resolve(outcome: WaitOutcome): void;
+  reject(err: unknown): void;
+  view: FutexView; // keeps the mapping alive while the native thread reads it
+  timer?: NodeJS.Timeout;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+let waiter: NativeFutexWaiter | null = null;
+let watch: NativeFdWatch | null = null;
+const pending = new Map<number, PendingWait>();
+let nextId = 1;
+
+function wordValue(view: FutexView, byteOffset: number): number {
+  const dv = new DataView(view.buffer, view.byteOffset, view.byteLength);
+  return dv.getUint32(byteOffset, true) >>> 0;
+}
+
+function checkTimeout(timeout: number | null | undefined): number | null {
+  if (timeout == null) return null;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
+    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `timeout must be a number of milliseconds or null, got ${String(timeout)}`);
+  }
+  return Math.max(0, timeout);
+}
+
+function abortError(signal: AbortSignal): AbortError {
+  return new AbortError('The operation was aborted', { cause: signal.reason });
+}
+
+function onCompletions(): void {
+  if (waiter === null) return;
+  for (const id of waiter.take()) settle(id, 'changed');
+}
+
+function startWaiter(): NativeFutexWaiter {
+  waiter = new native.FutexWaiter();
+  watch = new native.FdWatch(waiter.fd, onCompletions);
+  if (pending.size === 0) watch.unref();
+  return waiter;
+}
+
+function settle(id: number, outcome: WaitOutcome | { error: unknown }): void {
+  const wait = pending.get(id);
+  if (wait === undefined) return;
+  pending.delete(id);
+  if (pending.size === 0) watch?.unref(); // idle waits never keep the process alive
+  if (wait.timer) clearTimeout(wait.timer);
+  if (wait.onAbort) wait.signal?.removeEventListener('abort', wait.onAbort);
+  if (outcome !== 'changed') waiter?.cancel(id);
+  if (typeof outcome === 'object') wait.reject(outcome.error);
+  else wait.resolve(outcome);
+}
+
+/**
+ * Resolves 'changed' once the 32-bit word at `byteOffset` of `view` (shared
+ * memory) differs from `expected` or is woken, 'timeout' after `timeout` ms;
+ * rejects with an AbortError when `signal` aborts. Never blocks the event loop.
+ */
+export function waitUntilChanged(view: FutexView, byteOffset: number, expected: number,
+  opts: WaitOptions = {}): Promise<WaitOutcome> {
+  const timeout = checkTimeout(opts.timeout);
+  const { signal } = opts;
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  if (wordValue(view, byteOffset) !== expected >>> 0) return Promise.resolve('changed');
+  if (timeout === 0) return Promise.resolve('timeout');
+  const id = nextId++;
+  return new Promise<WaitOutcome>((resolve, reject) => {
+    const wait: PendingWait = { resolve, reject, view };
+    (waiter ?? startWaiter()).add(id, view, byteOffset, expected >>> 0);
+    if (pending.size === 0) watch?.ref();
+    pending.set(id, wait);
+    if (timeout !== null) wait.timer = setTimeout(() => settle(id, 'timeout'), timeout);
+    if (signal) {
+      wait.signal = signal;
+      wait.onAbort = () => settle(id, { error: abortError(signal) });
+      signal.addEventListener('abort', wait.onAbort, { once: true });
+    }
+  });
+}
+
+/** Blocks the calling thread until the word differs from `expected`, is woken, or `timeout` ms pass. */
+export function waitSync(view: FutexView, byteOffset: number, expected: number,
+  timeout?: number | null): WaitOutcome {
+  const ms = checkTimeout(timeout);
+  return native.futexWait(view, byteOffset, expected >>> 0, ms ?? -1) === 'timed-out' ? 'timeout' : 'changed';
+}
+
+/** Wakes up to `count` waiters (sync or async, in any process) on the word. */
+export function wake(view: FutexView, byteOffset: number, count = 1): number {
+  return native.futexWake(view, byteOffset, count);
+}
+
+export function wakeAll(view: FutexView, byteOffset: number): number {
+  return native.futexWake(view, byteOffset, 0x7fffffff);
+}
+
+/** Async waits in flight in this process (for tests and diagnostics). */
+export function pendingWaitCount(): number {
+  return pending.size;
+}
+
+// The forked child has no waiter thread and shares the parent's eventfd:
+// start over, keeping the pending waits it inherited.
+registerAfterForkInChild(() => {
+  if (waiter === null) return;
+  watch?.stop();
+  const fd = waiter.afterForkInChild();
+  watch = new native.FdWatch(fd, onCompletions);
+  if (pending.size === 0) watch.unref();
+});

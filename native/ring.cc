@@ -1,0 +1,484 @@
+// A multi-producer multi-consumer byte ring in shared memory: the storage of
+// Queue/JoinableQueue/SimpleQueue. Producers serialise on one robust
+// process-shared mutex, consumers on another, so a producer and a consumer
+// never wait for each other's lock. Waiting happens on futex words in the
+// header (native/futex.h): sync waits here, async waits in lib/waiter.ts.
+//
+// Crash safety: each side's whole state (position and item count) is one
+// 64-bit word, published with a single release store after the bytes are
+// copied. A process killed at any point before that store leaves the old
+// state: a half-written item is simply not there, a half-read one is still
+// queued. The next locker gets EOWNERDEAD and only marks the mutex consistent.
+// JoinableQueue's task count is a lock-free counter of the same kind.
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+
+#include <algorithm>
+
+#include "errors.h"
+#include "futex.h"
+
+namespace pmp {
+
+namespace {
+
+constexpr uint32_t kMagic = 0x706d7173;  // "pmqs"
+constexpr size_t kHeaderSize = 512;
+constexpr size_t kRecordHeader = 8;  // u32 length, u8 tag, u8 kind, u16 zero
+// A state word: byte position in its low 40 bits, item count in the high 24.
+// Capacities are powers of two up to 2^26, so positions wrap cleanly and the
+// number of items in the ring (at most capacity / 8) fits in 24 bits.
+constexpr uint64_t kPosMask = (uint64_t{1} << 40) - 1;
+constexpr uint32_t kCountMask = (1u << 24) - 1;
+constexpr double kMaxCapacity = 1 << 26;
+// A waiter re-checks at least this often, so a process killed between its
+// commit and its wake-up call cannot leave anyone asleep for long.
+constexpr double kWaitSliceMs = 250;
+constexpr int kLockSpins = 100;
+// Before sleeping on a futex, a sync waiter watches the word this long: a
+// producer and a consumer on two cores then hand items over without syscalls.
+constexpr int64_t kSpinBeforeSleepUs = 50;
+
+struct alignas(64) Side {
+  uint64_t state;
+  pthread_mutex_t mutex;
+};
+
+struct RingHeader {
+  uint32_t magic;
+  uint32_t maxsize;  // items; 0 = unbounded
+  uint64_t capacity;
+  uint32_t closed;
+  uint32_t recoveries;  // how often a locker found the previous holder dead
+  Side put;             // tail position + items ever put (producers' lock)
+  Side get;             // head position + items ever got (consumers' lock)
+  alignas(64) uint32_t put_seq;  // bumped by every put and by close (getters sleep on it)
+  uint32_t get_seq;              // bumped by every get and by close (putters sleep on it)
+  uint32_t task_seq;             // bumped when no task is left unfinished (joiners sleep on it)
+  uint32_t tasks_done;           // JoinableQueue: taskDone() calls, mod 2^24
+  uint32_t getters_waiting;
+  uint32_t putters_waiting;
+  uint32_t joiners_waiting;
+};
+static_assert(sizeof(RingHeader) <= kHeaderSize, "ring header must fit in kHeaderSize");
+
+enum Status { kOk = 0, kWouldBlock = -1, kClosed = -2, kTooSmall = -3, kTooBig = -4, kTooManyTaskDone = -5 };
+enum Waiter { kPutter = 0, kGetter = 1, kJoiner = 2 };
+
+inline uint64_t Pos(uint64_t state) { return state & kPosMask; }
+inline uint32_t Count(uint64_t state) { return static_cast<uint32_t>(state >> 40) & kCountMask; }
+inline uint64_t Pack(uint64_t pos, uint32_t count) {
+  return (pos & kPosMask) | (static_cast<uint64_t>(count & kCountMask) << 40);
+}
+inline uint64_t Load(const uint64_t* word) { return __atomic_load_n(word, __ATOMIC_SEQ_CST); }
+
+struct Ring {
+  RingHeader* h;
+  uint8_t* data;
+  uint64_t capacity;
+
+  uint32_t Items() const { return (Count(Load(&h->put.state)) - Count(Load(&h->get.state))) & kCountMask; }
+  uint64_t Used() const { return (Pos(Load(&h->put.state)) - Pos(Load(&h->get.state))) & kPosMask; }
+
+  void CopyIn(uint64_t pos, const uint8_t* src, size_t n) const {
+    size_t off = pos & (capacity - 1);
+    size_t first = std::min<size_t>(n, capacity - off);
+    memcpy(data + off, src, first);
+    if (n > first) memcpy(data, src + first, n - first);
+  }
+
+  void CopyOut(uint64_t pos, uint8_t* dst, size_t n) const {
+    size_t off = pos & (capacity - 1);
+    size_t first = std::min<size_t>(n, capacity - off);
+    memcpy(dst, data + off, first);
+    if (n > first) memcpy(dst + first, data, n - first);
+  }
+};
+
+// The bytes of a Buffer/Uint8Array argument (one N-API call).
+uint8_t* BytesOf(napi_env env, napi_value value, size_t* length) {
+  napi_typedarray_type type;
+  void* data = nullptr;
+  napi_value arraybuffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, length, &data, &arraybuffer, &offset) != napi_ok) {
+    throw Napi::TypeError::New(env, "expected a Buffer or Uint8Array");
+  }
+  return static_cast<uint8_t*>(data);
+}
+
+Ring RingAt(const Napi::Value& v) {
+  Napi::Env env = v.Env();
+  size_t length;
+  uint8_t* base = BytesOf(env, v, &length);
+  RingHeader* h = reinterpret_cast<RingHeader*>(base);
+  if (base == nullptr || length < kHeaderSize || reinterpret_cast<uintptr_t>(base) % 64 != 0 ||
+      h->magic != kMagic || h->capacity + kHeaderSize > length) {
+    throw Napi::Error::New(env, "not an initialised ring (unmapped, bad magic or size)");
+  }
+  return {h, base + kHeaderSize, h->capacity};
+}
+
+double NumberArg(const Napi::CallbackInfo& info, size_t i) {
+  double value = -1;
+  napi_get_value_double(info.Env(), info[i], &value);
+  return value;
+}
+
+int64_t NowUs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t DeadlineFor(double timeout_ms) {
+  return timeout_ms < 0 ? -1 : NowUs() + static_cast<int64_t>(timeout_ms * 1000);
+}
+
+bool Expired(int64_t deadline_us) { return deadline_us >= 0 && deadline_us <= NowUs(); }
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// True if *word changed from `seen` within kSpinBeforeSleepUs (or the deadline).
+bool SpinUntilChanged(const uint32_t* word, uint32_t seen, int64_t deadline_us) {
+  int64_t until = NowUs() + kSpinBeforeSleepUs;
+  if (deadline_us >= 0) until = std::min(until, deadline_us);
+  for (int i = 0;; i++) {
+    if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != seen) return true;
+    CpuRelax();
+    if ((i & 63) == 63 && NowUs() >= until) return false;
+  }
+}
+
+// Sleeps on `word` while it reads `seen`, at most one slice and the time left.
+// Returns false once the deadline has passed.
+bool SleepOn(Napi::Env env, uint32_t* word, uint32_t seen, int64_t deadline_us) {
+  double slice = kWaitSliceMs;
+  if (deadline_us >= 0) {
+    int64_t left = deadline_us - NowUs();
+    if (left <= 0) return false;
+    slice = std::min(slice, left / 1000.0);
+  }
+  int err = 0;
+  FutexWaitShared(word, seen, slice, &err);
+  if (err != 0) ThrowErrno(env, err, "futex_wait");
+  return true;
+}
+
+class SideLock {
+ public:
+  SideLock(Napi::Env env, RingHeader* h, Side* side) : side_(side) {
+    int rc = EBUSY;
+    for (int i = 0; i < kLockSpins && rc == EBUSY; i++) {
+      rc = pthread_mutex_trylock(&side->mutex);
+      if (rc == EBUSY) CpuRelax();
+    }
+    if (rc == EBUSY) rc = pthread_mutex_lock(&side->mutex);
+#if defined(__linux__)
+    if (rc == EOWNERDEAD) {
+      // The previous holder died mid-operation; its state word was never
+      // published, so the ring is as it was before that operation.
+      rc = pthread_mutex_consistent(&side->mutex);
+      __atomic_fetch_add(&h->recoveries, 1, __ATOMIC_RELAXED);
+    }
+#endif
+    if (rc != 0) ThrowErrno(env, rc, "pthread_mutex_lock");
+  }
+  ~SideLock() { pthread_mutex_unlock(&side_->mutex); }
+
+ private:
+  Side* side_;
+};
+
+void WakeIfWaiting(uint32_t* waiting, uint32_t* word) {
+  if (__atomic_load_n(waiting, __ATOMIC_SEQ_CST) > 0) FutexWakeShared(word, INT_MAX);
+}
+
+int InitMutex(pthread_mutex_t* mutex) {
+  pthread_mutexattr_t attr;
+  pthread_mutexattr_init(&attr);
+  pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+#if defined(__linux__)
+  pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+#endif
+  int rc = pthread_mutex_init(mutex, &attr);
+  pthread_mutexattr_destroy(&attr);
+  return rc;
+}
+
+// ringInit(buffer, capacity, maxsize): lays out an empty ring in fresh shared
+// memory. capacity: a power of two from 4096 to 2^26.
+Napi::Value RingInit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t length;
+  uint8_t* base = BytesOf(env, info[0], &length);
+  double capacity = NumberArg(info, 1);
+  double maxsize = NumberArg(info, 2);
+  uint64_t cap = static_cast<uint64_t>(capacity);
+  if (capacity < 4096 || capacity > kMaxCapacity || (cap & (cap - 1)) != 0 || capacity + kHeaderSize > length ||
+      reinterpret_cast<uintptr_t>(base) % 64 != 0 || !(maxsize >= 0) || maxsize > kCountMask) {
+    throw Napi::RangeError::New(env, "ringInit: capacity must be a power of two in [4096, 2^26] that fits the buffer; maxsize < 2^24");
+  }
+  RingHeader* h = reinterpret_cast<RingHeader*>(base);
+  memset(h, 0, kHeaderSize);
+  h->capacity = cap;
+  h->maxsize = static_cast<uint32_t>(maxsize);
+  int rc = InitMutex(&h->put.mutex);
+  if (rc == 0) rc = InitMutex(&h->get.mutex);
+  if (rc != 0) ThrowErrno(env, rc, "pthread_mutex_init");
+  __atomic_store_n(&h->magic, kMagic, __ATOMIC_RELEASE);
+  return env.Undefined();
+}
+
+// ringPut(ring, tag, kind, body, timeoutMs, registerWaiter, out) -> status.
+// timeoutMs < 0 blocks without limit, 0 never blocks. With registerWaiter a
+// full ring returns kWouldBlock at once, counted as a waiting putter, with the
+// get_seq value it saw in out[0] (the caller sleeps on it, then ringUnwait()).
+Napi::Value RingPut(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Ring r = RingAt(info[0]);
+  RingHeader* h = r.h;
+  uint8_t record[kRecordHeader] = {0};
+  record[4] = static_cast<uint8_t>(NumberArg(info, 1));
+  record[5] = static_cast<uint8_t>(NumberArg(info, 2));
+  size_t body_length;
+  const uint8_t* body = BytesOf(env, info[3], &body_length);
+  int64_t deadline = DeadlineFor(NumberArg(info, 4));
+  bool register_waiter = info[5].ToBoolean();
+  uint64_t size = kRecordHeader + body_length;
+  if (size > r.capacity) return Napi::Number::New(env, kTooBig);
+  uint32_t length32 = static_cast<uint32_t>(body_length);
+  memcpy(record, &length32, 4);
+  bool spun = false;
+  for (;;) {
+    uint32_t seen;
+    {
+      SideLock lock(env, h, &h->put);
+      if (__atomic_load_n(&h->closed, __ATOMIC_ACQUIRE)) return Napi::Number::New(env, kClosed);
+      seen = __atomic_load_n(&h->get_seq, __ATOMIC_SEQ_CST);
+      bool waiting = spun || register_waiter;
+      if (waiting) __atomic_fetch_add(&h->putters_waiting, 1, __ATOMIC_SEQ_CST);
+      uint64_t mine = h->put.state;
+      uint32_t items = r.Items();
+      if ((h->maxsize == 0 || items < h->maxsize) && r.Used() + size <= r.capacity) {
+        if (waiting) __atomic_fetch_sub(&h->putters_waiting, 1, __ATOMIC_SEQ_CST);
+        r.CopyIn(Pos(mine), record, kRecordHeader);
+        r.CopyIn(Pos(mine) + kRecordHeader, body, body_length);
+        __atomic_store_n(&h->put.state, Pack(Pos(mine) + size, Count(mine) + 1), __ATOMIC_SEQ_CST);
+        __atomic_fetch_add(&h->put_seq, 1, __ATOMIC_SEQ_CST);
+      } else {
+        if (register_waiter) {
+          info[6].As<Napi::Float64Array>()[0] = seen;
+          return Napi::Number::New(env, kWouldBlock);
+        }
+        if (Expired(deadline)) {
+          if (waiting) __atomic_fetch_sub(&h->putters_waiting, 1, __ATOMIC_SEQ_CST);
+          return Napi::Number::New(env, kWouldBlock);
+        }
+        goto wait;  // after spinning, stays counted as a waiter while it sleeps
+      }
+    }
+    WakeIfWaiting(&h->getters_waiting, &h->put_seq);
+    return Napi::Number::New(env, kOk);
+  wait:
+    if (!spun) {
+      spun = true;
+      SpinUntilChanged(&h->get_seq, seen, deadline);
+      continue;
+    }
+    spun = false;
+    bool in_time = SleepOn(env, &h->get_seq, seen, deadline);
+    __atomic_fetch_sub(&h->putters_waiting, 1, __ATOMIC_SEQ_CST);
+    if (!in_time) return Napi::Number::New(env, kWouldBlock);
+  }
+}
+
+// ringGet(ring, target, timeoutMs, registerWaiter, out) -> length * 1024 +
+// kind * 256 + tag, with the body in target[0, length); or a negative status.
+// kTooSmall: nothing taken, out[0] = the size needed. An empty ring with
+// registerWaiter: kWouldBlock, counted as a waiting getter, with the put_seq
+// value it saw in out[0]. An empty closed ring: kClosed.
+Napi::Value RingGet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Ring r = RingAt(info[0]);
+  RingHeader* h = r.h;
+  size_t room;
+  uint8_t* target = BytesOf(env, info[1], &room);
+  int64_t deadline = DeadlineFor(NumberArg(info, 2));
+  bool register_waiter = info[3].ToBoolean();
+  bool spun = false;
+  for (;;) {
+    uint32_t seen;
+    double result;
+    {
+      SideLock lock(env, h, &h->get);
+      seen = __atomic_load_n(&h->put_seq, __ATOMIC_SEQ_CST);
+      bool waiting = spun || register_waiter;
+      if (waiting) __atomic_fetch_add(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
+      uint64_t mine = h->get.state;
+      if (r.Items() > 0) {
+        if (waiting) __atomic_fetch_sub(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
+        uint8_t record[kRecordHeader];
+        r.CopyOut(Pos(mine), record, kRecordHeader);
+        uint32_t length;
+        memcpy(&length, record, 4);
+        if (length > room) {
+          info[4].As<Napi::Float64Array>()[0] = length;
+          return Napi::Number::New(env, kTooSmall);
+        }
+        r.CopyOut(Pos(mine) + kRecordHeader, target, length);
+        __atomic_store_n(&h->get.state, Pack(Pos(mine) + kRecordHeader + length, Count(mine) + 1), __ATOMIC_SEQ_CST);
+        __atomic_fetch_add(&h->get_seq, 1, __ATOMIC_SEQ_CST);
+        result = static_cast<double>(length) * 1024 + record[5] * 256 + record[4];
+      } else {
+        bool closed = __atomic_load_n(&h->closed, __ATOMIC_ACQUIRE);
+        if (register_waiter && !closed) {
+          info[4].As<Napi::Float64Array>()[0] = seen;
+          return Napi::Number::New(env, kWouldBlock);
+        }
+        if (closed || Expired(deadline)) {
+          if (waiting) __atomic_fetch_sub(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
+          return Napi::Number::New(env, closed ? kClosed : kWouldBlock);
+        }
+        goto wait;  // after spinning, stays counted as a waiter while it sleeps
+      }
+    }
+    WakeIfWaiting(&h->putters_waiting, &h->get_seq);
+    return Napi::Number::New(env, result);
+  wait:
+    if (!spun) {
+      spun = true;
+      SpinUntilChanged(&h->put_seq, seen, deadline);
+      continue;
+    }
+    spun = false;
+    bool in_time = SleepOn(env, &h->put_seq, seen, deadline);
+    __atomic_fetch_sub(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
+    if (!in_time) return Napi::Number::New(env, kWouldBlock);
+  }
+}
+
+// ringUnwait(ring, waiter): an async waiter has woken (or given up).
+Napi::Value RingUnwait(const Napi::CallbackInfo& info) {
+  Ring r = RingAt(info[0]);
+  RingHeader* h = r.h;
+  uint32_t* counts[] = {&h->putters_waiting, &h->getters_waiting, &h->joiners_waiting};
+  uint32_t which = static_cast<uint32_t>(NumberArg(info, 1));
+  if (which > kJoiner) throw Napi::RangeError::New(info.Env(), "ringUnwait: unknown waiter kind");
+  // Never below zero, even if a count was lost with a killed process.
+  uint32_t v = __atomic_load_n(counts[which], __ATOMIC_ACQUIRE);
+  while (v > 0 && !__atomic_compare_exchange_n(counts[which], &v, v - 1, false, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE)) {
+  }
+  return info.Env().Undefined();
+}
+
+uint32_t Unfinished(RingHeader* h) {
+  return (Count(Load(&h->put.state)) - __atomic_load_n(&h->tasks_done, __ATOMIC_SEQ_CST)) & kCountMask;
+}
+
+// ringTaskDone(ring) -> kOk, or kTooManyTaskDone when no task is unfinished.
+Napi::Value RingTaskDone(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Ring r = RingAt(info[0]);
+  RingHeader* h = r.h;
+  uint32_t done = __atomic_load_n(&h->tasks_done, __ATOMIC_SEQ_CST);
+  for (;;) {
+    uint32_t put = Count(Load(&h->put.state));
+    if (((put - done) & kCountMask) == 0) return Napi::Number::New(env, kTooManyTaskDone);
+    if (__atomic_compare_exchange_n(&h->tasks_done, &done, (done + 1) & kCountMask, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST)) {
+      break;
+    }
+  }
+  if (Unfinished(h) == 0) {
+    __atomic_fetch_add(&h->task_seq, 1, __ATOMIC_SEQ_CST);
+    WakeIfWaiting(&h->joiners_waiting, &h->task_seq);
+  }
+  return Napi::Number::New(env, kOk);
+}
+
+// ringJoin(ring, timeoutMs, registerWaiter, out) -> kOk once no task is
+// unfinished, kWouldBlock on timeout (or, with registerWaiter, at once, counted
+// as a waiting joiner with the task_seq value it saw in out[0]).
+Napi::Value RingJoin(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Ring r = RingAt(info[0]);
+  RingHeader* h = r.h;
+  int64_t deadline = DeadlineFor(NumberArg(info, 1));
+  bool register_waiter = info[2].ToBoolean();
+  for (;;) {
+    uint32_t seen = __atomic_load_n(&h->task_seq, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&h->joiners_waiting, 1, __ATOMIC_SEQ_CST);
+    if (Unfinished(h) == 0) {
+      __atomic_fetch_sub(&h->joiners_waiting, 1, __ATOMIC_SEQ_CST);
+      return Napi::Number::New(env, kOk);
+    }
+    if (register_waiter) {
+      info[3].As<Napi::Float64Array>()[0] = seen;
+      return Napi::Number::New(env, kWouldBlock);
+    }
+    bool in_time = SleepOn(env, &h->task_seq, seen, deadline);
+    __atomic_fetch_sub(&h->joiners_waiting, 1, __ATOMIC_SEQ_CST);
+    if (!in_time) return Napi::Number::New(env, kWouldBlock);
+  }
+}
+
+// ringClose(ring): no more puts anywhere; getters drain what is left, then see kClosed.
+Napi::Value RingClose(const Napi::CallbackInfo& info) {
+  Ring r = RingAt(info[0]);
+  RingHeader* h = r.h;
+  __atomic_store_n(&h->closed, 1, __ATOMIC_SEQ_CST);
+  __atomic_fetch_add(&h->put_seq, 1, __ATOMIC_SEQ_CST);
+  __atomic_fetch_add(&h->get_seq, 1, __ATOMIC_SEQ_CST);
+  FutexWakeShared(&h->put_seq, INT_MAX);
+  FutexWakeShared(&h->get_seq, INT_MAX);
+  return info.Env().Undefined();
+}
+
+// ringStats(ring, out): out = [items, unfinished, closed, maxsize, usedBytes, capacity, recoveries].
+Napi::Value RingStats(const Napi::CallbackInfo& info) {
+  Ring r = RingAt(info[0]);
+  RingHeader* h = r.h;
+  Napi::Float64Array out = info[1].As<Napi::Float64Array>();
+  out[0] = r.Items();
+  out[1] = Unfinished(h);
+  out[2] = __atomic_load_n(&h->closed, __ATOMIC_ACQUIRE);
+  out[3] = h->maxsize;
+  out[4] = static_cast<double>(r.Used());
+  out[5] = static_cast<double>(r.capacity);
+  out[6] = __atomic_load_n(&h->recoveries, __ATOMIC_RELAXED);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void InitRing(Napi::Env env, Napi::Object exports) {
+  exports.Set("ringInit", Napi::Function::New(env, RingInit, "ringInit"));
+  exports.Set("ringPut", Napi::Function::New(env, RingPut, "ringPut"));
+  exports.Set("ringGet", Napi::Function::New(env, RingGet, "ringGet"));
+  exports.Set("ringUnwait", Napi::Function::New(env, RingUnwait, "ringUnwait"));
+  exports.Set("ringTaskDone", Napi::Function::New(env, RingTaskDone, "ringTaskDone"));
+  exports.Set("ringJoin", Napi::Function::New(env, RingJoin, "ringJoin"));
+  exports.Set("ringClose", Napi::Function::New(env, RingClose, "ringClose"));
+  exports.Set("ringStats", Napi::Function::New(env, RingStats, "ringStats"));
+  Napi::Object layout = Napi::Object::New(env);
+  layout.Set("headerSize", Napi::Number::New(env, kHeaderSize));
+  layout.Set("recordHeader", Napi::Number::New(env, kRecordHeader));
+  layout.Set("maxCapacity", Napi::Number::New(env, kMaxCapacity));
+  layout.Set("putSeq", Napi::Number::New(env, offsetof(RingHeader, put_seq)));
+  layout.Set("getSeq", Napi::Number::New(env, offsetof(RingHeader, get_seq)));
+  layout.Set("taskSeq", Napi::Number::New(env, offsetof(RingHeader, task_seq)));
+  exports.Set("ringLayout", layout);
+}
+
+}  // namespace pmp
