@@ -68,7 +68,11 @@ function makeWatch(pid: number, release: () => void, setRef: (on: boolean) => vo
     },
     fail,
     keepAlive: setRef,
-    cancel: () => fail(new Error(`stopped watching ${pid}`)),
+    // Abandoned (in a forked child): release the fd, and never settle, since
+    // whoever awaits it belongs to the parent's code.
+    cancel: () => {
+      if (!settled) finish();
+    },
   };
 }
 

@@ -61,6 +61,10 @@ async function serve(request: { data: Buffer; fds: number[] }): Promise<void> {
   for (const fd of objectFds) native.close(fd);
   statusSockets.add(statusSocket);
   reply(statusSocket, { pid });
+  void reportExit(pid, statusSocket); // the next request need not wait for this child
+}
+
+async function reportExit(pid: number, statusSocket: number): Promise<void> {
   const status = await waitForExit(pid);
   try {
     reply(statusSocket, { exitCode: exitCodeOf(status) });
