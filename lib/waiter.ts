@@ -46,6 +46,18 @@ function wordValue(view: FutexView, byteOffset: number): number {
   return dv.getUint32(byteOffset, true) >>> 0;
 }
 
+function checkWord(view: FutexView, byteOffset: number): void {
+  if (!ArrayBuffer.isView(view)) {
+    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'the futex word must be in a Buffer or TypedArray over shared memory');
+  }
+  if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset + 4 > view.byteLength ||
+      (view.byteOffset + byteOffset) % 4 !== 0) {
+    const err = new RangeError(`byteOffset ${String(byteOffset)} is not an aligned 32-bit word inside the ${view.byteLength}-byte view`);
+    (err as RangeError & { code: string }).code = 'ERR_OUT_OF_RANGE';
+    throw err;
+  }
+}
+
 function checkTimeout(timeout: number | null | undefined): number | null {
   if (timeout == null) return null;
   if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
@@ -89,7 +101,13 @@ function settle(id: number, outcome: WaitOutcome | { error: unknown }): void {
  */
 export function waitUntilChanged(view: FutexView, byteOffset: number, expected: number,
   opts: WaitOptions = {}): Promise<WaitOutcome> {
-  const timeout = checkTimeout(opts.timeout);
+  let timeout: number | null;
+  try {
+    checkWord(view, byteOffset);
+    timeout = checkTimeout(opts.timeout);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const { signal } = opts;
   if (signal?.aborted) return Promise.reject(abortError(signal));
   if (wordValue(view, byteOffset) !== expected >>> 0) return Promise.resolve('changed');
@@ -112,6 +130,7 @@ export function waitUntilChanged(view: FutexView, byteOffset: number, expected: 
 /** Blocks the calling thread until the word differs from `expected`, is woken, or `timeout` ms pass. */
 export function waitSync(view: FutexView, byteOffset: number, expected: number,
   timeout?: number | null): WaitOutcome {
+  checkWord(view, byteOffset);
   const ms = checkTimeout(timeout);
   return native.futexWait(view, byteOffset, expected >>> 0, ms ?? -1) === 'timed-out' ? 'timeout' : 'changed';
 }

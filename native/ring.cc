@@ -27,7 +27,7 @@ namespace pmp {
 namespace {
 
 constexpr uint32_t kMagic = 0x706d7173;  // "pmqs"
-constexpr size_t kHeaderSize = 512;
+constexpr size_t kHeaderSize = 1024;
 constexpr size_t kRecordHeader = 8;  // u32 length, u8 tag, u8 kind, u16 zero
 // A state word: byte position in its low 40 bits, item count in the high 24.
 // Capacities are powers of two up to 2^26, so positions wrap cleanly and the
@@ -43,9 +43,11 @@ constexpr int kLockSpins = 100;
 // producer and a consumer on two cores then hand items over without syscalls.
 constexpr int64_t kSpinBeforeSleepUs = 50;
 
+// The state word and the mutex sit on separate cache lines: the other side
+// reads the state on every operation and should not disturb the lock's line.
 struct alignas(64) Side {
   uint64_t state;
-  pthread_mutex_t mutex;
+  alignas(64) pthread_mutex_t mutex;
 };
 
 struct RingHeader {
@@ -56,13 +58,13 @@ struct RingHeader {
   uint32_t recoveries;  // how often a locker found the previous holder dead
   Side put;             // tail position + items ever put (producers' lock)
   Side get;             // head position + items ever got (consumers' lock)
-  alignas(64) uint32_t put_seq;  // bumped by every put and by close (getters sleep on it)
-  uint32_t get_seq;              // bumped by every get and by close (putters sleep on it)
-  uint32_t task_seq;             // bumped when no task is left unfinished (joiners sleep on it)
-  uint32_t tasks_done;           // JoinableQueue: taskDone() calls, mod 2^24
-  uint32_t getters_waiting;
+  // Waiters sleep on the low 32 bits of the other side's state word (it
+  // changes with every operation): getters on put.state, putters on get.state.
+  alignas(64) uint32_t getters_waiting;  // written only around sleeps: read cheaply by every put
   uint32_t putters_waiting;
   uint32_t joiners_waiting;
+  alignas(64) uint32_t task_seq;  // bumped when no task is left unfinished (joiners sleep on it)
+  uint32_t tasks_done;            // JoinableQueue: taskDone() calls, mod 2^24
 };
 static_assert(sizeof(RingHeader) <= kHeaderSize, "ring header must fit in kHeaderSize");
 
@@ -75,6 +77,9 @@ inline uint64_t Pack(uint64_t pos, uint32_t count) {
   return (pos & kPosMask) | (static_cast<uint64_t>(count & kCountMask) << 40);
 }
 inline uint64_t Load(const uint64_t* word) { return __atomic_load_n(word, __ATOMIC_SEQ_CST); }
+// The futex word of a state: its low 32 bits (little-endian hosts).
+inline uint32_t* WordOf(uint64_t* state) { return reinterpret_cast<uint32_t*>(state); }
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "futex words are the low halves of 64-bit states");
 
 struct Ring {
   RingHeader* h;
@@ -265,7 +270,7 @@ Napi::Value RingPut(const Napi::CallbackInfo& info) {
     {
       SideLock lock(env, h, &h->put);
       if (__atomic_load_n(&h->closed, __ATOMIC_ACQUIRE)) return Napi::Number::New(env, kClosed);
-      seen = __atomic_load_n(&h->get_seq, __ATOMIC_SEQ_CST);
+      seen = __atomic_load_n(WordOf(&h->get.state), __ATOMIC_SEQ_CST);
       bool waiting = spun || register_waiter;
       if (waiting) __atomic_fetch_add(&h->putters_waiting, 1, __ATOMIC_SEQ_CST);
       uint64_t mine = h->put.state;
@@ -275,7 +280,6 @@ Napi::Value RingPut(const Napi::CallbackInfo& info) {
         r.CopyIn(Pos(mine), record, kRecordHeader);
         r.CopyIn(Pos(mine) + kRecordHeader, body, body_length);
         __atomic_store_n(&h->put.state, Pack(Pos(mine) + size, Count(mine) + 1), __ATOMIC_SEQ_CST);
-        __atomic_fetch_add(&h->put_seq, 1, __ATOMIC_SEQ_CST);
       } else {
         if (register_waiter) {
           info[6].As<Napi::Float64Array>()[0] = seen;
@@ -288,16 +292,16 @@ Napi::Value RingPut(const Napi::CallbackInfo& info) {
         goto wait;  // after spinning, stays counted as a waiter while it sleeps
       }
     }
-    WakeIfWaiting(&h->getters_waiting, &h->put_seq);
+    WakeIfWaiting(&h->getters_waiting, WordOf(&h->put.state));
     return Napi::Number::New(env, kOk);
   wait:
     if (!spun) {
       spun = true;
-      SpinUntilChanged(&h->get_seq, seen, deadline);
+      SpinUntilChanged(WordOf(&h->get.state), seen, deadline);
       continue;
     }
     spun = false;
-    bool in_time = SleepOn(env, &h->get_seq, seen, deadline);
+    bool in_time = SleepOn(env, WordOf(&h->get.state), seen, deadline);
     __atomic_fetch_sub(&h->putters_waiting, 1, __ATOMIC_SEQ_CST);
     if (!in_time) return Napi::Number::New(env, kWouldBlock);
   }
@@ -306,8 +310,8 @@ Napi::Value RingPut(const Napi::CallbackInfo& info) {
 // ringGet(ring, target, timeoutMs, registerWaiter, out) -> length * 1024 +
 // kind * 256 + tag, with the body in target[0, length); or a negative status.
 // kTooSmall: nothing taken, out[0] = the size needed. An empty ring with
-// registerWaiter: kWouldBlock, counted as a waiting getter, with the put_seq
-// value it saw in out[0]. An empty closed ring: kClosed.
+// registerWaiter: kWouldBlock, counted as a waiting getter, with the put-state
+// word it saw in out[0]. An empty closed ring: kClosed.
 Napi::Value RingGet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Ring r = RingAt(info[0]);
@@ -322,7 +326,7 @@ Napi::Value RingGet(const Napi::CallbackInfo& info) {
     double result;
     {
       SideLock lock(env, h, &h->get);
-      seen = __atomic_load_n(&h->put_seq, __ATOMIC_SEQ_CST);
+      seen = __atomic_load_n(WordOf(&h->put.state), __ATOMIC_SEQ_CST);
       bool waiting = spun || register_waiter;
       if (waiting) __atomic_fetch_add(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
       uint64_t mine = h->get.state;
@@ -338,7 +342,6 @@ Napi::Value RingGet(const Napi::CallbackInfo& info) {
         }
         r.CopyOut(Pos(mine) + kRecordHeader, target, length);
         __atomic_store_n(&h->get.state, Pack(Pos(mine) + kRecordHeader + length, Count(mine) + 1), __ATOMIC_SEQ_CST);
-        __atomic_fetch_add(&h->get_seq, 1, __ATOMIC_SEQ_CST);
         result = static_cast<double>(length) * 1024 + record[5] * 256 + record[4];
       } else {
         bool closed = __atomic_load_n(&h->closed, __ATOMIC_ACQUIRE);
@@ -353,16 +356,16 @@ Napi::Value RingGet(const Napi::CallbackInfo& info) {
         goto wait;  // after spinning, stays counted as a waiter while it sleeps
       }
     }
-    WakeIfWaiting(&h->putters_waiting, &h->get_seq);
+    WakeIfWaiting(&h->putters_waiting, WordOf(&h->get.state));
     return Napi::Number::New(env, result);
   wait:
     if (!spun) {
       spun = true;
-      SpinUntilChanged(&h->put_seq, seen, deadline);
+      SpinUntilChanged(WordOf(&h->put.state), seen, deadline);
       continue;
     }
     spun = false;
-    bool in_time = SleepOn(env, &h->put_seq, seen, deadline);
+    bool in_time = SleepOn(env, WordOf(&h->put.state), seen, deadline);
     __atomic_fetch_sub(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
     if (!in_time) return Napi::Number::New(env, kWouldBlock);
   }
@@ -437,11 +440,11 @@ Napi::Value RingJoin(const Napi::CallbackInfo& info) {
 Napi::Value RingClose(const Napi::CallbackInfo& info) {
   Ring r = RingAt(info[0]);
   RingHeader* h = r.h;
+  // Sleepers re-check `closed` when woken here (or, in a narrow race, at the
+  // end of their current wait slice).
   __atomic_store_n(&h->closed, 1, __ATOMIC_SEQ_CST);
-  __atomic_fetch_add(&h->put_seq, 1, __ATOMIC_SEQ_CST);
-  __atomic_fetch_add(&h->get_seq, 1, __ATOMIC_SEQ_CST);
-  FutexWakeShared(&h->put_seq, INT_MAX);
-  FutexWakeShared(&h->get_seq, INT_MAX);
+  FutexWakeShared(WordOf(&h->put.state), INT_MAX);
+  FutexWakeShared(WordOf(&h->get.state), INT_MAX);
   return info.Env().Undefined();
 }
 
@@ -475,8 +478,8 @@ void InitRing(Napi::Env env, Napi::Object exports) {
   layout.Set("headerSize", Napi::Number::New(env, kHeaderSize));
   layout.Set("recordHeader", Napi::Number::New(env, kRecordHeader));
   layout.Set("maxCapacity", Napi::Number::New(env, kMaxCapacity));
-  layout.Set("putSeq", Napi::Number::New(env, offsetof(RingHeader, put_seq)));
-  layout.Set("getSeq", Napi::Number::New(env, offsetof(RingHeader, get_seq)));
+  layout.Set("putSeq", Napi::Number::New(env, offsetof(RingHeader, put) + offsetof(Side, state)));
+  layout.Set("getSeq", Napi::Number::New(env, offsetof(RingHeader, get) + offsetof(Side, state)));
   layout.Set("taskSeq", Napi::Number::New(env, offsetof(RingHeader, task_seq)));
   exports.Set("ringLayout", layout);
 }
