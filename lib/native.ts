@@ -80,7 +80,7 @@ export interface NativeBinding {
   ringInit(ring: Buffer, capacity: number, maxsize: number): void;
   /** Status or (for ringGet) length * 1024 + kind * 256 + tag; see native/ring.cc. */
   ringPut(ring: Buffer, tag: number, kind: number, body: Uint8Array, timeoutMs: number, registerWaiter: boolean, out: Float64Array): number;
-  ringGet(ring: Buffer, target: Uint8Array, timeoutMs: number, registerWaiter: boolean, out: Float64Array): number;
+  ringGet(ring: Buffer, target: Uint8Array, timeoutMs: number, registerWaiter: boolean, out: Float64Array, targetOffset?: number): number;
   ringUnwait(ring: Buffer, waiter: number): void;
   ringTaskDone(ring: Buffer): number;
   ringJoin(ring: Buffer, timeoutMs: number, registerWaiter: boolean, out: Float64Array): number;

@@ -7,7 +7,7 @@
 // /dev/shm. Items larger than half the ring travel in a temporary named segment
 // whose name goes through the ring.
 import { native } from './native';
-import { decodeMessage, encodeMessage, type EncodedMessage } from './codec';
+import { decodeMessage, encodeMessage, MessageTag, type EncodedMessage } from './codec';
 import { CodedError, CodedTypeError, Empty, Full } from './errors';
 import { waitUntilChanged } from './waiter';
 import { randomOsName } from './os_names';
@@ -26,10 +26,13 @@ export const DEFAULT_QUEUE_BYTES = 4 * 1024 * 1024;
 // An async waiter re-checks at least this often (a process killed between its
 // commit and its wake-up must not leave anyone waiting).
 const WAIT_SLICE_MS = 250;
-const SCRATCH_BYTES = 64 * 1024;
-
-// Per-process scratch: small items are copied out here, then decoded or copied once more.
-const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+// Items land in a per-process slab and Buffers/typed arrays are returned as
+// views of it (as Node pools small Buffers), so a get copies the bytes once.
+const SLAB_BYTES = 128 * 1024;
+// A get offers at least this much room; a larger item gets a Buffer of its own.
+const SLAB_RESERVE = 16 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+let slabOffset = 0;
 const out = new Float64Array(8);
 
 export interface PutOptions {
@@ -211,13 +214,13 @@ export class Queue<T = unknown> {
     for (;;) {
       let item: T | undefined;
       const status = await this.#waitLoop(Waiter.Getter, layout.putSeq, limit, signal, (register) => {
-        const st = native.ringGet(this.ring, target ?? scratch, 0, register, result);
-        // Decode at once: the shared scratch buffer is only ours until the next await.
-        if (st >= 0) item = this.#afterGet(st, target ?? scratch);
+        const st = this.#getInto(target, 0, register, result);
+        // Decode at once: the landing slab is only ours until the next await.
+        if (st >= 0) item = this.#afterGet(st, target);
         return st >= 0 ? RingStatus.Ok : st;
       }, () => result[0]);
       if (status === RingStatus.Ok) return item as T;
-      if (status !== RingStatus.TooSmall) return this.#afterGet(status, scratch);
+      if (status !== RingStatus.TooSmall) return this.#afterGet(status, null);
       target = Buffer.allocUnsafeSlow(result[0]);
     }
   }
@@ -225,9 +228,9 @@ export class Queue<T = unknown> {
   /** The next item, blocking this thread while the queue is empty. */
   getSync(opts?: GetOptions): T {
     const limit = opts === undefined ? -1 : timeoutMs(opts.block, opts.timeout);
-    let target: Buffer = scratch;
+    let target: Buffer | null = null;
     for (;;) {
-      const status = native.ringGet(this.ring, target, limit, false, out);
+      const status = this.#getInto(target, limit, false, out);
       if (status !== RingStatus.TooSmall) return this.#afterGet(status, target);
       target = Buffer.allocUnsafeSlow(out[0]);
     }
@@ -237,7 +240,17 @@ export class Queue<T = unknown> {
     return this.getSync({ block: false });
   }
 
-  #afterGet(got: number, target: Buffer): T {
+  /** One ringGet into `target`, or (null) into the landing slab at its current offset. */
+  #getInto(target: Buffer | null, limit: number, register: boolean, result: Float64Array): number {
+    if (target !== null) return native.ringGet(this.ring, target, limit, register, result);
+    if (SLAB_BYTES - slabOffset < SLAB_RESERVE) {
+      slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      slabOffset = 0;
+    }
+    return native.ringGet(this.ring, slab, limit, register, result, slabOffset);
+  }
+
+  #afterGet(got: number, target: Buffer | null): T {
     if (got < 0) {
       if (got === RingStatus.WouldBlock) throw new Empty('the queue is empty');
       if (got === RingStatus.Closed) throw closedError();
@@ -246,9 +259,12 @@ export class Queue<T = unknown> {
     const low = got % 1024;
     const tag = low & 255;
     const length = (got - low) / 1024;
-    if (low >> 8 === RecordKind.Spilled) return decodeMessage(tag, readSpill(target.toString('utf8', 0, length))) as T;
-    // The scratch buffer is reused: keep a copy unless the codec copies anyway.
-    const body = target !== scratch ? target : tag === 0 ? scratch.subarray(0, length) : Buffer.from(scratch.subarray(0, length));
+    const start = target === null ? slabOffset : 0;
+    const bytes = target ?? slab;
+    if (low >> 8 === RecordKind.Spilled) return decodeMessage(tag, readSpill(bytes.toString('utf8', start, start + length))) as T;
+    const body = bytes.subarray(start, start + length);
+    // Bytes that the result keeps (Buffers, typed arrays) claim their part of the slab; the codec copies.
+    if (target === null && tag !== MessageTag.Structured) slabOffset += (length + 7) & ~7;
     return decodeMessage(tag, body) as T;
   }
 

@@ -138,6 +138,9 @@ static int FindByProbe(std::vector<AddressRange>* ranges, const char** failed_sy
       if (mem == MAP_FAILED) { report = nullptr; report_cap = 0; *failed_syscall = "mmap"; return errno; }
       report = static_cast<ProbeReport*>(mem);
       report_cap = want;
+      // The new mapping may sit in a gap between DONTFORK mappings: list it too,
+      // or a coalesced run would cover it and MADV_DONTFORK it after the fork.
+      if (int err = ReadProcFileGrowing("/proc/self/maps", &own)) { *failed_syscall = "open"; return err; }
     }
     report->length = 0;
     report->error = 0;
@@ -158,6 +161,8 @@ static int FindByProbe(std::vector<AddressRange>* ranges, const char** failed_sy
     while (waitpid(static_cast<pid_t>(pid), &status, 0) < 0) {
       if (errno != EINTR) { *failed_syscall = "waitpid"; return errno; }
     }
+    // A probe that did not finish reported nothing: never read that as "no mapping is inherited".
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { *failed_syscall = "clone"; return ECHILD; }
     if (report->error != 0) { *failed_syscall = "open"; return report->error; }
     if (!report->truncated) break;
     want *= 2;

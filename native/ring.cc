@@ -307,8 +307,9 @@ Napi::Value RingPut(const Napi::CallbackInfo& info) {
   }
 }
 
-// ringGet(ring, target, timeoutMs, registerWaiter, out) -> length * 1024 +
-// kind * 256 + tag, with the body in target[0, length); or a negative status.
+// ringGet(ring, target, timeoutMs, registerWaiter, out, targetOffset = 0) ->
+// length * 1024 + kind * 256 + tag, with the body in target[targetOffset, +length);
+// or a negative status.
 // kTooSmall: nothing taken, out[0] = the size needed. An empty ring with
 // registerWaiter: kWouldBlock, counted as a waiting getter, with the put-state
 // word it saw in out[0]. An empty closed ring: kClosed.
@@ -318,6 +319,12 @@ Napi::Value RingGet(const Napi::CallbackInfo& info) {
   RingHeader* h = r.h;
   size_t room;
   uint8_t* target = BytesOf(env, info[1], &room);
+  if (info.Length() > 5) {  // targetOffset: fill a slab from its current offset
+    double offset = NumberArg(info, 5);
+    if (!(offset >= 0) || offset > room) throw Napi::RangeError::New(env, "ringGet: targetOffset out of range");
+    target += static_cast<size_t>(offset);
+    room -= static_cast<size_t>(offset);
+  }
   int64_t deadline = DeadlineFor(NumberArg(info, 2));
   bool register_waiter = info[3].ToBoolean();
   bool spun = false;
