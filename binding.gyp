@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/connection.cc",
         "native/errors.cc",
+        "native/fd_passing.cc",
         "native/fork_advice.cc",
         "native/futex_waiter.cc",
         "native/process.cc",

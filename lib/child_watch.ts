@@ -2,33 +2,81 @@
 // without waitpid(-1), which would steal child_process's children (design.md,
 // fact 6). On Linux a pidfd becomes readable when the child ends and a libuv
 // poll handle watches it; elsewhere a timer polls waitpid(pid, WNOHANG).
+// Every reap goes through here, so a synchronous waitpid and an async watch of
+// the same child never race for its status.
 import { native, type NativeFdWatch, type NativeWaitStatus } from './native';
 import { registerAfterForkInChild } from './after_fork';
 
-interface PendingExit {
+interface ExitWatch {
   promise: Promise<NativeWaitStatus>;
+  settle(status: NativeWaitStatus): void;
+  fail(err: unknown): void;
+  keepAlive(on: boolean): void;
   cancel(): void;
 }
 
-const pending = new Map<number, PendingExit>();
+const watches = new Map<number, ExitWatch>();
 let pidfdUnsupported = process.platform !== 'linux';
 
-/** Resolves with the child's wait status once it has ended and been reaped. */
+/**
+ * Resolves with the child's wait status once it has ended and been reaped.
+ * A watch keeps the event loop alive unless `keepAlive(pid, false)` says otherwise.
+ */
 export function waitForExit(pid: number): Promise<NativeWaitStatus> {
-  const existing = pending.get(pid);
-  if (existing) return existing.promise;
-  const entry = pidfdUnsupported ? watchByPolling(pid) : watchByPidfd(pid);
-  pending.set(pid, entry);
-  entry.promise.then(() => pending.delete(pid), () => pending.delete(pid));
-  return entry.promise;
+  let watch = watches.get(pid);
+  if (!watch) {
+    watch = pidfdUnsupported ? watchByPolling(pid) : watchByPidfd(pid);
+    watches.set(pid, watch);
+  }
+  return watch.promise;
 }
 
-function reapNow(pid: number): NativeWaitStatus | null {
-  const status = native.waitpid(pid, native.WNOHANG);
-  return status.pid === pid ? status : null;
+export function keepAlive(pid: number, on: boolean): void {
+  watches.get(pid)?.keepAlive(on);
 }
 
-function watchByPidfd(pid: number): PendingExit {
+/** waitpid for one child (blocking or WNOHANG); settles any pending watch with the status. */
+export function reap(pid: number, block: boolean): NativeWaitStatus | null {
+  const status = native.waitpid(pid, block ? 0 : native.WNOHANG);
+  if (status.pid !== pid) return null;
+  watches.get(pid)?.settle(status);
+  return status;
+}
+
+function makeWatch(pid: number, release: () => void, setRef: (on: boolean) => void): ExitWatch {
+  let resolve!: (status: NativeWaitStatus) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<NativeWaitStatus>((res, rej) => { resolve = res; reject = rej; });
+  promise.catch(() => {}); // a rejection is reported to whoever awaits the watch
+  let settled = false;
+  const finish = (): void => {
+    settled = true;
+    release();
+    watches.delete(pid);
+  };
+  const fail = (err: unknown): void => {
+    if (settled) return;
+    finish();
+    reject(err);
+  };
+  return {
+    promise,
+    settle(status) {
+      if (settled) return;
+      finish();
+      resolve(status);
+    },
+    fail,
+    keepAlive: setRef,
+    // Abandoned (in a forked child): release the fd, and never settle, since
+    // whoever awaits it belongs to the parent's code.
+    cancel: () => {
+      if (!settled) finish();
+    },
+  };
+}
+
+function watchByPidfd(pid: number): ExitWatch {
   let pidfd: number;
   try {
     pidfd = native.pidfdOpen(pid);
@@ -37,49 +85,48 @@ function watchByPidfd(pid: number): PendingExit {
     pidfdUnsupported = true;
     return watchByPolling(pid);
   }
-  let watch: NativeFdWatch | null = null;
-  const release = (): void => {
-    watch?.stop();
-    watch = null;
+  let fdWatch: NativeFdWatch | null = null;
+  const watch = makeWatch(pid, () => {
+    fdWatch?.stop();
+    fdWatch = null;
     if (pidfd >= 0) native.close(pidfd);
     pidfd = -1;
-  };
-  const promise = new Promise<NativeWaitStatus>((resolve, reject) => {
-    watch = new native.FdWatch(pidfd, () => {
-      release();
-      try {
-        const status = reapNow(pid);
-        if (status) resolve(status);
-        else reject(new Error(`pidfd for ${pid} became readable but waitpid() found no exit status`));
-      } catch (err) {
-        reject(err);
-      }
-    });
+  }, (on) => (on ? fdWatch?.ref() : fdWatch?.unref()));
+  fdWatch = new native.FdWatch(pidfd, () => {
+    try {
+      if (!reap(pid, false)) watch.fail(new Error(`pidfd for ${pid} became readable but waitpid() found no exit status`));
+    } catch (err) {
+      watch.fail(err);
+    }
   });
-  return { promise, cancel: release };
+  return watch;
 }
 
-function watchByPolling(pid: number): PendingExit {
+function watchByPolling(pid: number): ExitWatch {
   let timer: NodeJS.Timeout | undefined;
-  const promise = new Promise<NativeWaitStatus>((resolve, reject) => {
-    let delay = 1;
-    const poll = (): void => {
-      try {
-        const status = reapNow(pid);
-        if (status) return resolve(status);
-      } catch (err) {
-        return reject(err);
-      }
-      delay = Math.min(delay * 2, 50);
-      timer = setTimeout(poll, delay);
-    };
-    poll();
+  let referenced = true;
+  const watch = makeWatch(pid, () => clearTimeout(timer), (on) => {
+    referenced = on;
+    if (on) timer?.ref();
+    else timer?.unref();
   });
-  return { promise, cancel: () => clearTimeout(timer) };
+  let delay = 1;
+  const poll = (): void => {
+    try {
+      if (reap(pid, false)) return;
+    } catch (err) {
+      return watch.fail(err);
+    }
+    delay = Math.min(delay * 2, 50);
+    timer = setTimeout(poll, delay);
+    if (!referenced) timer.unref();
+  };
+  poll();
+  return watch;
 }
 
 // A forked child inherits its parent's watches; they are not its children.
 registerAfterForkInChild(() => {
-  for (const entry of pending.values()) entry.cancel();
-  pending.clear();
+  for (const watch of [...watches.values()]) watch.cancel();
+  watches.clear();
 });

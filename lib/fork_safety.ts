@@ -2,7 +2,9 @@
 // only with --single-threaded (V8 posts no work to its platform threads, which
 // a child would wait on forever), from the main thread, and with no libuv
 // thread-pool request in flight (a pool thread may hold a lock the child needs).
+import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
+import { native } from './native';
 import { CodedError } from './errors';
 import { pendingStdioBytes } from './stdio';
 
@@ -27,6 +29,35 @@ export function threadPoolRequestsInFlight(): string[] {
   return process.getActiveResourcesInfo().filter((name) => THREAD_POOL_REQUESTS.has(name));
 }
 
+/**
+ * Whether every thread but this one is parked (in futex or epoll waits). A
+ * request can look in flight while its work is already done (a FileHandle's
+ * close waits for JS to run its promise); parked threads hold no lock the
+ * child could need. Linux only; elsewhere trust the request list alone.
+ */
+export function otherThreadsParked(): boolean {
+  if (process.platform !== 'linux' || native.idleSyscalls.length === 0) return false;
+  const idle = new Set(native.idleSyscalls.map(String));
+  const self = String(process.pid);
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    if (tid === self) continue;
+    let syscall: string;
+    try {
+      syscall = fs.readFileSync(`/proc/self/task/${tid}/syscall`, 'latin1');
+    } catch {
+      continue; // the thread ended
+    }
+    if (!idle.has(syscall.slice(0, syscall.indexOf(' ')))) return false;
+  }
+  return true;
+}
+
+/** Thread-pool requests that make fork() unsafe: in flight, with a pool thread still busy. */
+export function busyThreadPoolRequests(): string[] {
+  const inFlight = threadPoolRequestsInFlight();
+  return inFlight.length > 0 && !otherThreadsParked() ? inFlight : [];
+}
+
 /** Why fork() would be unsafe right now, or null when it is safe. */
 export function forkUnsafeReason(): string | null {
   if (!isMainThread) {
@@ -39,7 +70,7 @@ export function forkUnsafeReason(): string | null {
       "Run it as `node --single-threaded script.js` (or NODE_OPTIONS=--single-threaded), " +
       "or use the 'forkserver' start method, which forks from a clean single-threaded server.";
   }
-  const inFlight = threadPoolRequestsInFlight();
+  const inFlight = busyThreadPoolRequests();
   if (inFlight.length > 0) {
     return `${inFlight.length} thread-pool request(s) are in flight (${[...new Set(inFlight)].join(', ')}); ` +
       'a child forked now can hang on a lock held by a pool thread. ' +

@@ -47,6 +47,12 @@ export interface NativeBinding {
   pidfdOpen(pid: number): number;
   close(fd: number): void;
   loopAlive(): boolean;
+  idleSyscalls: number[];
+  runLoopOnce(): boolean;
+  setParentDeathSignal(signal: number): boolean;
+  peekExit(pid: number): { exitCode: number | null; signal: number | null } | null;
+  sendMessage(socket: number, data: Uint8Array, fds: number[]): void;
+  recvMessage(socket: number): { data: Buffer; fds: number[] } | null;
   WNOHANG: number;
   /** shm_open("/" + name); grows the object to `size` when creating. Returns a close-on-exec fd. */
   shmOpen(name: string, flags: ShmOpenFlags, size?: number, mode?: number): number;

@@ -8,6 +8,7 @@ void InitShm(Napi::Env env, Napi::Object exports);
 void InitSync(Napi::Env env, Napi::Object exports);
 void InitFutexWaiter(Napi::Env env, Napi::Object exports);
 void InitConnection(Napi::Env env, Napi::Object exports);
+void InitFdPassing(Napi::Env env, Napi::Object exports);
 void InitRing(Napi::Env env, Napi::Object exports);
 }  // namespace pmp
 
@@ -18,6 +19,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pmp::InitSync(env, exports);
   pmp::InitFutexWaiter(env, exports);
   pmp::InitConnection(env, exports);
+  pmp::InitFdPassing(env, exports);
   pmp::InitRing(env, exports);
   return exports;
 }

@@ -14,6 +14,7 @@ typedef void (*uv_close_cb)(uv_handle_t* handle);
 size_t uv_handle_size(int type);
 int uv_loop_fork(uv_loop_t* loop);
 int uv_loop_alive(const uv_loop_t* loop);
+int uv_run(uv_loop_t* loop, int mode);
 int uv_poll_init(uv_loop_t* loop, uv_poll_t* handle, int fd);
 int uv_poll_start(uv_poll_t* handle, int events, uv_poll_cb cb);
 int uv_poll_stop(uv_poll_t* handle);
@@ -28,4 +29,5 @@ namespace pmp {
 constexpr int kUvPollHandleType = 8;  // UV_POLL
 constexpr int kUvReadable = 1;        // UV_READABLE
 constexpr int kUvWritable = 2;        // UV_WRITABLE
+constexpr int kUvRunOnce = 1;         // UV_RUN_ONCE
 }  // namespace pmp

@@ -3,7 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/mman.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -160,6 +164,74 @@ static Napi::Value LoopAlive(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), uv_loop_alive(EventLoop(info.Env())) != 0);
 }
 
+// One turn of the event loop from inside a JS call. Only the `fork` start
+// method uses it, in the child, to run an async target to completion without
+// returning into the parent's call stack (which would run the parent's code).
+static Napi::Value RunLoopOnce(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), uv_run(EventLoop(info.Env()), kUvRunOnce) != 0);
+}
+
+// The signal a child gets when its parent dies (Linux); daemon children use it.
+static Napi::Value SetParentDeathSignal(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sig = ToInt(info[0], "signal");
+#if defined(__linux__)
+  if (prctl(PR_SET_PDEATHSIG, sig) != 0) ThrowErrno(env, errno, "prctl");
+  return Napi::Boolean::New(env, true);
+#else
+  (void)sig;
+  return Napi::Boolean::New(env, false);
+#endif
+}
+
+// waitid(WEXITED | WNOWAIT): the exit status of a child without reaping it, so
+// the owner of the child (libuv for child_process children) still can.
+static Napi::Value PeekExit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pid_t pid = ToInt(info[0], "pid");
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  int r;
+  do {
+    r = waitid(P_PID, pid, &si, WEXITED | WNOWAIT | WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) ThrowErrno(env, errno, "waitid");
+  if (si.si_pid == 0) return env.Null();
+  Napi::Object result = Napi::Object::New(env);
+  bool exited = si.si_code == CLD_EXITED;
+  result.Set("exitCode", exited ? Napi::Number::New(env, si.si_status) : env.Null());
+  result.Set("signal", exited ? env.Null() : Napi::Number::New(env, si.si_status));
+  return result;
+}
+
+// Syscalls a helper thread sits in when it holds no lock and does no work
+// (waiting on a condition variable, or on its own event loop). lib/fork_safety
+// compares them with /proc/self/task/*/syscall.
+static Napi::Value IdleSyscalls(Napi::Env env) {
+  Napi::Array list = Napi::Array::New(env);
+#if defined(__linux__)
+  long idle[] = {
+#ifdef SYS_futex
+    SYS_futex,
+#endif
+#ifdef SYS_futex_waitv
+    SYS_futex_waitv,
+#endif
+#ifdef SYS_epoll_wait
+    SYS_epoll_wait,
+#endif
+#ifdef SYS_epoll_pwait
+    SYS_epoll_pwait,
+#endif
+#ifdef SYS_epoll_pwait2
+    SYS_epoll_pwait2,
+#endif
+  };
+  for (long nr : idle) list.Set(list.Length(), Napi::Number::New(env, static_cast<double>(nr)));
+#endif
+  return list;
+}
+
 void InitProcess(Napi::Env env, Napi::Object exports) {
   exports.Set("fork", Napi::Function::New(env, Fork, "fork"));
   exports.Set("waitpid", Napi::Function::New(env, WaitPid, "waitpid"));
@@ -171,6 +243,10 @@ void InitProcess(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("close", Napi::Function::New(env, CloseFd, "close"));
   exports.Set("loopAlive", Napi::Function::New(env, LoopAlive, "loopAlive"));
+  exports.Set("runLoopOnce", Napi::Function::New(env, RunLoopOnce, "runLoopOnce"));
+  exports.Set("setParentDeathSignal", Napi::Function::New(env, SetParentDeathSignal, "setParentDeathSignal"));
+  exports.Set("peekExit", Napi::Function::New(env, PeekExit, "peekExit"));
+  exports.Set("idleSyscalls", IdleSyscalls(env));
   exports.Set("WNOHANG", Napi::Number::New(env, WNOHANG));
 }
 

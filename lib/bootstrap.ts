@@ -1,0 +1,103 @@
+// What a new child does before and around its target (Python's
+// BaseProcess._bootstrap): take on its identity, run run(), report errors the
+// way Python does, and turn the outcome into an exit code.
+import fs from 'node:fs';
+import { native } from './native';
+import { becomeChildProcess, current, type ProcessIdentity } from './current_process';
+import { forgetChildrenInNewProcess, kState, Process } from './process';
+import { onProcessExit } from './pid_watch';
+
+const SIGTERM = 15;
+
+/**
+ * Makes this process the child described by `identity`. `parentIsOsParent`:
+ * the process that called start() is our OS parent (fork, spawn), so the
+ * kernel can signal us when it dies; otherwise (forkserver) we watch it.
+ */
+export function enterChild(proc: Process, identity: ProcessIdentity, parentIsOsParent: boolean): void {
+  becomeChildProcess(identity);
+  forgetChildrenInNewProcess();
+  const state = proc[kState];
+  state.isSelf = true;
+  state.popen = null;
+  current.processObject = proc;
+  if (identity.daemon && identity.parentPid !== null) {
+    // Python terminates daemon children when their parent exits; this also
+    // covers a parent killed with SIGKILL.
+    const armed = parentIsOsParent && native.setParentDeathSignal(SIGTERM);
+    if (!armed || native.getppid() !== identity.parentPid) {
+      onProcessExit(identity.parentPid, () => process.kill(process.pid, 'SIGTERM'));
+    }
+  }
+}
+
+function reportError(proc: Process, err: unknown): void {
+  const text = err instanceof Error ? err.stack ?? String(err) : String(err);
+  try {
+    fs.writeSync(2, `Process ${proc.name}:\n${text}\n`);
+  } catch {
+    // stderr is gone
+  }
+}
+
+/** Runs proc.run() (awaiting a promise) and returns the exit code: 0, or 1 after an error. */
+export async function runToExitCode(proc: Process): Promise<number> {
+  try {
+    await proc.run();
+    return 0;
+  } catch (err) {
+    reportError(proc, err);
+    return 1;
+  }
+}
+
+/**
+ * The same, for a child forked inside the parent's call to start(): it must not
+ * return into the parent's code, so an async run() is driven by turning the
+ * event loop from here until it settles.
+ */
+export function runToExitCodeHere(proc: Process): number {
+  let result: unknown;
+  try {
+    result = proc.run();
+  } catch (err) {
+    reportError(proc, err);
+    return 1;
+  }
+  if (!(result instanceof Promise) && !(typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')) {
+    return 0;
+  }
+  let outcome: number | null = null;
+  const settled = Promise.resolve(result).then(() => 0, (err) => { reportError(proc, err); return 1; });
+  settled.then((code) => { outcome = code; });
+  const runTicks = (process as unknown as { _tickCallback(): void })._tickCallback;
+  let microtasksRun = false;
+  Promise.resolve().then(() => { microtasksRun = true; });
+  runTicks.call(process);
+  if (!microtasksRun) {
+    // start() was called from a promise continuation: V8 runs no nested
+    // microtasks, so the loop cannot be turned from here. Leave the parent's
+    // code by unwinding instead; the child's loop finishes the target.
+    settled.then((code) => native.exit(code));
+    throw new ChildUnwind();
+  }
+  while (outcome === null) {
+    const alive = native.runLoopOnce();
+    runTicks.call(process);
+    if (!alive && outcome === null) outcome = 0; // nothing left that could settle it
+  }
+  return outcome;
+}
+
+/**
+ * Thrown by start() inside a child forked from a promise continuation, to leave
+ * the parent's code (which must not run in the child). Do not catch it; if you
+ * must catch around start(), rethrow it.
+ */
+export class ChildUnwind extends Error {
+  override name = 'ChildUnwind';
+  readonly isChildUnwind = true;
+  constructor() {
+    super('posix-multiprocessing: a forked child is leaving the parent\'s code to run its async target');
+  }
+}

@@ -1,0 +1,52 @@
+// Who this process is, in Python's terms: the main process or a child with a
+// name, an identity (1, 2 for "Process-1:2"), a daemon flag, an authkey and a
+// logical parent (the process that called start(), not the forkserver).
+import crypto from 'node:crypto';
+import { native } from './native';
+
+export interface ProcessIdentity {
+  name: string;
+  identity: number[];
+  daemon: boolean;
+  authkey: Buffer;
+  parentPid: number | null;
+  parentName: string | null;
+}
+
+export const current = {
+  isMain: true,
+  /** True while a child imports its main module (Python's bootstrapping phase). */
+  bootstrapping: false,
+  identity: {
+    name: 'MainProcess',
+    identity: [],
+    daemon: false,
+    authkey: crypto.randomBytes(32),
+    parentPid: null,
+    parentName: null,
+  } as ProcessIdentity,
+  /** Counter for the identities of children this process creates. */
+  childCounter: 0,
+  /** The Process object that stands for this process (currentProcess()); made lazily in the main process. */
+  processObject: null as object | null,
+};
+
+/** The `if __name__ == '__main__'` guard: true only in the main process. */
+export function isMainProcess(): boolean {
+  return current.isMain;
+}
+
+export function becomeChildProcess(identity: ProcessIdentity): void {
+  current.isMain = false;
+  current.identity = identity;
+  current.childCounter = 0;
+}
+
+export function nextChildIdentity(): number[] {
+  current.childCounter += 1;
+  return [...current.identity.identity, current.childCounter];
+}
+
+export function ownPid(): number {
+  return native.getpid();
+}

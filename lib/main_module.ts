@@ -1,0 +1,19 @@
+// Importing the parent's main module in a child (forkserver, spawn), behind the
+// guard: isMainProcess() is false, and starting a process meanwhile is the
+// bootstrapping error Python gives to scripts without the guard.
+import { pathToFileURL } from 'node:url';
+import { dynamicImport } from './dynamic_import';
+import { current } from './current_process';
+
+export async function importMainModule(mainPath: string | null, parentArgv: string[]): Promise<void> {
+  // The main module sees the parent's command line, as in Python's children.
+  process.argv.splice(0, process.argv.length, ...parentArgv);
+  if (!mainPath) return;
+  current.isMain = false;
+  current.bootstrapping = true;
+  try {
+    await dynamicImport(pathToFileURL(mainPath).href);
+  } finally {
+    current.bootstrapping = false;
+  }
+}

@@ -1,0 +1,104 @@
+// The `fork` start method: fork the calling process inside start(). The child
+// shares nothing but inherits everything, closures included; the parent must be
+// fork-safe (node --single-threaded, thread pool idle).
+import { native } from '../native';
+import { fork } from '../posix';
+import { busyThreadPoolRequests, startedSingleThreaded } from '../fork_safety';
+import { current } from '../current_process';
+import { keepAlive as keepWatchAlive, reap, waitForExit } from '../child_watch';
+import { enterChild, runToExitCodeHere } from '../bootstrap';
+import { kState, type Process } from '../process';
+import { exitCodeOf, type Popen } from './popen';
+import type { StartMethod } from '../start_methods';
+import { waitWithTimeout, pollReadable } from './waiting';
+
+class ForkPopen implements Popen {
+  readonly pid: number;
+  readonly sentinel: number;
+  private code: number | null = null;
+  private closed = false;
+
+  constructor(pid: number) {
+    this.pid = pid;
+    this.sentinel = native.pidfdOpen(pid);
+  }
+
+  poll(): number | null {
+    if (this.code === null) {
+      const status = reap(this.pid, false);
+      if (status) this.code = exitCodeOf(status);
+    }
+    return this.code;
+  }
+
+  async wait(timeout: number | null): Promise<number | null> {
+    if (this.code !== null) return this.code;
+    const status = await waitWithTimeout(waitForExit(this.pid), timeout);
+    if (status) this.code = exitCodeOf(status);
+    return this.code;
+  }
+
+  waitSync(timeout: number | null): number | null {
+    if (this.code !== null) return this.code;
+    if (timeout !== null && !pollReadable(this.sentinel, timeout)) return this.poll();
+    const status = reap(this.pid, true);
+    if (status) this.code = exitCodeOf(status);
+    return this.code;
+  }
+
+  signal(signal: 'SIGTERM' | 'SIGKILL'): void {
+    if (this.poll() !== null) return;
+    try {
+      process.kill(this.pid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+
+  keepAlive(on: boolean): void {
+    if (this.code !== null) return;
+    if (on) void waitForExit(this.pid).then((status) => { this.code = exitCodeOf(status); }, () => {});
+    keepWatchAlive(this.pid, on);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    native.close(this.sentinel);
+  }
+}
+
+const IDLE_DEADLINE_MS = 5000;
+
+/**
+ * start() is synchronous, but an ES module or tsx loader often still has a file
+ * read or close on the thread pool when the main module runs. Let those finish
+ * by turning the event loop from here (their callbacks may run now), so the
+ * fork happens with an idle pool; give up with ERR_FORK_UNSAFE after 5 s.
+ */
+function settleThreadPool(): void {
+  if (!startedSingleThreaded()) return; // fork() explains what to do
+  const deadline = Date.now() + IDLE_DEADLINE_MS;
+  while (busyThreadPoolRequests().length > 0 && Date.now() < deadline) native.runLoopOnce();
+}
+
+export const forkStartMethod: StartMethod = {
+  name: 'fork',
+  launch(proc: Process): Popen {
+    settleThreadPool();
+    const pid = fork();
+    if (pid === 0) {
+      const state = proc[kState];
+      enterChild(proc, {
+        name: state.name,
+        identity: state.identity,
+        daemon: state.daemon,
+        authkey: current.identity.authkey,
+        parentPid: state.parentPid,
+        parentName: current.identity.name,
+      }, true);
+      native.exit(runToExitCodeHere(proc));
+    }
+    return new ForkPopen(pid);
+  },
+};

@@ -1,0 +1,189 @@
+// The `forkserver` start method (the default on Linux and macOS): a clean,
+// idle, single-threaded Node process that has imported the main module behind
+// the guard forks every child, in milliseconds. Each start() sends the child's
+// description and its fds (SCM_RIGHTS) with a fresh socket; the server answers
+// on that socket with the child's pid, and later with its exit status.
+import { spawn } from 'node:child_process';
+import v8 from 'node:v8';
+import { native, type NativeFdWatch } from '../native';
+import { CodedError } from '../errors';
+import { describeForChild } from '../process_spec';
+import { mainModulePath } from '../function_ref';
+import { registerAfterForkInChild } from '../after_fork';
+import type { Process } from '../process';
+import type { StartMethod } from '../start_methods';
+import { childNodeArgs } from './child_command';
+import type { Popen } from './popen';
+import { pollReadable, waitWithTimeout } from './waiting';
+
+interface ServerReply {
+  pid?: number;
+  error?: { code: string; message: string };
+  exitCode?: number;
+}
+
+interface Forkserver {
+  pid: number;
+  socket: number;
+}
+
+let server: Forkserver | null = null;
+
+function receive(fd: number): ServerReply | null {
+  const message = native.recvMessage(fd);
+  return message ? (v8.deserialize(message.data) as ServerReply) : null;
+}
+
+function startForkserver(): Forkserver {
+  const [ours, theirs] = native.socketpair();
+  native.setNonBlocking(ours, false);
+  native.setNonBlocking(theirs, false);
+  const child = spawn(process.execPath, [...childNodeArgs('forkserver_main.js', true), mainModulePath() ?? '', JSON.stringify(process.argv)], {
+    stdio: ['ignore', 'inherit', 'inherit', theirs],
+  });
+  child.unref();
+  native.close(theirs);
+  // The server says it is ready once the main module is imported (or why it could not be).
+  const hello = receive(ours);
+  if (!hello || hello.error) {
+    native.close(ours);
+    const reason = hello?.error;
+    throw new CodedError(reason?.code ?? 'ERR_FORKSERVER_FAILED',
+      `the forkserver could not start: ${reason?.message ?? 'it exited before it was ready'}`);
+  }
+  return { pid: child.pid ?? 0, socket: ours };
+}
+
+function forgetServer(): void {
+  if (server) native.close(server.socket);
+  server = null;
+}
+
+// A forked child has its own children to start; it must not share the parent's server socket.
+registerAfterForkInChild(() => {
+  if (server) {
+    try { native.close(server.socket); } catch { /* already closed */ }
+  }
+  server = null;
+});
+
+class ForkserverPopen implements Popen {
+  readonly pid: number;
+  readonly sentinel: number;
+  private code: number | null = null;
+  private closed = false;
+  private watch: NativeFdWatch | null = null;
+  private exited: Promise<number>;
+  private resolveExit!: (code: number) => void;
+
+  constructor(pid: number, statusSocket: number) {
+    this.pid = pid;
+    this.sentinel = statusSocket;
+    this.exited = new Promise((resolve) => { this.resolveExit = resolve; });
+  }
+
+  private readStatus(): number {
+    if (this.code !== null) return this.code;
+    const reply = receive(this.sentinel);
+    // No status means the forkserver itself died; Python reports 255 then.
+    this.code = reply?.exitCode ?? 255;
+    this.stopWatch();
+    this.resolveExit(this.code);
+    return this.code;
+  }
+
+  poll(): number | null {
+    if (this.code === null && pollReadable(this.sentinel, 0)) this.readStatus();
+    return this.code;
+  }
+
+  async wait(timeout: number | null): Promise<number | null> {
+    if (this.code !== null) return this.code;
+    this.ensureWatch(true);
+    return waitWithTimeout(this.exited, timeout);
+  }
+
+  waitSync(timeout: number | null): number | null {
+    if (this.code !== null) return this.code;
+    // Poll first even without a timeout: a libuv watch may have made the socket non-blocking.
+    if (!pollReadable(this.sentinel, timeout ?? -1)) return null;
+    return this.readStatus();
+  }
+
+  signal(signal: 'SIGTERM' | 'SIGKILL'): void {
+    if (this.poll() !== null) return;
+    try {
+      process.kill(this.pid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+
+  keepAlive(on: boolean): void {
+    if (this.code !== null) return;
+    this.ensureWatch(on);
+    if (on) this.watch?.ref();
+    else this.watch?.unref();
+  }
+
+  private ensureWatch(ref: boolean): void {
+    if (this.watch || this.code !== null) return;
+    this.watch = new native.FdWatch(this.sentinel, () => this.readStatus());
+    if (!ref) this.watch.unref();
+  }
+
+  private stopWatch(): void {
+    this.watch?.stop();
+    this.watch = null;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopWatch();
+    native.close(this.sentinel);
+  }
+}
+
+function requestChild(forkserver: Forkserver, spec: { bytes: Buffer; fds: number[] }): { pid: number; statusSocket: number } | 'server-gone' {
+  const [ours, theirs] = native.socketpair();
+  native.setNonBlocking(ours, false);
+  try {
+    native.sendMessage(forkserver.socket, spec.bytes, [theirs, ...spec.fds]);
+  } catch (err) {
+    native.close(ours);
+    native.close(theirs);
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET') return 'server-gone';
+    throw err;
+  }
+  native.close(theirs);
+  const reply = receive(ours);
+  if (!reply) {
+    native.close(ours);
+    return 'server-gone';
+  }
+  if (reply.error) {
+    native.close(ours);
+    throw new CodedError(reply.error.code, reply.error.message);
+  }
+  return { pid: reply.pid!, statusSocket: ours };
+}
+
+export const forkserverStartMethod: StartMethod = {
+  name: 'forkserver',
+  launch(proc: Process): Popen {
+    const spec = describeForChild(proc);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      server ??= startForkserver();
+      const result = requestChild(server, spec);
+      if (result !== 'server-gone') return new ForkserverPopen(result.pid, result.statusSocket);
+      forgetServer(); // it died: the next attempt starts a new one
+    }
+    throw new CodedError('ERR_FORKSERVER_FAILED', 'the forkserver died twice while starting a process');
+  },
+};
+
+/** The forkserver's pid, if one is running (for tests and diagnostics). */
+export function forkserverPid(): number | null {
+  return server?.pid ?? null;
+}

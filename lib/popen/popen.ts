@@ -1,0 +1,22 @@
+// The one small interface every start method implements (Python's Popen
+// classes): a started child, its sentinel, and how to wait for and signal it.
+export interface Popen {
+  readonly pid: number;
+  /** An fd that becomes readable when the child ends. */
+  readonly sentinel: number;
+  /** The exit code (n, or -signal) once the child has ended, else null. Never blocks. */
+  poll(): number | null;
+  /** Resolves with the exit code, or null after `timeout` ms; never blocks the event loop. */
+  wait(timeout: number | null): Promise<number | null>;
+  /** Blocks the thread until the child ends or `timeout` ms pass. */
+  waitSync(timeout: number | null): number | null;
+  signal(signal: 'SIGTERM' | 'SIGKILL'): void;
+  /** Whether a running child keeps the parent's event loop alive (non-daemon children do). */
+  keepAlive(on: boolean): void;
+  /** Releases the sentinel and any other fds; the child must have ended. */
+  close(): void;
+}
+
+export function exitCodeOf(status: { exitCode: number | null; signal: number | null }): number {
+  return status.exitCode ?? -(status.signal ?? 0);
+}

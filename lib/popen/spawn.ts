@@ -1,0 +1,91 @@
+// The `spawn` start method (the Windows path; selectable everywhere): a fresh
+// Node process re-imports the main module behind the guard, receives the
+// child's description on fd 3, and runs the target.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { native } from '../native';
+import { describeForChild } from '../process_spec';
+import { mainModulePath } from '../function_ref';
+import type { Process } from '../process';
+import type { StartMethod } from '../start_methods';
+import { childNodeArgs } from './child_command';
+import { exitCodeOf, type Popen } from './popen';
+import { pollReadable, waitWithTimeout } from './waiting';
+
+class SpawnPopen implements Popen {
+  readonly pid: number;
+  readonly sentinel: number;
+  private code: number | null = null;
+  private closed = false;
+  private readonly exited: Promise<number>;
+
+  constructor(private readonly child: ChildProcess) {
+    this.pid = child.pid!;
+    this.sentinel = native.pidfdOpen(this.pid);
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (exitCode, signal) => {
+        this.code = exitCodeOf({ exitCode, signal: signal ? (require('node:os').constants.signals[signal] as number) : null });
+        resolve(this.code);
+      });
+    });
+  }
+
+  poll(): number | null {
+    if (this.code === null) {
+      // libuv owns the child's reaping: look at its status without reaping it.
+      const status = native.peekExit(this.pid);
+      if (status) this.code = exitCodeOf(status);
+    }
+    return this.code;
+  }
+
+  wait(timeout: number | null): Promise<number | null> {
+    if (this.code !== null) return Promise.resolve(this.code);
+    return waitWithTimeout(this.exited, timeout);
+  }
+
+  waitSync(timeout: number | null): number | null {
+    if (this.code !== null) return this.code;
+    if (!pollReadable(this.sentinel, timeout ?? -1)) return null;
+    return this.poll();
+  }
+
+  signal(signal: 'SIGTERM' | 'SIGKILL'): void {
+    if (this.poll() !== null) return;
+    this.child.kill(signal);
+  }
+
+  keepAlive(on: boolean): void {
+    if (on) this.child.ref();
+    else this.child.unref();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    native.close(this.sentinel);
+  }
+}
+
+export const spawnStartMethod: StartMethod = {
+  name: 'spawn',
+  launch(proc: Process): Popen {
+    const spec = describeForChild(proc);
+    const [ours, theirs] = native.socketpair();
+    native.setNonBlocking(ours, false);
+    native.setNonBlocking(theirs, false);
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [...childNodeArgs('spawn_main.js', false), mainModulePath() ?? '', JSON.stringify(process.argv)], {
+        stdio: ['inherit', 'inherit', 'inherit', theirs],
+      });
+    } finally {
+      native.close(theirs);
+    }
+    try {
+      native.sendMessage(ours, spec.bytes, spec.fds);
+    } finally {
+      native.close(ours);
+    }
+    return new SpawnPopen(child);
+  },
+};

@@ -1,0 +1,286 @@
+// Python's multiprocessing.Process: construct with a target (or subclass and
+// override run()), start() under the context's start method, join, terminate.
+import os from 'node:os';
+import { CodedError, CodedTypeError } from './errors';
+import { current, nextChildIdentity, ownPid } from './current_process';
+import type { Popen } from './popen/popen';
+import { startMethodFor } from './start_methods';
+
+export interface ProcessOptions {
+  target?: (...args: any[]) => unknown;
+  args?: unknown[];
+  kwargs?: Record<string, unknown>;
+  name?: string;
+  daemon?: boolean;
+}
+
+/** Marks the Process classes getContext() makes: they are the library's, not user subclasses. */
+export const kContextClass = Symbol('posix-multiprocessing.contextProcess');
+
+/** Internal state, kept under a symbol so a subclass's own fields are exactly the user's. */
+export const kState = Symbol('posix-multiprocessing.process');
+
+export interface ProcessState {
+  target: ((...args: any[]) => unknown) | null;
+  args: unknown[];
+  kwargs: Record<string, unknown> | null;
+  name: string;
+  daemon: boolean;
+  identity: number[];
+  parentPid: number;
+  popen: Popen | null;
+  exitcode: number | null;
+  closed: boolean;
+  /** The start method chosen by a Context (getContext('fork').Process); null means the default. */
+  method: string | null;
+  /** Set in the child: this object is the running process itself. */
+  isSelf: boolean;
+}
+
+const children = new Set<Process>();
+
+function misuse(code: string, message: string): CodedError {
+  return new CodedError(code, message);
+}
+
+export class Process {
+  declare [kState]: ProcessState;
+
+  constructor(opts: ProcessOptions = {}) {
+    if (typeof opts !== 'object' || opts === null) {
+      throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'new Process(opts): opts must be an object like { target, args }');
+    }
+    const { target, args = [], kwargs, name, daemon } = opts;
+    if (target !== undefined && target !== null && typeof target !== 'function') {
+      throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `Process target must be a function, got ${typeof target}`);
+    }
+    if (!Array.isArray(args)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Process args must be an array');
+    if (kwargs !== undefined && (typeof kwargs !== 'object' || kwargs === null)) {
+      throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Process kwargs must be an object');
+    }
+    if (name !== undefined && typeof name !== 'string') throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Process name must be a string');
+    const identity = nextChildIdentity();
+    Object.defineProperty(this, kState, {
+      enumerable: false,
+      writable: true,
+      value: {
+        target: target ?? null,
+        args: [...args],
+        kwargs: kwargs ?? null,
+        name: name ?? `Process-${identity.join(':')}`,
+        daemon: daemon ?? current.identity.daemon,
+        identity,
+        parentPid: ownPid(),
+        popen: null,
+        exitcode: null,
+        closed: false,
+        method: null,
+        isSelf: false,
+      } satisfies ProcessState,
+    });
+  }
+
+  /** The child's work: calls target(...args[, kwargs]). Override in a subclass. */
+  run(): unknown {
+    const state = this[kState];
+    if (!state.target) return undefined;
+    return state.kwargs ? state.target(...state.args, state.kwargs) : state.target(...state.args);
+  }
+
+  start(): void {
+    const state = this[kState];
+    this.checkNotClosed();
+    if (state.popen || state.isSelf) throw misuse('ERR_PROCESS_ALREADY_STARTED', `cannot start ${state.name} twice: a process can only be started once`);
+    if (state.parentPid !== ownPid()) {
+      throw misuse('ERR_PROCESS_NOT_OURS', `can only start a process object created by this process (${state.name} was created by pid ${state.parentPid})`);
+    }
+    if (current.identity.daemon) {
+      throw misuse('ERR_DAEMON_CHILDREN', `daemonic processes are not allowed to have children (${current.identity.name} is a daemon)`);
+    }
+    if (current.bootstrapping) {
+      throw misuse('ERR_BOOTSTRAP_NOT_DONE',
+        'An attempt has been made to start a new process before the current process has finished its ' +
+        'bootstrapping phase. This probably means that you are not using fork to start your child processes ' +
+        'and you have forgotten to use the proper idiom in the main module:\n\n' +
+        '    if (isMainProcess()) {\n        main();\n    }\n\n' +
+        'The main module is imported again in every child started by forkserver or spawn; the guard stops ' +
+        'the child from starting processes of its own while it does.');
+    }
+    reapFinishedChildren();
+    state.popen = startMethodFor(state.method).launch(this);
+    state.popen.keepAlive(!state.daemon);
+    children.add(this);
+  }
+
+  async join(timeout?: number | null): Promise<void> {
+    const popen = this.startedPopen('join');
+    const wait = normaliseTimeout(timeout);
+    popen.keepAlive(true); // a pending join keeps the loop alive, daemon or not
+    try {
+      const code = await popen.wait(wait);
+      if (code !== null) this.finished(code);
+    } finally {
+      if (this[kState].exitcode === null) popen.keepAlive(!this[kState].daemon);
+    }
+  }
+
+  joinSync(timeout?: number | null): void {
+    const popen = this.startedPopen('join');
+    const code = popen.waitSync(normaliseTimeout(timeout));
+    if (code !== null) this.finished(code);
+  }
+
+  isAlive(): boolean {
+    const state = this[kState];
+    this.checkNotClosed();
+    if (state.isSelf) return true;
+    if (!state.popen) return false;
+    return this.exitcode === null;
+  }
+
+  terminate(): void {
+    this.startedPopen('terminate').signal('SIGTERM');
+  }
+
+  kill(): void {
+    this.startedPopen('kill').signal('SIGKILL');
+  }
+
+  close(): void {
+    const state = this[kState];
+    if (state.closed) return;
+    if (!state.popen) throw misuse('ERR_PROCESS_NOT_STARTED', `cannot close ${state.name}: it was never started`);
+    if (this.exitcode === null) {
+      throw misuse('ERR_PROCESS_RUNNING', `cannot close ${state.name} while it is still running; call join() or terminate() first`);
+    }
+    state.popen.close();
+    state.closed = true;
+    children.delete(this);
+  }
+
+  get name(): string {
+    return this[kState].name;
+  }
+
+  set name(value: string) {
+    if (typeof value !== 'string') throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'name must be a string');
+    this[kState].name = value;
+  }
+
+  get daemon(): boolean {
+    return this[kState].daemon;
+  }
+
+  set daemon(value: boolean) {
+    if (this[kState].popen || this[kState].isSelf) {
+      throw misuse('ERR_PROCESS_ALREADY_STARTED', `cannot set daemon on ${this[kState].name}: the process has already started`);
+    }
+    this[kState].daemon = Boolean(value);
+  }
+
+  get pid(): number | undefined {
+    const state = this[kState];
+    if (state.isSelf) return ownPid();
+    return state.popen?.pid;
+  }
+
+  get ident(): number | undefined {
+    return this.pid;
+  }
+
+  get exitcode(): number | null {
+    const state = this[kState];
+    this.checkNotClosed();
+    if (state.exitcode === null && state.popen) {
+      const code = state.popen.poll();
+      if (code !== null) this.finished(code);
+    }
+    return state.exitcode;
+  }
+
+  get sentinel(): number {
+    const state = this[kState];
+    this.checkNotClosed();
+    if (!state.popen) throw misuse('ERR_PROCESS_NOT_STARTED', `${state.name} has no sentinel: it was never started`);
+    return state.popen.sentinel;
+  }
+
+  get authkey(): Buffer {
+    return current.identity.authkey;
+  }
+
+  toString(): string {
+    const state = this[kState];
+    const status = state.isSelf ? 'started' : !state.popen ? 'initial' : this.exitcode === null ? 'started' : `stopped exitcode=${this.exitcode}`;
+    return `<${this.constructor.name} name='${state.name}' pid=${this.pid ?? 'None'} ${status}${state.daemon ? ' daemon' : ''}>`;
+  }
+
+  private startedPopen(action: string): Popen {
+    const state = this[kState];
+    this.checkNotClosed();
+    if (state.isSelf) throw misuse('ERR_PROCESS_JOIN_SELF', `${state.name} cannot ${action} itself`);
+    if (!state.popen) throw misuse('ERR_PROCESS_NOT_STARTED', `cannot ${action} ${state.name}: it was never started (call start() first)`);
+    return state.popen;
+  }
+
+  private checkNotClosed(): void {
+    if (this[kState].closed) throw misuse('ERR_PROCESS_CLOSED', `${this[kState].name} has been closed; it can no longer be used`);
+  }
+
+  private finished(code: number): void {
+    const state = this[kState];
+    state.exitcode = code;
+    state.popen?.keepAlive(false);
+    children.delete(this);
+  }
+}
+
+function normaliseTimeout(timeout: number | null | undefined): number | null {
+  if (timeout === undefined || timeout === null) return null;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
+    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `timeout must be a number of milliseconds or null, got ${String(timeout)}`);
+  }
+  return Math.max(0, timeout);
+}
+
+function reapFinishedChildren(): void {
+  for (const child of children) void child.exitcode;
+}
+
+/** Python's active_children(): children started here and still running. */
+export function activeChildren(): Process[] {
+  reapFinishedChildren();
+  return [...children];
+}
+
+export function forgetChildrenInNewProcess(): void {
+  children.clear();
+}
+
+/** Python's cpu_count(). */
+export function cpuCount(): number {
+  return os.availableParallelism();
+}
+
+// Python's atexit handling: daemon children are terminated, the others joined.
+let exitHandlerInstalled = false;
+export function installExitHandler(): void {
+  if (exitHandlerInstalled) return;
+  exitHandlerInstalled = true;
+  process.on('exit', () => {
+    for (const child of [...children]) {
+      try {
+        if (child.daemon && child.exitcode === null) child.terminate();
+      } catch {
+        // already gone
+      }
+    }
+    for (const child of [...children]) {
+      try {
+        child.joinSync();
+      } catch {
+        // closed or gone
+      }
+    }
+  });
+}

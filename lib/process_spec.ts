@@ -1,0 +1,82 @@
+// How a Process is described to a child that cannot inherit it (forkserver,
+// spawn) and rebuilt there: the target or subclass by import reference, its
+// own fields, args and kwargs through lib/reduction.ts, and its identity.
+import v8 from 'node:v8';
+import { current, type ProcessIdentity } from './current_process';
+import { importExport, locateExport, mainModulePath, type FunctionRef } from './function_ref';
+import { kContextClass, kState, Process } from './process';
+import { dumpForChild, loadInChild } from './reduction';
+
+export interface ChildSpec {
+  identity: ProcessIdentity;
+  mainPath: string | null;
+  target: FunctionRef | null;
+  subclass: FunctionRef | null;
+  /** dumpForChild({ args, kwargs, fields }) */
+  payload: Buffer;
+}
+
+export function describeForChild(proc: Process): { bytes: Buffer; fds: number[]; refs: FunctionRef[] } {
+  const state = proc[kState];
+  const target = state.target ? locateExport(state.target, 'target') : null;
+  const isUserSubclass = proc.constructor !== Process && !Object.prototype.hasOwnProperty.call(proc.constructor, kContextClass);
+  const subclass = isUserSubclass ? locateExport(proc.constructor, 'Process subclass') : null;
+  const fields = subclass ? { ...proc } : {};
+  const { bytes, fds } = dumpForChild({ args: state.args, kwargs: state.kwargs, fields }, `the arguments of ${state.name}`);
+  const spec: ChildSpec = {
+    identity: {
+      name: state.name,
+      identity: state.identity,
+      daemon: state.daemon,
+      authkey: current.identity.authkey,
+      parentPid: state.parentPid,
+      parentName: current.identity.name,
+    },
+    mainPath: mainModulePath(),
+    target,
+    subclass,
+    payload: bytes,
+  };
+  return { bytes: v8.serialize(spec), fds, refs: [target, subclass].filter((r): r is FunctionRef => r !== null) };
+}
+
+export function readSpec(bytes: Uint8Array): ChildSpec {
+  return v8.deserialize(bytes) as ChildSpec;
+}
+
+/** Imports what the spec refers to; throws ERR_NOT_IMPORTABLE if something is missing. */
+export async function importSpecFunctions(spec: ChildSpec): Promise<{ target: Function | null; subclass: Function | null }> {
+  return {
+    target: spec.target ? await importExport(spec.target, 'target') : null,
+    subclass: spec.subclass ? await importExport(spec.subclass, 'Process subclass') : null,
+  };
+}
+
+/** Builds the child's Process object (the subclass, with its fields) from the spec. */
+export function instantiate(spec: ChildSpec, fns: { target: Function | null; subclass: Function | null }, fds: number[]): Process {
+  const { args, kwargs, fields } = loadInChild(spec.payload, fds) as {
+    args: unknown[]; kwargs: Record<string, unknown> | null; fields: Record<string, unknown>;
+  };
+  const proto = (fns.subclass ?? Process).prototype as Process;
+  const proc = Object.create(proto) as Process;
+  Object.assign(proc, fields);
+  Object.defineProperty(proc, kState, {
+    enumerable: false,
+    writable: true,
+    value: {
+      target: fns.target as ((...a: unknown[]) => unknown) | null,
+      args,
+      kwargs,
+      name: spec.identity.name,
+      daemon: spec.identity.daemon,
+      identity: spec.identity.identity,
+      parentPid: spec.identity.parentPid ?? 0,
+      popen: null,
+      exitcode: null,
+      closed: false,
+      method: null,
+      isSelf: true,
+    },
+  });
+  return proc;
+}
