@@ -43,9 +43,47 @@ function reseedRandomness(): void {
     const low = pool[next++] >>> 6; // 26 bits
     return (high * 67108864 + low) / 9007199254740992;
   };
-  // randomUUID() serves UUIDs from a batch of 128 drawn before the fork; cycling
-  // through one full batch forces a fresh draw in this process.
-  for (let i = 0; i < 128; i++) crypto.randomUUID();
+  // randomUUID() (node:crypto and globalThis.crypto share it) serves UUIDs from
+  // a batch of 128 drawn before the fork; cycling through one full batch forces
+  // a fresh draw. Done on first use: initialising it costs ~9 ms in a process
+  // that never used it.
+  const nodeRandomUUID = crypto.randomUUID;
+  let batchRenewed = false;
+  const renewBatch = (): void => {
+    if (batchRenewed) return;
+    batchRenewed = true;
+    for (let i = 0; i < 128; i++) nodeRandomUUID.call(crypto);
+  };
+  crypto.randomUUID = function randomUUID(options?: crypto.RandomUUIDOptions) {
+    renewBatch();
+    return nodeRandomUUID.call(crypto, options);
+  };
+  // globalThis.crypto loads lazily (~2 ms): patch it when, and if, it is used.
+  let webPatched = false;
+  const patchWebCrypto = (webCrypto: object): void => {
+    if (webPatched) return;
+    webPatched = true;
+    const proto = Object.getPrototypeOf(webCrypto) as { randomUUID(): string };
+    const webRandomUUID = proto.randomUUID;
+    proto.randomUUID = function randomUUID(this: unknown) {
+      renewBatch();
+      return webRandomUUID.call(this);
+    };
+  };
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+  if (descriptor?.get) {
+    const get = descriptor.get;
+    Object.defineProperty(globalThis, 'crypto', {
+      ...descriptor,
+      get() {
+        const webCrypto = get.call(this);
+        patchWebCrypto(webCrypto);
+        return webCrypto;
+      },
+    });
+  } else if (descriptor?.value) {
+    patchWebCrypto(descriptor.value);
+  }
   syncBuiltinESMExports();
 }
 

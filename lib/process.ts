@@ -2,7 +2,7 @@
 // override run()), start() under the context's start method, join, terminate.
 import os from 'node:os';
 import { CodedError, CodedTypeError } from './errors';
-import { current, nextChildIdentity, ownPid } from './current_process';
+import { current, nextChildIdentity, ownPid, type ProcessIdentity } from './current_process';
 import type { Popen } from './popen/popen';
 import { startMethodFor } from './start_methods';
 
@@ -233,6 +233,19 @@ export class Process {
     state.popen?.keepAlive(false);
     children.delete(this);
   }
+}
+
+/** Who the child of `proc` will be: its name and identity, with this process as its parent. */
+export function identityForChild(proc: Process): ProcessIdentity {
+  const state = proc[kState];
+  return {
+    name: state.name,
+    identity: state.identity,
+    daemon: state.daemon,
+    authkey: current.identity.authkey,
+    parentPid: state.parentPid,
+    parentName: current.identity.name,
+  };
 }
 
 function normaliseTimeout(timeout: number | null | undefined): number | null {

@@ -2,9 +2,9 @@
 // spawn) and rebuilt there: the target or subclass by import reference, its
 // own fields, args and kwargs through lib/reduction.ts, and its identity.
 import v8 from 'node:v8';
-import { current, type ProcessIdentity } from './current_process';
+import type { ProcessIdentity } from './current_process';
 import { importExport, locateExport, mainModulePath, type FunctionRef } from './function_ref';
-import { kContextClass, kState, Process } from './process';
+import { identityForChild, kContextClass, kState, Process } from './process';
 import { dumpForChild, loadInChild } from './reduction';
 
 export interface ChildSpec {
@@ -24,14 +24,7 @@ export function describeForChild(proc: Process): { bytes: Buffer; fds: number[];
   const fields = subclass ? { ...proc } : {};
   const { bytes, fds } = dumpForChild({ args: state.args, kwargs: state.kwargs, fields }, `the arguments of ${state.name}`);
   const spec: ChildSpec = {
-    identity: {
-      name: state.name,
-      identity: state.identity,
-      daemon: state.daemon,
-      authkey: current.identity.authkey,
-      parentPid: state.parentPid,
-      parentName: current.identity.name,
-    },
+    identity: identityForChild(proc),
     mainPath: mainModulePath(),
     target,
     subclass,

@@ -4,11 +4,10 @@
 import { native } from '../native';
 import { fork } from '../posix';
 import { busyThreadPoolRequests, startedSingleThreaded } from '../fork_safety';
-import { current } from '../current_process';
 import { keepAlive as keepWatchAlive, reap, waitForExit } from '../child_watch';
 import { enterChild, runToExitCodeHere } from '../bootstrap';
-import { kState, type Process } from '../process';
-import { exitCodeOf, type Popen } from './popen';
+import { identityForChild, type Process } from '../process';
+import { exitCodeOf, signalIfAlive, type Popen } from './popen';
 import type { StartMethod } from '../start_methods';
 import { waitWithTimeout, pollReadable } from './waiting';
 
@@ -18,9 +17,9 @@ class ForkPopen implements Popen {
   private code: number | null = null;
   private closed = false;
 
-  constructor(pid: number) {
+  constructor(pid: number, sentinel: number) {
     this.pid = pid;
-    this.sentinel = native.pidfdOpen(pid);
+    this.sentinel = sentinel;
   }
 
   poll(): number | null {
@@ -47,12 +46,7 @@ class ForkPopen implements Popen {
   }
 
   signal(signal: 'SIGTERM' | 'SIGKILL'): void {
-    if (this.poll() !== null) return;
-    try {
-      process.kill(this.pid, signal);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-    }
+    if (this.poll() === null) signalIfAlive(this.pid, signal);
   }
 
   keepAlive(on: boolean): void {
@@ -69,6 +63,7 @@ class ForkPopen implements Popen {
 }
 
 const IDLE_DEADLINE_MS = 5000;
+const USE_PIDFD = process.platform === 'linux';
 
 /**
  * start() is synchronous, but an ES module or tsx loader often still has a file
@@ -86,19 +81,15 @@ export const forkStartMethod: StartMethod = {
   name: 'fork',
   launch(proc: Process): Popen {
     settleThreadPool();
+    // The sentinel: a pidfd on Linux; elsewhere a pipe whose write end only the child holds.
+    const [sentinelRead, sentinelWrite] = USE_PIDFD ? [-1, -1] : native.pipe();
     const pid = fork();
     if (pid === 0) {
-      const state = proc[kState];
-      enterChild(proc, {
-        name: state.name,
-        identity: state.identity,
-        daemon: state.daemon,
-        authkey: current.identity.authkey,
-        parentPid: state.parentPid,
-        parentName: current.identity.name,
-      }, true);
+      if (!USE_PIDFD) native.close(sentinelRead);
+      enterChild(proc, identityForChild(proc), true);
       native.exit(runToExitCodeHere(proc));
     }
-    return new ForkPopen(pid);
+    if (!USE_PIDFD) native.close(sentinelWrite);
+    return new ForkPopen(pid, USE_PIDFD ? native.pidfdOpen(pid) : sentinelRead);
   },
 };

@@ -13,7 +13,7 @@ import { registerAfterForkInChild } from '../after_fork';
 import type { Process } from '../process';
 import type { StartMethod } from '../start_methods';
 import { childNodeArgs } from './child_command';
-import type { Popen } from './popen';
+import { signalIfAlive, type Popen } from './popen';
 import { pollReadable, waitWithTimeout } from './waiting';
 
 interface ServerReply {
@@ -111,12 +111,7 @@ class ForkserverPopen implements Popen {
   }
 
   signal(signal: 'SIGTERM' | 'SIGKILL'): void {
-    if (this.poll() !== null) return;
-    try {
-      process.kill(this.pid, signal);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-    }
+    if (this.poll() === null) signalIfAlive(this.pid, signal);
   }
 
   keepAlive(on: boolean): void {

@@ -20,3 +20,12 @@ export interface Popen {
 export function exitCodeOf(status: { exitCode: number | null; signal: number | null }): number {
   return status.exitCode ?? -(status.signal ?? 0);
 }
+
+/** Sends `signal` to `pid`; a process that has already gone is not an error. */
+export function signalIfAlive(pid: number, signal: 'SIGTERM' | 'SIGKILL'): void {
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}

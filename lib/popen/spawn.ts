@@ -18,9 +18,9 @@ class SpawnPopen implements Popen {
   private closed = false;
   private readonly exited: Promise<number>;
 
-  constructor(private readonly child: ChildProcess) {
+  constructor(private readonly child: ChildProcess, sentinel: number | null) {
     this.pid = child.pid!;
-    this.sentinel = native.pidfdOpen(this.pid);
+    this.sentinel = sentinel ?? native.pidfdOpen(this.pid);
     this.exited = new Promise((resolve) => {
       child.once('exit', (exitCode, signal) => {
         this.code = exitCodeOf({ exitCode, signal: signal ? (require('node:os').constants.signals[signal] as number) : null });
@@ -73,19 +73,22 @@ export const spawnStartMethod: StartMethod = {
     const [ours, theirs] = native.socketpair();
     native.setNonBlocking(ours, false);
     native.setNonBlocking(theirs, false);
+    // The sentinel: a pidfd on Linux; elsewhere a pipe whose write end only the child holds (fd 4).
+    const [sentinelRead, sentinelWrite] = process.platform === 'linux' ? [-1, -1] : native.pipe();
     let child: ChildProcess;
     try {
       child = spawn(process.execPath, [...childNodeArgs('spawn_main.js', false), mainModulePath() ?? '', JSON.stringify(process.argv)], {
-        stdio: ['inherit', 'inherit', 'inherit', theirs],
+        stdio: ['inherit', 'inherit', 'inherit', theirs, ...(sentinelWrite >= 0 ? [sentinelWrite] : [])],
       });
     } finally {
       native.close(theirs);
+      if (sentinelWrite >= 0) native.close(sentinelWrite);
     }
     try {
       native.sendMessage(ours, spec.bytes, spec.fds);
     } finally {
       native.close(ours);
     }
-    return new SpawnPopen(child);
+    return new SpawnPopen(child, sentinelRead >= 0 ? sentinelRead : null);
   },
 };

@@ -72,7 +72,7 @@ async function main() {
   const count = (kind) => results.filter((r) => r.kind === kind).length;
   const latencies = results.filter((r) => r.kind === 'ok').map((r) => r.firstLineMs).sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-  console.log(`forks: ${results.length} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s, parent heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`);
+  console.log(`forks: ${results.length} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s, parent heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB (${ballast.length} ballast objects)`);
   console.log(`ok: ${count('ok')}  hangs: ${count('hang')}  crashes: ${count('crash')}  failed: ${count('failed')}`);
   console.log(`time to child's first line: median ${pct(0.5).toFixed(2)} ms, p90 ${pct(0.9).toFixed(2)} ms, p99 ${pct(0.99).toFixed(2)} ms`);
   for (const r of results.filter((x) => x.kind !== 'ok').slice(0, 10)) console.log('  ', JSON.stringify(r));
