@@ -43,9 +43,9 @@ let watch: NativeFdWatch | null = null;
 const pending = new Map<number, PendingWait>();
 let nextId = 1;
 
+/** An atomic, host-endian read of the word, as the futex sees it (checkWord ran first). */
 function wordValue(view: FutexView, byteOffset: number): number {
-  const dv = new DataView(view.buffer, view.byteOffset, view.byteLength);
-  return dv.getUint32(byteOffset, true) >>> 0;
+  return Atomics.load(new Uint32Array(view.buffer, view.byteOffset + byteOffset, 1), 0);
 }
 
 function checkWord(view: FutexView, byteOffset: number): void {
