@@ -1,0 +1,12 @@
+'use strict';
+const assert = require('node:assert/strict');
+const { runNode, fixture } = require('./helpers/run_node');
+
+describe('wait() with processes', () => {
+  it('wait([connection, process]) returns the Process once it ends, and nothing before', async () => {
+    const { code, stdout, stderr } = await runNode([fixture('wait_process.js')], { timeout: 30000 });
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /ready within 50 ms: 0/);
+    assert.match(stdout, /then ready: the process/);
+  });
+});
