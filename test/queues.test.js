@@ -320,8 +320,10 @@ describe('Queue under failure and load', () => {
     const pattern = (n) => Buffer.alloc(itemSize, n & 0xff);
     const intact = (buf) => buf.length === itemSize && buf[0] === buf[itemSize - 1] && buf[itemSize >> 1] === buf[0];
     const producer = () => forkChild(() => {
+      const item = pattern(0); // refilled in place: most of a put's time is then the copy under the lock
       for (let n = 0; ; n++) {
-        try { q.putSync(pattern(n)); } catch (err) { if (err.code === 'ERR_QUEUE_CLOSED') return 0; throw err; }
+        item.fill(n & 0xff);
+        try { q.putSync(item); } catch (err) { if (err.code === 'ERR_QUEUE_CLOSED') return 0; throw err; }
       }
     });
     const consumer = () => forkChild(() => {
@@ -333,14 +335,14 @@ describe('Queue under failure and load', () => {
     });
     const survivors = [producer(), consumer()];
     // Kill fresh producer/consumer pairs until one of them died holding the lock.
-    for (let round = 0; round < 30 && q.recoveredLocks === 0; round++) {
+    for (let round = 0; round < 60 && q.recoveredLocks === 0; round++) {
       const doomed = [producer(), consumer()];
       await sleep(15 + (round % 5) * 7);
       for (const pid of doomed) posix.kill(pid, 'SIGKILL');
       for (const pid of doomed) assert.equal((await waitExit(pid)).signal, 9);
       q.qsize(); // takes the lock: recovers it if its holder died
     }
-    assert.ok(q.recoveredLocks > 0, 'no kill landed while the lock was held in 30 rounds');
+    assert.ok(q.recoveredLocks > 0, 'no kill landed while the lock was held in 60 rounds');
     await sleep(100); // the survivors keep going
     q.close();
     for (const pid of survivors) await exitsCleanly(pid, 10000);
