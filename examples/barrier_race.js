@@ -1,16 +1,20 @@
 // A Barrier demo: four runners meet at the start line before each of three
-// races; the last to arrive fires the starting gun (the barrier's action), and
-// nobody starts a race before everyone has finished the previous one.
-// Run: node --single-threaded examples/barrier_race.js
+// races; the last to arrive fires the starting gun (the barrier's action, an
+// exported function, so it reaches every runner process), and nobody starts a
+// race before everyone has finished the previous one.
+// Run: node examples/barrier_race.js
 'use strict';
-const { Barrier, posix } = require('posix-multiprocessing');
+const { Process, Barrier, isMainProcess } = require('posix-multiprocessing');
 
 const RUNNERS = 4;
 const RACES = 3;
-const startLine = new Barrier(RUNNERS, { action: () => console.log('--- bang! ---') });
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
-function runner(n) {
+function bang() {
+  console.log('--- bang! ---');
+}
+
+function runner(startLine, n) {
   for (let race = 1; race <= RACES; race++) {
     Atomics.wait(pause, 0, 0, Math.floor(Math.random() * 40)); // warming up
     const arrival = startLine.waitSync();
@@ -18,14 +22,12 @@ function runner(n) {
   }
 }
 
-const pids = [];
-for (let n = 1; n <= RUNNERS; n++) {
-  const pid = posix.fork();
-  if (pid === 0) {
-    runner(n);
-    posix.exit(0);
-  }
-  pids.push(pid);
+module.exports = { bang, runner };
+
+if (isMainProcess()) {
+  const startLine = new Barrier(RUNNERS, { action: bang });
+  const runners = [];
+  for (let n = 1; n <= RUNNERS; n++) runners.push(new Process({ target: runner, args: [startLine, n] }));
+  for (const p of runners) p.start();
+  Promise.all(runners.map((p) => p.join())).then(() => console.log(`${RUNNERS} runners ran ${RACES} races`));
 }
-for (const pid of pids) posix.waitpid(pid);
-console.log(`${RUNNERS} runners ran ${RACES} races`);

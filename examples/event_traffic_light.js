@@ -1,14 +1,13 @@
 // A traffic light with an Event: the light process turns green (set) and red
-// (clear) three times; five cars wait for green before they cross.
-// Run: node --single-threaded examples/event_traffic_light.js
+// (clear) three times; five car processes wait for green before they cross.
+// Run: node examples/event_traffic_light.js
 'use strict';
-const { Event, posix } = require('posix-multiprocessing');
+const { Process, Event, isMainProcess } = require('posix-multiprocessing');
 
-const green = new Event();
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const sleep = (ms) => Atomics.wait(pause, 0, 0, ms);
 
-function light() {
+function light(green) {
   for (let cycle = 1; cycle <= 3; cycle++) {
     console.log('light: red');
     green.clear();
@@ -20,27 +19,19 @@ function light() {
   console.log('light: off (green)');
 }
 
-function car(n) {
-  sleep(n * 40); // cars arrive one after another
+async function car(green, n) {
+  await new Promise((resolve) => setTimeout(resolve, n * 40)); // cars arrive one after another
   if (!green.isSet()) console.log(`car ${n}: waits at red`);
-  green.waitSync();
+  await green.wait();
   console.log(`car ${n}: crosses on green`);
 }
 
-const pids = [];
-const lightPid = posix.fork();
-if (lightPid === 0) {
-  light();
-  posix.exit(0);
+module.exports = { light, car };
+
+if (isMainProcess()) {
+  const green = new Event();
+  const processes = [new Process({ target: light, args: [green] })];
+  for (let n = 1; n <= 5; n++) processes.push(new Process({ target: car, args: [green, n] }));
+  for (const p of processes) p.start();
+  Promise.all(processes.map((p) => p.join())).then(() => console.log('all 5 cars crossed'));
 }
-pids.push(lightPid);
-for (let n = 1; n <= 5; n++) {
-  const pid = posix.fork();
-  if (pid === 0) {
-    car(n);
-    posix.exit(0);
-  }
-  pids.push(pid);
-}
-for (const pid of pids) posix.waitpid(pid);
-console.log('all 5 cars crossed');

@@ -1,17 +1,14 @@
 // Three processes print A, B and C in strict turn through three locks: each
 // waits for its own lock and, after printing, releases the next one's. (A
 // multiprocessing Lock may be released by a process that did not take it.)
-// Run: node --single-threaded examples/lock_ordered_printing.js
+// Run: node examples/lock_ordered_printing.js
 'use strict';
 const fs = require('node:fs');
-const { Lock, posix } = require('posix-multiprocessing');
+const { Process, Lock, isMainProcess } = require('posix-multiprocessing');
 
 const ROUNDS = 5;
-const turns = [new Lock(), new Lock(), new Lock()];
-turns[1].acquireSync(); // B and C wait; A goes first
-turns[2].acquireSync();
 
-function task(index) {
+function task(turns, index) {
   const letter = 'ABC'[index];
   for (let round = 0; round < ROUNDS; round++) {
     turns[index].acquireSync();
@@ -20,13 +17,13 @@ function task(index) {
   }
 }
 
-const pids = [0, 1, 2].map((index) => {
-  const pid = posix.fork();
-  if (pid === 0) {
-    task(index);
-    posix.exit(0);
-  }
-  return pid;
-});
-for (const pid of pids) posix.waitpid(pid);
-fs.writeSync(1, '\n');
+module.exports = { task };
+
+if (isMainProcess()) {
+  const turns = [new Lock(), new Lock(), new Lock()];
+  turns[1].acquireSync(); // B and C wait; A goes first
+  turns[2].acquireSync();
+  const tasks = [0, 1, 2].map((index) => new Process({ target: task, args: [turns, index] }));
+  for (const p of tasks) p.start();
+  Promise.all(tasks.map((p) => p.join())).then(() => fs.writeSync(1, '\n'));
+}

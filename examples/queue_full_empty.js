@@ -1,6 +1,6 @@
 // Full and Empty: putNowait() on a full bounded queue throws Full, getNowait()
 // on an empty one throws Empty.
-// Run: node --single-threaded examples/queue_full_empty.js
+// Run: node examples/queue_full_empty.js
 'use strict';
 const { Queue, Full, Empty } = require('posix-multiprocessing');
 

@@ -1,26 +1,19 @@
 // Several producers and several consumers share one queue; once the producers
 // are done the main process puts one sentinel per consumer. Every item is got
 // exactly once, so the consumers' totals add up to the producers'.
-// Run: node --single-threaded examples/queue_many_producers_consumers.js
+// Run: node examples/queue_many_producers_consumers.js
 'use strict';
-const { Queue, posix } = require('posix-multiprocessing');
+const { Process, Queue, isMainProcess } = require('posix-multiprocessing');
 
 const PRODUCERS = 3;
 const CONSUMERS = 2;
 const ITEMS_EACH = 1000;
-const work = new Queue(100);
-const totals = new Queue();
 
-function startProcess(body) {
-  const pid = posix.fork();
-  if (pid === 0) posix.exit(body() ?? 0);
-  return pid;
+function produce(work, p) {
+  for (let i = 1; i <= ITEMS_EACH; i++) work.putSync({ producer: p, value: i });
 }
 
-const producers = Array.from({ length: PRODUCERS }, (_, p) => startProcess(() => {
-  for (let i = 1; i <= ITEMS_EACH; i++) work.putSync({ producer: p, value: i });
-}));
-const consumers = Array.from({ length: CONSUMERS }, (_, c) => startProcess(() => {
+function consume(work, totals, c) {
   let count = 0;
   let sum = 0;
   for (let item = work.getSync(); item !== null; item = work.getSync()) {
@@ -28,17 +21,28 @@ const consumers = Array.from({ length: CONSUMERS }, (_, c) => startProcess(() =>
     sum += item.value;
   }
   totals.putSync({ consumer: c, count, sum });
-}));
-
-for (const pid of producers) posix.waitpid(pid);
-for (let c = 0; c < CONSUMERS; c++) work.putSync(null); // one sentinel per consumer
-let count = 0;
-let sum = 0;
-for (let c = 0; c < CONSUMERS; c++) {
-  const t = totals.getSync();
-  count += t.count;
-  sum += t.sum;
 }
-for (const pid of consumers) posix.waitpid(pid);
-console.log(`items got: ${count} (expected ${PRODUCERS * ITEMS_EACH})`);
-console.log(`sum: ${sum} (expected ${PRODUCERS * (ITEMS_EACH * (ITEMS_EACH + 1)) / 2})`);
+
+module.exports = { produce, consume };
+
+if (isMainProcess()) {
+  (async () => {
+    const work = new Queue(100);
+    const totals = new Queue();
+    const producers = Array.from({ length: PRODUCERS }, (_, p) => new Process({ target: produce, args: [work, p] }));
+    const consumers = Array.from({ length: CONSUMERS }, (_, c) => new Process({ target: consume, args: [work, totals, c] }));
+    for (const p of [...producers, ...consumers]) p.start();
+    for (const p of producers) await p.join();
+    for (let c = 0; c < CONSUMERS; c++) await work.put(null); // one sentinel per consumer
+    let count = 0;
+    let sum = 0;
+    for (let c = 0; c < CONSUMERS; c++) {
+      const t = await totals.get();
+      count += t.count;
+      sum += t.sum;
+    }
+    for (const p of consumers) await p.join();
+    console.log(`items got: ${count} (expected ${PRODUCERS * ITEMS_EACH})`);
+    console.log(`sum: ${sum} (expected ${PRODUCERS * (ITEMS_EACH * (ITEMS_EACH + 1)) / 2})`);
+  })();
+}

@@ -1,32 +1,33 @@
 // Producer/consumer with a sentinel: the producer puts ten numbers and then
 // null; the consumer stops at the null.
-// Run: node --single-threaded examples/queue_producer_consumer.js
+// Run: node examples/queue_producer_consumer.js
 'use strict';
-const { Queue, posix } = require('posix-multiprocessing');
+const { Process, Queue, isMainProcess } = require('posix-multiprocessing');
 
 const SENTINEL = null;
-const queue = new Queue();
 
-function startProcess(body) {
-  const pid = posix.fork();
-  if (pid === 0) posix.exit(body() ?? 0);
-  return pid;
-}
-
-const producer = startProcess(() => {
+function produce(queue) {
   for (let i = 0; i < 10; i++) queue.putSync(i * i);
   queue.putSync(SENTINEL);
-});
+}
 
-const consumer = startProcess(() => {
+function consume(queue) {
   const got = [];
-  for (;;) {
-    const item = queue.getSync();
-    if (item === SENTINEL) break;
-    got.push(item);
-  }
+  for (let item = queue.getSync(); item !== SENTINEL; item = queue.getSync()) got.push(item);
   console.log(`consumer got ${got.length} items: ${got.join(' ')}`);
-});
+}
 
-for (const pid of [producer, consumer]) posix.waitpid(pid);
-console.log('done');
+module.exports = { produce, consume };
+
+if (isMainProcess()) {
+  (async () => {
+    const queue = new Queue();
+    const producer = new Process({ target: produce, args: [queue] });
+    const consumer = new Process({ target: consume, args: [queue] });
+    producer.start();
+    consumer.start();
+    await producer.join();
+    await consumer.join();
+    console.log('done');
+  })();
+}

@@ -25,6 +25,8 @@ import { SyncPage } from './sync_page';
 import { processGone } from './process_liveness';
 import { registerAfterForkInChild } from './after_fork';
 import { reduce, registerRebuilder, type Reduced } from './reduction';
+import { locateExport, type FunctionRef } from './function_ref';
+import { fileURLToPath } from 'node:url';
 
 export interface AcquireOptions {
   /** false: do not wait (Python's block=False); the timeout is then ignored. */
@@ -908,8 +910,13 @@ export class Barrier {
     }
   }
 
+  /**
+   * The action travels by reference, as Python pickles it: it must be exported
+   * from its module (ERR_NOT_IMPORTABLE otherwise) and is looked up again there.
+   */
   [reduce](): Reduced {
-    return { kind: 'Barrier', state: { timeout: this.defaultTimeout }, fds: [this.page.fd] };
+    const action = this.action ? locateExport(this.action, 'Barrier action') : null;
+    return { kind: 'Barrier', state: { timeout: this.defaultTimeout, action }, fds: [this.page.fd] };
   }
 }
 
@@ -955,8 +962,27 @@ registerRebuilder('Semaphore', (_state: null, fds: number[]) => rebuildOn(SyncPa
 registerRebuilder('BoundedSemaphore', (_state: null, fds: number[]) =>
   rebuildOn(SyncPage.fromFd(fds[0]), () => new BoundedSemaphore()));
 registerRebuilder('Event', (_state: null, fds: number[]) => rebuildOn(SyncPage.fromFd(fds[0]), () => new Event()));
-registerRebuilder('Barrier', (state: { timeout: number | null }, fds: number[]) =>
-  rebuildOn(SyncPage.fromFd(fds[0]), () => new Barrier(0, { timeout: state.timeout })));
+registerRebuilder('Barrier', (state: { timeout: number | null; action: FunctionRef | null }, fds: number[]) =>
+  rebuildOn(SyncPage.fromFd(fds[0]), () => new Barrier(0, { timeout: state.timeout, action: loadAction(state.action) })));
+
+/**
+ * The exported action a FunctionRef names, from an already loaded (or
+ * loadable) CommonJS module; rebuilding is synchronous, so an action exported
+ * only by an ES module that is not in require's cache cannot be found, and the
+ * rebuilt Barrier has none (README).
+ */
+function loadAction(ref: FunctionRef | null): (() => void) | undefined {
+  if (ref === null) return undefined;
+  try {
+    const exported = require(fileURLToPath(ref.moduleUrl));
+    const fn = ref.exportName === null ? exported : exported?.[ref.exportName];
+    if (typeof fn !== 'function') return undefined;
+    if (ref.guessed && Function.prototype.toString.call(fn) !== ref.source) return undefined;
+    return fn;
+  } catch {
+    return undefined;
+  }
+}
 registerRebuilder('Condition', (state: { lockKind: string }, fds: number[]) => {
   const lockPage = SyncPage.fromFd(fds[0]);
   const lock = rebuildOn(lockPage, () => (state.lockKind === 'Lock' ? new Lock() : new RLock()));

@@ -10,6 +10,8 @@
 // thread (which would stall fs), and 1,000 waits cost no more threads than one.
 // Timeouts and AbortSignals are plain JS timers/listeners that cancel the
 // native wait. Wake-up latency is one futex wake + one eventfd round trip.
+// A wake that reaches the thread after every wait on its word was cancelled is
+// passed on to the next sleeper, so no consumer ever loses one.
 //
 // Contract (for every user of this module): `'changed'` means the word no
 // longer held `expected` or a wake arrived on it; it can be spurious, so
@@ -41,9 +43,9 @@ let watch: NativeFdWatch | null = null;
 const pending = new Map<number, PendingWait>();
 let nextId = 1;
 
+/** An atomic, host-endian read of the word, as the futex sees it (checkWord ran first). */
 function wordValue(view: FutexView, byteOffset: number): number {
-  const dv = new DataView(view.buffer, view.byteOffset, view.byteLength);
-  return dv.getUint32(byteOffset, true) >>> 0;
+  return Atomics.load(new Uint32Array(view.buffer, view.byteOffset + byteOffset, 1), 0);
 }
 
 function checkWord(view: FutexView, byteOffset: number): void {
@@ -149,12 +151,19 @@ export function pendingWaitCount(): number {
   return pending.size;
 }
 
-// The forked child has no waiter thread and shares the parent's eventfd:
-// start over, keeping the pending waits it inherited.
+// The forked child has no waiter thread and shares the parent's eventfd: start
+// over. Waits the parent had pending are the parent's: in the child they never
+// settle (as fs promises in flight at fork), so an inherited `await q.get()` or
+// `await sem.acquire()` cannot take what the parent was waiting for.
 registerAfterForkInChild(() => {
+  for (const wait of pending.values()) {
+    if (wait.timer) clearTimeout(wait.timer);
+    if (wait.onAbort) wait.signal?.removeEventListener('abort', wait.onAbort);
+  }
+  pending.clear();
   if (waiter === null) return;
   watch?.stop();
   const fd = waiter.afterForkInChild();
   watch = new native.FdWatch(fd, onCompletions);
-  if (pending.size === 0) watch.unref();
+  watch.unref();
 });

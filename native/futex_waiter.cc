@@ -224,9 +224,13 @@ class FutexWaiter : public Napi::ObjectWrap<FutexWaiter> {
       pthread_mutex_lock(&mutex_);
       if (woken_index > 0 && static_cast<size_t>(woken_index) < entries.size()) {
         const WaitvEntry& e = entries[woken_index];
-        if (CompleteChanged(reinterpret_cast<const uint32_t*>(static_cast<uintptr_t>(e.uaddr)),
-                            static_cast<uint32_t>(e.val))) {
+        uint32_t* word = reinterpret_cast<uint32_t*>(static_cast<uintptr_t>(e.uaddr));
+        if (CompleteChanged(word, static_cast<uint32_t>(e.val))) {
           NotifyMainThread();
+        } else {
+          // Every wait on that word was cancelled before the wake arrived: the
+          // wake was meant for a consumer, so hand it to the next sleeper.
+          FutexWakeShared(word, 1);
         }
       }
     }
@@ -279,16 +283,17 @@ class FutexWaiter : public Napi::ObjectWrap<FutexWaiter> {
   }
 
   // In a forked child the thread is gone, its mutex may be held by it, and the
-  // notification fd is shared with the parent: start over, keeping the waits
-  // (the words live in MAP_SHARED memory, still mapped here). Returns the new fd.
+  // notification fd is shared with the parent: start over with no waits. The
+  // parent's waits stay the parent's (as Python's other threads do not exist in
+  // the child): re-arming them here would let the child take wakes, semaphore
+  // units or queue items meant for the parent. Returns the new fd.
   Napi::Value AfterForkInChild(const Napi::CallbackInfo& info) {
     pthread_mutex_init(&mutex_, nullptr);
     running_ = false;
+    pending_.clear();
+    done_.clear();
     CloseNotifyFds();
     if (int err = Start()) ThrowErrno(info.Env(), err, "pthread_create");
-    pthread_mutex_lock(&mutex_);
-    if (!done_.empty()) NotifyMainThread();
-    pthread_mutex_unlock(&mutex_);
     return Napi::Number::New(info.Env(), notify_read_);
   }
 

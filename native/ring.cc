@@ -331,13 +331,15 @@ Napi::Value RingGet(const Napi::CallbackInfo& info) {
   for (;;) {
     uint32_t seen;
     double result;
+    bool wake_putters = false;
     {
       SideLock lock(env, h, &h->get);
       seen = __atomic_load_n(WordOf(&h->put.state), __ATOMIC_SEQ_CST);
       bool waiting = spun || register_waiter;
       if (waiting) __atomic_fetch_add(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
       uint64_t mine = h->get.state;
-      if (r.Items() > 0) {
+      uint32_t items = r.Items();
+      if (items > 0) {
         if (waiting) __atomic_fetch_sub(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
         uint8_t record[kRecordHeader];
         r.CopyOut(Pos(mine), record, kRecordHeader);
@@ -350,6 +352,11 @@ Napi::Value RingGet(const Napi::CallbackInfo& info) {
         r.CopyOut(Pos(mine) + kRecordHeader, target, length);
         __atomic_store_n(&h->get.state, Pack(Pos(mine) + kRecordHeader + length, Count(mine) + 1), __ATOMIC_SEQ_CST);
         result = static_cast<double>(length) * 1024 + record[5] * 256 + record[4];
+        // Putters blocked on bytes are woken once half the ring is free (every
+        // inline record fits then), not after each get: a full ring would
+        // otherwise cost a sleep and a wake per item. A slot freed under
+        // maxsize wakes them at once.
+        wake_putters = (h->maxsize != 0 && items >= h->maxsize) || r.Used() <= r.capacity / 2;
       } else {
         bool closed = __atomic_load_n(&h->closed, __ATOMIC_ACQUIRE);
         if (register_waiter && !closed) {
@@ -363,7 +370,7 @@ Napi::Value RingGet(const Napi::CallbackInfo& info) {
         goto wait;  // after spinning, stays counted as a waiter while it sleeps
       }
     }
-    WakeIfWaiting(&h->putters_waiting, WordOf(&h->get.state));
+    if (wake_putters) WakeIfWaiting(&h->putters_waiting, WordOf(&h->get.state));
     return Napi::Number::New(env, result);
   wait:
     if (!spun) {

@@ -22,9 +22,9 @@ describe('message-passing examples', () => {
     assert.match(out, /sum: 1501500 \(expected 1501500\)/);
   });
 
-  it('joinable_queue: join() returns once every task is done, then consumers are stopped', async () => {
+  it('joinable_queue: join() returns once daemon consumers have done every task', async () => {
     const out = await run('joinable_queue.js');
-    assert.match(out, /all tasks done; 20 results\nsum of squares: 2870\nconsumers stopped/);
+    assert.match(out, /all tasks done; 20 results\nsum of squares: 2870\nmain exits/);
   });
 
   it('queue_full_empty: Full after maxsize puts, Empty once drained', async () => {

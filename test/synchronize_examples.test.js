@@ -4,7 +4,8 @@ const path = require('node:path');
 const { runNode } = require('./helpers/run_node');
 
 function example(name) {
-  return runNode([path.join(__dirname, '..', 'examples', name)], { timeout: 30000 });
+  // As a user runs them: plain `node`, the default (forkserver) start method.
+  return runNode([path.join(__dirname, '..', 'examples', name)], { timeout: 30000, singleThreaded: false });
 }
 
 function lines(stdout, pattern) {

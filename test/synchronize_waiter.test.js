@@ -111,11 +111,28 @@ describe('async waiting', function () {
     assert.match(result.stdout, /exit codes 0,0,0 count 8000/);
   });
 
-  it('a wait pending when the process forks completes in the child as well as in the parent', async function () {
+  it('an acquire pending when the process forks stays the parent\'s: it never settles in the child', async function () {
     const result = await runNode([fixture('wait_across_fork.js')]);
     assert.strictEqual(result.code, 0, result.stderr);
-    assert.match(result.stdout, /parent true/);
+    assert.match(result.stdout, /parent got true/);
+    assert.match(result.stdout, /child settled false/);
     assert.match(result.stdout, /child exit 0/);
+    assert.match(result.stdout, /value 0/);
+  });
+
+  it('a release reaches an async waiter in this process although a forked child inherited the same wait', async function () {
+    // The child's waiter thread must not sleep on the parent's words, or it
+    // could take the one futex wake the release sends.
+    const sems = Array.from({ length: 100 }, () => new Semaphore(0));
+    const acquires = sems.map((sem) => sem.acquire({ timeout: 10000 }));
+    const start = process.hrtime.bigint();
+    const pid = forkChild(() => {
+      sleepSync(100); // the child's loop never runs; only its waiter thread could steal
+      for (const sem of sems) sem.release();
+    });
+    assert.ok((await Promise.all(acquires)).every((r) => r === true));
+    assert.ok(elapsedSince(start) < 5000, `took ${elapsedSince(start)} ms: a wake was lost`);
+    await waitExit(pid);
   });
 });
 
