@@ -29,13 +29,11 @@ export function locateExport(fn: Function, what: string): FunctionRef {
     if (exported === fn) return { moduleUrl: pathToFileURL(filename).href, exportName: null, source, guessed: false };
     if (typeof exported !== 'object' && typeof exported !== 'function') continue;
     for (const key of Object.keys(exported)) {
-      let value: unknown;
-      try {
-        value = (exported as Record<string, unknown>)[key];
-      } catch {
-        continue;
+      // Only plain values: reading a getter could run a module's lazy code.
+      const descriptor = Object.getOwnPropertyDescriptor(exported, key);
+      if (descriptor && 'value' in descriptor && descriptor.value === fn) {
+        return { moduleUrl: pathToFileURL(filename).href, exportName: key, source, guessed: false };
       }
-      if (value === fn) return { moduleUrl: pathToFileURL(filename).href, exportName: key, source, guessed: false };
     }
   }
   const main = mainModulePath();

@@ -133,6 +133,11 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       fs.unlinkSync(marker);
     });
 
+    it('a shared-memory segment a child creates outlives the child: the tree shares one resource tracker', async () => {
+      const { result } = await scenario(method, 'sharedTracker');
+      assert.deepEqual(result, { exitcode: 0, text: 'made by the child' });
+    });
+
     it('an ES module main works', async () => {
       const { code, stdout, stderr } = await runNode([fixture('esm_main.mjs'), method], { timeout: 30000 });
       assert.equal(code, 0, stderr);

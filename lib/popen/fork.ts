@@ -3,6 +3,7 @@
 // fork-safe (node --single-threaded, thread pool idle).
 import { native } from '../native';
 import { fork } from '../posix';
+import { resourceTrackerFd } from '../resource_tracker';
 import { busyThreadPoolRequests, startedSingleThreaded } from '../fork_safety';
 import { keepAlive as keepWatchAlive, reap, waitForExit } from '../child_watch';
 import { enterChild, runToExitCodeHere } from '../bootstrap';
@@ -80,6 +81,9 @@ function settleThreadPool(): void {
 export const forkStartMethod: StartMethod = {
   name: 'fork',
   launch(proc: Process): Popen {
+    // Start the resource tracker now, so the child inherits it: a segment the
+    // child creates then outlives the child for as long as this tree lives.
+    resourceTrackerFd();
     settleThreadPool();
     // The sentinel: a pidfd on Linux; elsewhere a pipe whose write end only the child holds.
     const [sentinelRead, sentinelWrite] = USE_PIDFD ? [-1, -1] : native.pipe();

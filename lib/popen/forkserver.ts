@@ -10,6 +10,7 @@ import { CodedError } from '../errors';
 import { describeForChild } from '../process_spec';
 import { mainModulePath } from '../function_ref';
 import { registerAfterForkInChild } from '../after_fork';
+import { resourceTrackerFd, TRACKER_FD_ENV } from '../resource_tracker';
 import type { Process } from '../process';
 import type { StartMethod } from '../start_methods';
 import { childNodeArgs } from './child_command';
@@ -38,8 +39,10 @@ function startForkserver(): Forkserver {
   const [ours, theirs] = native.socketpair();
   native.setNonBlocking(ours, false);
   native.setNonBlocking(theirs, false);
+  // The server and every child it forks share this process's resource tracker (fd 4).
   const child = spawn(process.execPath, [...childNodeArgs('forkserver_main.js', true), mainModulePath() ?? '', JSON.stringify(process.argv)], {
-    stdio: ['ignore', 'inherit', 'inherit', theirs],
+    stdio: ['ignore', 'inherit', 'inherit', theirs, resourceTrackerFd()],
+    env: { ...process.env, [TRACKER_FD_ENV]: '4' },
   });
   child.unref();
   native.close(theirs);

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { native } from '../native';
 import { describeForChild } from '../process_spec';
+import { resourceTrackerFd, TRACKER_FD_ENV } from '../resource_tracker';
 import { mainModulePath } from '../function_ref';
 import type { Process } from '../process';
 import type { StartMethod } from '../start_methods';
@@ -73,12 +74,14 @@ export const spawnStartMethod: StartMethod = {
     const [ours, theirs] = native.socketpair();
     native.setNonBlocking(ours, false);
     native.setNonBlocking(theirs, false);
-    // The sentinel: a pidfd on Linux; elsewhere a pipe whose write end only the child holds (fd 4).
+    // The sentinel: a pidfd on Linux; elsewhere a pipe whose write end only the child holds (fd 5).
     const [sentinelRead, sentinelWrite] = process.platform === 'linux' ? [-1, -1] : native.pipe();
     let child: ChildProcess;
     try {
+      // fd 3: the description; fd 4: this process's resource tracker, shared with the child.
       child = spawn(process.execPath, [...childNodeArgs('spawn_main.js', false), mainModulePath() ?? '', JSON.stringify(process.argv)], {
-        stdio: ['inherit', 'inherit', 'inherit', theirs, ...(sentinelWrite >= 0 ? [sentinelWrite] : [])],
+        stdio: ['inherit', 'inherit', 'inherit', theirs, resourceTrackerFd(), ...(sentinelWrite >= 0 ? [sentinelWrite] : [])],
+        env: { ...process.env, [TRACKER_FD_ENV]: '4' },
       });
     } finally {
       native.close(theirs);

@@ -10,6 +10,7 @@ const { waitForExit } = require('../../dist/child_watch');
 const total = Number(process.argv[2] || 1000);
 const concurrency = 2;
 const hangAfterMs = 15000;
+const stressParent = process.pid;
 
 // A parent with a real heap (~50 MB) so forks copy something.
 const ballast = [];
@@ -35,7 +36,7 @@ async function runOne() {
   const pid = posix.fork();
   if (pid === 0) {
     fs.closeSync(readFd);
-    childWork(writeFd).then(() => posix.exit(0), (err) => { console.error(err); posix.exit(2); });
+    childWork(writeFd).then(() => posix.exit(0), (err) => { console.error(`child ${process.pid} (parent ${posix.getppid()}, stress parent ${stressParent}):`, err); posix.exit(2); });
     return new Promise(() => {}); // the child never returns to the parent's loop body
   }
   fs.closeSync(writeFd);
