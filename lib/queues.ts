@@ -133,15 +133,16 @@ export class Queue<T = unknown> {
     signal?.throwIfAborted();
     const limit = timeoutMs(opts.block, opts.timeout);
     const [kind, body, spillName] = this.#prepare(message);
+    const result = new Float64Array(4); // async: other calls may use the shared `out` meanwhile
+    let status: number;
     try {
-      const result = new Float64Array(4); // async: other calls may use the shared `out` meanwhile
-      const status = await this.#waitLoop(Waiter.Putter, layout.getSeq, limit, signal,
+      status = await this.#waitLoop(Waiter.Putter, layout.getSeq, limit, signal,
         (register) => native.ringPut(this.ring, message.tag, kind, body, 0, register, result), () => result[0]);
-      this.#afterPut(status, spillName);
     } catch (err) {
       this.#dropSpill(spillName);
       throw err;
     }
+    this.#afterPut(status, spillName);
   }
 
   /** Puts item, blocking this thread while the queue is full. */
@@ -180,7 +181,7 @@ export class Queue<T = unknown> {
       mapping.set(message.body);
       native.unmap(mapping);
     } catch (err) {
-      native.shmUnlink(name);
+      this.#dropSpill(name);
       throw err;
     } finally {
       native.close(fd);
