@@ -1,6 +1,7 @@
 // How a function or class is named so another process can import it: the
 // forkserver and spawn start methods cannot copy code, only import it (as
 // Python pickles functions by module and qualified name).
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { dynamicImport } from './dynamic_import';
 import { CodedError } from './errors';
@@ -28,12 +29,22 @@ export function locateExport(fn: Function, what: string): FunctionRef {
     if (exported === undefined || exported === null) continue;
     if (exported === fn) return { moduleUrl: pathToFileURL(filename).href, exportName: null, source, guessed: false };
     if (typeof exported !== 'object' && typeof exported !== 'function') continue;
+    // Getters: compiled ES modules (tsx, esbuild, TypeScript) export through
+    // them; a dependency's getter may run lazy code, so only our users' own.
+    const readGetters = !filename.includes(`${path.sep}node_modules${path.sep}`);
     for (const key of Object.keys(exported)) {
-      // Only plain values: reading a getter could run a module's lazy code.
       const descriptor = Object.getOwnPropertyDescriptor(exported, key);
-      if (descriptor && 'value' in descriptor && descriptor.value === fn) {
-        return { moduleUrl: pathToFileURL(filename).href, exportName: key, source, guessed: false };
+      let value: unknown;
+      if (descriptor && 'value' in descriptor) {
+        value = descriptor.value;
+      } else if (readGetters && descriptor?.get) {
+        try {
+          value = descriptor.get.call(exported);
+        } catch {
+          continue;
+        }
       }
+      if (value === fn) return { moduleUrl: pathToFileURL(filename).href, exportName: key, source, guessed: false };
     }
   }
   const main = mainModulePath();
