@@ -151,6 +151,11 @@ struct Mapping {
   void* addr;
   size_t length;
   bool released;  // munmapped already: the range may belong to someone else now
+  // unmap() put private zero pages here. They stay mapped for good: detaching
+  // the Buffer can run the finalizer at once, while the waiter thread may still
+  // read a word in this range for a wait that has not been cancelled yet.
+  // Untouched zero pages cost address space only.
+  bool swapped;
 };
 
 static std::mutex mappings_mutex;
@@ -162,7 +167,7 @@ static void FinalizeMapping(Napi::Env, uint8_t*, Mapping* mapping) {
     auto it = live->find(mapping->addr);
     if (it != live->end() && it->second == mapping) live->erase(it);
   }
-  if (!mapping->released) munmap(mapping->addr, mapping->length);
+  if (!mapping->released && !mapping->swapped) munmap(mapping->addr, mapping->length);
   delete mapping;
 }
 
@@ -176,7 +181,7 @@ static Napi::Value MapShared(const Napi::CallbackInfo& info) {
   if (length == 0) throw ErrnoError(env, EINVAL, "mmap");
   void* addr = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (addr == MAP_FAILED) ThrowErrno(env, errno, "mmap");
-  Mapping* mapping = new Mapping{addr, length, false};
+  Mapping* mapping = new Mapping{addr, length, false, false};
   {
     std::lock_guard<std::mutex> lock(mappings_mutex);
     (*live)[addr] = mapping;
@@ -199,15 +204,20 @@ static Napi::Value Unmap(const Napi::CallbackInfo& info) {
     mapping = it->second;
     live->erase(it);
   }
-  napi_detach_arraybuffer(env, ab);  // best effort: a non-detachable buffer keeps its length
+  // Swap in the zero pages before detaching: detaching may run the finalizer.
   void* placeholder = mmap(mapping->addr, mapping->length, PROT_READ | PROT_WRITE,
                            MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (placeholder == MAP_FAILED) {
-    // Could not swap in zero pages: give the range up now, and not again later.
-    munmap(mapping->addr, mapping->length);
+  {
     std::lock_guard<std::mutex> lock(mappings_mutex);
-    mapping->released = true;
+    if (placeholder == MAP_FAILED) {
+      // Could not swap in zero pages: give the range up now, and not again later.
+      munmap(mapping->addr, mapping->length);
+      mapping->released = true;
+    } else {
+      mapping->swapped = true;
+    }
   }
+  napi_detach_arraybuffer(env, ab);  // best effort: a non-detachable buffer keeps its length
   return env.Undefined();
 }
 
