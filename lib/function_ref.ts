@@ -64,8 +64,19 @@ export function notImportable(fn: Function, what: string): CodedError {
 }
 
 /** Imports the module a FunctionRef names and returns the function it refers to. */
+// Namespaces already imported here: a second import() of the same module still
+// goes through the ES module loader, which can queue file-system work that a
+// forkserver would then have to wait out before it may fork.
+const namespaces = new Map<string, Promise<any>>();
+
 export async function importExport(ref: FunctionRef, what: string): Promise<Function> {
-  const namespace = await dynamicImport(ref.moduleUrl);
+  let loading = namespaces.get(ref.moduleUrl);
+  if (!loading) {
+    loading = dynamicImport(ref.moduleUrl);
+    namespaces.set(ref.moduleUrl, loading);
+    loading.catch(() => namespaces.delete(ref.moduleUrl));
+  }
+  const namespace = await loading;
   const candidates: unknown[] = ref.exportName === null
     ? [namespace.default]
     : [namespace[ref.exportName], namespace.default?.[ref.exportName]];
