@@ -7,7 +7,8 @@ import * as posix from './posix';
 import { waitForExit } from './child_watch';
 import { enterChild, runToExitCode } from './bootstrap';
 import { importMainModule } from './main_module';
-import { importSpecFunctions, instantiate, readSpec } from './process_spec';
+import { importedModules } from './function_ref';
+import { importSpecFunctions, instantiate, readSpec, type ChildSpec, type SpecFunctions } from './process_spec';
 import { exitCodeOf } from './popen/popen';
 import { current } from './current_process';
 import { registerAfterForkInChild } from './after_fork';
@@ -28,15 +29,116 @@ function errorReply(err: unknown): { error: { code: string; message: string } } 
 /** Status sockets of running children, closed in each new child. */
 const statusSockets = new Set<number>();
 
+/** A child forked ahead of time, already fixed up, waiting for its description. */
+interface WarmChild {
+  pid: number;
+  socket: number;
+}
+
+// A warm child may only run targets from modules imported before it was
+// forked: it must never use the module loader itself, whose customisation
+// hooks (tsx) run on a thread that does not exist in a forked child.
+function warmChildCanRun(spec: ChildSpec): boolean {
+  return [spec.target, spec.subclass].every((ref) => ref === null || alreadyImportedAtWarmFork.has(ref.moduleUrl));
+}
+
+let alreadyImportedAtWarmFork = new Set<string>();
+
+let warm: WarmChild | null = null;
+
+/** What every child does once it knows what to run: become that process, run it, exit. */
+async function runChild(spec: ChildSpec, fns: SpecFunctions, objectFds: number[]): Promise<never> {
+  let code: number;
+  try {
+    const proc = instantiate(spec, fns, objectFds);
+    enterChild(proc, spec.identity, false);
+    code = await runToExitCode(proc);
+  } catch (err) {
+    process.stderr.write(`Process ${spec.identity.name}:\n${(err as Error)?.stack ?? String(err)}\n`);
+    code = 1;
+  }
+  return posix.exit(code);
+}
+
+function leaveServerState(): void {
+  native.close(CONTROL);
+  for (const fd of statusSockets) native.close(fd);
+}
+
+/**
+ * Forks the next child now, so a start() only has to hand it its description:
+ * the fork and the child's fix-ups are off the critical path.
+ */
+async function prepareWarmChild(): Promise<void> {
+  if (warm) return;
+  const [ours, theirs] = native.socketpair();
+  native.setNonBlocking(ours, false);
+  native.setNonBlocking(theirs, false);
+  let pid: number;
+  const importedNow = new Set(importedModules());
+  try {
+    pid = await posix.forkWhenIdle({ timeout: 10000 });
+  } catch {
+    native.close(ours);
+    native.close(theirs);
+    return; // not idle now: the next request forks on demand
+  }
+  if (pid === 0) {
+    leaveServerState();
+    native.close(ours);
+    const request = native.recvMessage(theirs); // sleeps here until used
+    native.close(theirs);
+    if (request === null) posix.exit(0); // the server is gone
+    const spec = readSpec(request!.data);
+    let fns: SpecFunctions;
+    try {
+      fns = await importSpecFunctions(spec);
+    } catch (err) {
+      process.stderr.write(`Process ${spec.identity.name}:\n${(err as Error)?.stack ?? String(err)}\n`);
+      return posix.exit(1);
+    }
+    await runChild(spec, fns, request!.fds);
+  }
+  native.close(theirs);
+  warm = { pid, socket: ours };
+  alreadyImportedAtWarmFork = importedNow;
+}
+
+function discardWarmChild(): void {
+  if (!warm) return;
+  native.close(warm.socket); // it reads end-of-file and exits
+  void waitForExit(warm.pid).catch(() => {});
+  warm = null;
+}
+
+/** Hands the description to the warm child; its pid, or null if it is gone. */
+function useWarmChild(data: Buffer, objectFds: number[]): number | null {
+  const child = warm;
+  warm = null;
+  if (!child) return null;
+  try {
+    native.sendMessage(child.socket, data, objectFds);
+    return child.pid;
+  } catch {
+    void waitForExit(child.pid).catch(() => {}); // it died while waiting: reap it
+    return null;
+  } finally {
+    native.close(child.socket);
+  }
+}
+
 async function serve(request: { data: Buffer; fds: number[] }): Promise<void> {
   const [statusSocket, ...objectFds] = request.fds;
-  let pid: number;
-  let spec;
-  let fns;
+  let pid: number | null;
+  let spec: ChildSpec;
+  let fns: SpecFunctions;
   try {
     spec = readSpec(request.data);
-    fns = await importSpecFunctions(spec);
-    pid = await posix.forkWhenIdle({ timeout: 10000 });
+    const warmUsable = warmChildCanRun(spec);
+    fns = await importSpecFunctions(spec); // here too, so start() gets the error
+    if (!warmUsable) discardWarmChild(); // the next one will know this module
+    pid = useWarmChild(request.data, objectFds);
+    pid ??= await posix.forkWhenIdle({ timeout: 10000 });
   } catch (err) {
     reply(statusSocket, errorReply(err));
     native.close(statusSocket);
@@ -44,19 +146,9 @@ async function serve(request: { data: Buffer; fds: number[] }): Promise<void> {
     return;
   }
   if (pid === 0) {
-    native.close(CONTROL);
-    for (const fd of statusSockets) native.close(fd);
+    leaveServerState();
     native.close(statusSocket);
-    let code: number;
-    try {
-      const proc = instantiate(spec, fns, objectFds);
-      enterChild(proc, spec.identity, false);
-      code = await runToExitCode(proc);
-    } catch (err) {
-      process.stderr.write(`Process ${spec.identity.name}:\n${(err as Error)?.stack ?? String(err)}\n`);
-      code = 1;
-    }
-    posix.exit(code);
+    await runChild(spec, fns, objectFds);
   }
   for (const fd of objectFds) native.close(fd);
   statusSockets.add(statusSocket);
@@ -86,7 +178,7 @@ async function main(): Promise<void> {
     posix.exit(1);
   }
   reply(CONTROL, { ready: true });
-  // Requests are served one at a time, in order.
+  // Requests are served one at a time, in order; a warm child is ready between them.
   let queue = Promise.resolve();
   const watch = new native.FdWatch(CONTROL, () => {
     const request = native.recvMessage(CONTROL);
@@ -94,12 +186,13 @@ async function main(): Promise<void> {
       watch.stop();
       posix.exit(0); // the parent is gone; orphaned children carry on, as in Python
     }
-    queue = queue.then(() => serve(request!)).catch((err) => {
+    queue = queue.then(() => serve(request!)).then(prepareWarmChild).catch((err) => {
       process.stderr.write(`forkserver: ${(err as Error)?.stack ?? String(err)}\n`);
     });
   });
   // A child must stop polling the control socket before it closes it.
   registerAfterForkInChild(() => watch.stop());
+  queue = queue.then(prepareWarmChild); // only now: a child forked earlier would poll a closed fd
   watch.unref(); // running children (watched by pid) and the socket keep us alive
   setInterval(() => {}, 1 << 30); // stay alive while idle
 }

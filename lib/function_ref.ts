@@ -69,6 +69,11 @@ export function notImportable(fn: Function, what: string): CodedError {
 // forkserver would then have to wait out before it may fork.
 const namespaces = new Map<string, Promise<any>>();
 
+/** Modules this process has imported through importExport (a forked child can reuse them without the loader). */
+export function importedModules(): string[] {
+  return [...namespaces.keys()];
+}
+
 export async function importExport(ref: FunctionRef, what: string): Promise<Function> {
   let loading = namespaces.get(ref.moduleUrl);
   if (!loading) {

@@ -37,8 +37,13 @@ export function readSpec(bytes: Uint8Array): ChildSpec {
   return v8.deserialize(bytes) as ChildSpec;
 }
 
+export interface SpecFunctions {
+  target: Function | null;
+  subclass: Function | null;
+}
+
 /** Imports what the spec refers to; throws ERR_NOT_IMPORTABLE if something is missing. */
-export async function importSpecFunctions(spec: ChildSpec): Promise<{ target: Function | null; subclass: Function | null }> {
+export async function importSpecFunctions(spec: ChildSpec): Promise<SpecFunctions> {
   return {
     target: spec.target ? await importExport(spec.target, 'target') : null,
     subclass: spec.subclass ? await importExport(spec.subclass, 'Process subclass') : null,
@@ -46,7 +51,7 @@ export async function importSpecFunctions(spec: ChildSpec): Promise<{ target: Fu
 }
 
 /** Builds the child's Process object (the subclass, with its fields) from the spec. */
-export function instantiate(spec: ChildSpec, fns: { target: Function | null; subclass: Function | null }, fds: number[]): Process {
+export function instantiate(spec: ChildSpec, fns: SpecFunctions, fds: number[]): Process {
   const { args, kwargs, fields } = loadInChild(spec.payload, fds) as {
     args: unknown[]; kwargs: Record<string, unknown> | null; fields: Record<string, unknown>;
   };
