@@ -61,6 +61,7 @@ interface Chunk {
   items: unknown[];
   /** Duplicated fds to hand over with the chunk (apply with sockets), else null. */
   fds: number[] | null;
+  fdsSent?: boolean;
   worker: Worker | null;
 }
 
@@ -159,10 +160,12 @@ export class Pool {
   #state = PoolState.Run;
   #workerCounter = 0;
 
-  // Functions: under fork a table the workers inherit; otherwise import references.
+  // Functions by id: an import reference when the function is exported (the
+  // worker imports it, as Python unpickles a function by name); under fork a
+  // function that is not (a closure) goes into the table forked workers inherit.
   readonly #fnIds = new Map<Function, number>();
-  readonly #registry: Function[] = [];
-  readonly #refs: FunctionRef[] = [];
+  readonly #refs: Array<FunctionRef | null> = [];
+  readonly #registry: Array<Function | undefined> = [];
 
   // Chunks waiting for a worker: #queue[#head...]
   #queue: Chunk[] = [];
@@ -204,9 +207,10 @@ export class Pool {
     this.#workers = new Array(processes).fill(null);
     this.#finished = new Promise<void>((resolve) => { this.#markFinished = resolve; });
     livePools.add(this);
-    // Under fork the workers start when the first task arrives (then they already
-    // know its function), from a macrotask, never inside the caller's promise chain.
+    // Under fork the workers start from a macrotask (never inside the caller's
+    // promise chain), so they already know the functions submitted right after this.
     if (!this.#fork) for (let i = 0; i < processes; i++) this.#startWorker(i);
+    else this.#scheduleMaintenance();
   }
 
   // ---- submitting work ----
@@ -404,9 +408,19 @@ export class Pool {
     if (typeof fn !== 'function') throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `the pool needs a function to run, got ${typeof fn}`);
     let id = this.#fnIds.get(fn);
     if (id === undefined) {
-      if (this.#fork) this.#registry.push(fn);
-      else this.#refs.push(locateExport(fn, 'function')); // ERR_NOT_IMPORTABLE, as Process
-      id = this.#fnIds.size;
+      id = this.#refs.length;
+      if (!this.#fork) {
+        this.#refs.push(locateExport(fn, 'function')); // ERR_NOT_IMPORTABLE, as Process
+      } else {
+        let ref: FunctionRef | null = null;
+        try {
+          ref = locateExport(fn, 'function');
+        } catch {
+          // a closure: only workers forked from now on have it
+        }
+        this.#refs.push(ref && !ref.guessed ? ref : null);
+        this.#registry[id] = ref && !ref.guessed ? undefined : fn;
+      }
       this.#fnIds.set(fn, id);
     }
     return id;
@@ -450,6 +464,7 @@ export class Pool {
     };
     const popen = proc[kState].popen!;
     worker.exited = popen.wait(null).then((code) => this.#onWorkerExit(worker, code ?? 0), () => this.#onWorkerExit(worker, -9));
+    popen.keepAlive(false); // an idle pool does not keep the process alive (daemon workers)
     this.#workers[index] = worker;
     if (this.#pumpAbort) this.#ensurePump();
   }
@@ -483,7 +498,8 @@ export class Pool {
       const requeue: Chunk[] = [];
       for (const chunk of lost) {
         chunk.worker = null;
-        if (chunk.seq === runningSeq) {
+        if (chunk.seq === runningSeq || chunk.fdsSent) {
+          // (a chunk whose fds went to this worker cannot run elsewhere)
           this.#inflight.delete(chunk.seq);
           this.#finishChunk(chunk);
           this.#failJob(chunk, new WorkerLostError(worker.pid, signalName(code), code >= 0 ? code : null));
@@ -515,13 +531,12 @@ export class Pool {
     if (this.#fork && hasWork) {
       const next = this.#queue[this.#head];
       for (const worker of this.#workers) {
-        if (worker && !worker.leaving && worker.inflight.length === 0 && next.fnId >= worker.generation) this.#retire(worker);
+        if (worker && !worker.leaving && worker.inflight.length === 0 && !this.#knows(worker, next)) this.#retire(worker);
       }
     }
     if (this.#state === PoolState.Run || this.#outstanding > 0) {
       for (let i = 0; i < this.#processes; i++) {
         if (this.#workers[i] !== null) continue;
-        if (this.#fork && !hasWork) break; // fork: start on demand, knowing the functions
         this.#running[i] = -1;
         this.#startWorker(i);
       }
@@ -540,7 +555,7 @@ export class Pool {
     let best: Worker | null = null;
     for (const worker of this.#workers) {
       if (worker === null || worker.leaving || worker.hasExited) continue;
-      if (this.#fork && chunk.fnId >= worker.generation) continue;
+      if (!this.#knows(worker, chunk)) continue;
       if (worker.inflight.length >= this.#queuedPerWorker) continue;
       if (best === null || worker.inflight.length < best.inflight.length) best = worker;
     }
@@ -579,17 +594,23 @@ export class Pool {
 
   #needsWorkers(): boolean {
     const next = this.#queue[this.#head];
-    return this.#workers.some((w) => w === null || (this.#fork && next !== undefined && next.fnId >= w.generation && w.inflight.length === 0));
+    return this.#workers.some((w) => w === null || (next !== undefined && !this.#knows(w, next) && w.inflight.length === 0));
+  }
+
+  /** Whether the worker can run the chunk's function (under fork, a closure must predate the worker). */
+  #knows(worker: Worker, chunk: Chunk): boolean {
+    return this.#refs[chunk.fnId] !== null || chunk.fnId < worker.generation;
   }
 
   #send(worker: Worker, chunk: Chunk): void {
     let ref: FunctionRef | null = null;
-    if (!this.#fork && !worker.knownRefs.has(chunk.fnId)) ref = this.#refs[chunk.fnId];
+    if (!worker.knownRefs.has(chunk.fnId)) ref = this.#refs[chunk.fnId];
     const message: TaskMessage = [chunk.seq, chunk.fnId, ref, chunk.star, chunk.items, chunk.fds ? chunk.fds.length : 0];
     try {
       if (chunk.fds) {
         sendFds(worker.channel, chunk.seq, chunk.fds);
         chunk.fds = null;
+        chunk.fdsSent = true;
       }
       worker.inbox.putSync(message, { block: false });
     } catch (err) {

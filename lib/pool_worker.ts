@@ -3,6 +3,7 @@
 // batches through the pool's result queue. While it runs a chunk, the worker's
 // slot in a shared array holds the chunk's number, so if the worker dies the
 // pool knows which task was lost (and that the others never started).
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { encodeMessage } from './codec';
 import { Empty } from './errors';
@@ -37,8 +38,8 @@ export interface WorkerConfig {
   initializer: Function | FunctionRef | null;
   initargs: unknown[];
   maxtasks: number | null;
-  /** Under fork: the pool's functions by id, as they were when this worker was forked. */
-  registry: Function[] | null;
+  /** Under fork: the pool's closures by id, as they were when this worker was forked. */
+  registry: Array<Function | undefined> | null;
 }
 
 // A worker with more chunks waiting sends results in batches of up to this many.
@@ -73,8 +74,27 @@ function sendBatch(results: Queue<ResultEntry[]>, batch: ResultEntry[]): void {
   results.putSync(checked);
 }
 
+/**
+ * A worker forked from a busy process has copies of its servers and sockets on
+ * its event loop, where they would accept and read on the parent's behalf:
+ * close the copies (the parent's own stay open).
+ */
+function closeInheritedSockets(): void {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  for (const handle of handles) {
+    if (handle === process.stdin || handle === process.stdout || handle === process.stderr) continue;
+    try {
+      if (handle instanceof net.Server) handle.close();
+      else if (handle instanceof net.Socket) handle.destroy();
+    } catch {
+      // already closing
+    }
+  }
+}
+
 export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
   const { inbox, results, running, index, registry } = config;
+  if (registry) closeInheritedSockets();
   const channel = config.channel.fd;
   native.setNonBlocking(channel, false);
   if (config.initializer) {
@@ -101,7 +121,7 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
     running[index] = seq;
     const started = performance.now();
     try {
-      let fn = registry ? registry[fnId] : imported.get(fnId);
+      let fn = registry?.[fnId] ?? imported.get(fnId);
       if (!fn) {
         try {
           if (!ref) throw new Error(`function ${fnId} is unknown to this worker`);
