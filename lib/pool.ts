@@ -62,6 +62,8 @@ interface Chunk {
   /** Duplicated fds to hand over with the chunk (apply with sockets), else null. */
   fds: number[] | null;
   fdsSent?: boolean;
+  /** One of several chunks of a map/starmap/imap. */
+  partOfMap: boolean;
   worker: Worker | null;
 }
 
@@ -547,7 +549,7 @@ export class Pool {
   // ---- internals: chunks ----
 
   #enqueue(job: Job, fnId: number, star: 0 | 1, items: unknown[], offset: number, fds: number[] | null): void {
-    this.#queue.push({ seq: this.#nextSeq++, job, offset, fnId, star, items, fds, worker: null });
+    this.#queue.push({ seq: this.#nextSeq++, job, offset, fnId, star, items, fds, partOfMap: job.chunksLeft > 1, worker: null });
     this.#outstanding++;
   }
 
@@ -556,7 +558,10 @@ export class Pool {
     for (const worker of this.#workers) {
       if (worker === null || worker.leaving || worker.hasExited) continue;
       if (!this.#knows(worker, chunk)) continue;
-      if (worker.inflight.length >= this.#queuedPerWorker) continue;
+      // A map's chunks may queue two deep even when slow: the next one is ready
+      // when a worker finishes; single tasks (apply) wait for an idle worker.
+      const cap = chunk.partOfMap ? Math.max(2, this.#queuedPerWorker) : this.#queuedPerWorker;
+      if (worker.inflight.length >= cap) continue;
       if (best === null || worker.inflight.length < best.inflight.length) best = worker;
     }
     return best;
