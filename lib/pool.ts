@@ -86,6 +86,8 @@ interface Worker {
   leaving: boolean;
   exited: Promise<void>;
   hasExited: boolean;
+  /** A result has come back from it (it got past its initializer). */
+  answered: boolean;
 }
 
 const enum PoolState { Run, Close, Terminate }
@@ -97,6 +99,7 @@ const INBOX_BYTES = 1024 * 1024;
 const TARGET_QUEUED_MS = 2;
 const MAX_QUEUED_CHUNKS = 256;
 const TERMINATE_GRACE_MS = 2000;
+const MAX_START_FAILURES = 3;
 
 const livePools = new Set<Pool>();
 // A forked child (a worker, or any child forked while a pool runs) must not act as its parent's pool.
@@ -161,6 +164,7 @@ export class Pool {
   readonly #leaving = new Set<Worker>();
   #state = PoolState.Run;
   #workerCounter = 0;
+  #startFailures = 0;
 
   // Functions by id: an import reference when the function is exported (the
   // worker imports it, as Python unpickles a function by name); under fork a
@@ -462,7 +466,7 @@ export class Pool {
     }
     const worker: Worker = {
       index, process: proc, pid: proc.pid!, inbox, channel: ours, inflight: [], sent: 0, knownRefs: new Set(),
-      generation: this.#registry.length, leaving: false, exited: Promise.resolve(), hasExited: false,
+      generation: this.#registry.length, leaving: false, exited: Promise.resolve(), hasExited: false, answered: false,
     };
     const popen = proc[kState].popen!;
     worker.exited = popen.wait(null).then((code) => this.#onWorkerExit(worker, code ?? 0), () => this.#onWorkerExit(worker, -9));
@@ -513,8 +517,34 @@ export class Pool {
       this.#queue.splice(this.#head, 0, ...requeue);
     }
     if (this.#running[worker.index] !== -1 && this.#workers[worker.index] === null) this.#running[worker.index] = -1;
+    this.#failIfWorkersCannotStart(worker, code);
     this.#scheduleMaintenance();
     this.#checkFinished();
+  }
+
+  /**
+   * Workers that keep dying before they answer anything (an initializer that
+   * throws, a main module that exits) would be replaced forever while the tasks
+   * wait: after a few in a row, fail what is waiting.
+   */
+  #failIfWorkersCannotStart(worker: Worker, code: number): void {
+    if (worker.answered || code === 0 || worker.leaving || this.#state === PoolState.Terminate) {
+      this.#startFailures = 0;
+      return;
+    }
+    if (++this.#startFailures < MAX_START_FAILURES) return;
+    this.#startFailures = 0;
+    const err = new CodedError('ERR_POOL_WORKER_START',
+      `${MAX_START_FAILURES} pool workers in a row exited (last: pid ${worker.pid}, ${signalName(code) ?? `exit code ${code}`}) ` +
+      'before running a task; does the initializer throw? Their stderr says why.');
+    const chunks = this.#queue.slice(this.#head);
+    this.#queue = [];
+    this.#head = 0;
+    for (const chunk of chunks) {
+      if (chunk.fds) closeFds(chunk.fds);
+      this.#finishChunk(chunk);
+      this.#failJob(chunk, err);
+    }
   }
 
   #scheduleMaintenance(): void {
@@ -705,6 +735,7 @@ export class Pool {
       this.#inflight.delete(seq);
       const worker = chunk.worker;
       if (worker) {
+        worker.answered = true;
         const at = worker.inflight[0] === chunk ? 0 : worker.inflight.indexOf(chunk);
         if (at === 0) worker.inflight.shift();
         else if (at > 0) worker.inflight.splice(at, 1);

@@ -132,6 +132,11 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       assert.deepEqual(r.tags, ['hello']);
     });
 
+    it('an initializer that throws fails the waiting tasks with ERR_POOL_WORKER_START instead of hanging', async () => {
+      const r = await scenario(method, 'initializerThrows');
+      assert.equal(r.error.code, 'ERR_POOL_WORKER_START');
+    });
+
     if (method !== 'spawn') {
       it('maxtasksperchild recycles workers; each new worker runs the initializer once', async () => {
         const r = await scenario(method, 'maxtasks');
