@@ -15,7 +15,7 @@
 import os from 'node:os';
 import { AsyncResult, kSettle, rethrowLater, type ResultCallbacks } from './async_result';
 import { ResultIterator } from './result_iterator';
-import { CodedError, CodedTypeError, WorkerLostError } from './errors';
+import { CodedError, CodedTypeError, Full, WorkerLostError } from './errors';
 import { getContext, type Context } from './context';
 import { cpuCount, kState, type Process } from './process';
 import { Queue } from './queues';
@@ -615,7 +615,11 @@ export class Pool {
         break;
       }
       this.#head++;
-      this.#send(worker, chunk);
+      if (!this.#send(worker, chunk)) {
+        this.#head--; // its inbox is full: try again when results come back
+        blocked = true;
+        break;
+      }
     }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
@@ -637,23 +641,30 @@ export class Pool {
     return this.#refs[chunk.fnId] !== null || chunk.fnId < worker.generation;
   }
 
-  #send(worker: Worker, chunk: Chunk): void {
+  /** Queues the chunk in the worker's inbox; false when the inbox has no room for it now. */
+  #send(worker: Worker, chunk: Chunk): boolean {
     let ref: FunctionRef | null = null;
     if (!worker.knownRefs.has(chunk.fnId)) ref = this.#refs[chunk.fnId];
     const message: TaskMessage = [chunk.seq, chunk.fnId, ref, chunk.star, chunk.items, chunk.fds ? chunk.fds.length : 0];
     try {
-      if (chunk.fds) {
-        sendFds(worker.channel, chunk.seq, chunk.fds);
-        chunk.fds = null;
-        chunk.fdsSent = true;
-      }
+      // Encode first: unclonable args must fail before any fd is handed over.
       worker.inbox.putSync(message, { block: false });
+      if (chunk.fds) chunk.fdsSent = true;
     } catch (err) {
-      // Unclonable args (ERR_UNCLONABLE) fail this task only; a full inbox never happens with the caps above.
+      if (err instanceof Full && worker.inflight.length > 0) return false;
+      // Unclonable args (ERR_UNCLONABLE) fail this task only.
       if (chunk.fds) closeFds(chunk.fds);
       this.#finishChunk(chunk);
       this.#failJob(chunk, err as Error);
-      return;
+      return true;
+    }
+    if (chunk.fds) {
+      // After the task is queued: the worker reads the fds when it reaches the task (they wait in the socket).
+      try {
+        sendFds(worker.channel, chunk.seq, chunk.fds);
+      } finally {
+        chunk.fds = null;
+      }
     }
     if (ref) worker.knownRefs.add(chunk.fnId);
     chunk.worker = worker;
@@ -667,6 +678,7 @@ export class Pool {
       this.#workers[worker.index] = null;
       this.#scheduleMaintenance();
     }
+    return true;
   }
 
   #finishChunk(chunk: Chunk): void {
