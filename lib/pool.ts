@@ -684,6 +684,9 @@ export class Pool {
   #finishChunk(chunk: Chunk): void {
     chunk.job.chunksLeft--;
     this.#outstanding--;
+    // Nothing left to wait for (the last results may have been taken by a drain
+    // after a worker exit): a pending result read would keep the process alive.
+    if (this.#outstanding === 0) this.#pumpAbort?.abort();
   }
 
   #failJob(chunk: Chunk, err: Error): void {
