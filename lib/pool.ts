@@ -100,6 +100,7 @@ const TARGET_QUEUED_MS = 2;
 const MAX_QUEUED_CHUNKS = 256;
 const TERMINATE_GRACE_MS = 2000;
 const MAX_START_FAILURES = 3;
+const WATCHDOG_MS = 1000;
 
 const livePools = new Set<Pool>();
 // A forked child (a worker, or any child forked while a pool runs) must not act as its parent's pool.
@@ -186,6 +187,7 @@ export class Pool {
   #pumping = false;
   #pumpAbort: AbortController | null = null;
   #maintenanceScheduled = false;
+  #watchdog: NodeJS.Timeout | null = null;
   #finished: Promise<void>;
   #markFinished!: () => void;
 
@@ -355,6 +357,7 @@ export class Pool {
     this.#head = 0;
     this.#inflight.clear();
     this.#outstanding = 0;
+    this.#stopWatchdog();
     for (const worker of this.#workers) if (worker) worker.inflight = [];
     for (const chunk of chunks) {
       if (chunk.fds) closeFds(chunk.fds);
@@ -401,6 +404,7 @@ export class Pool {
     // This process is a forked copy: the workers are not its children, the queues are not its to read.
     this.#state = PoolState.Terminate;
     this.#pumpAbort?.abort();
+    this.#stopWatchdog();
   }
 
   // ---- internals: functions ----
@@ -579,6 +583,7 @@ export class Pool {
   // ---- internals: chunks ----
 
   #enqueue(job: Job, fnId: number, star: 0 | 1, items: unknown[], offset: number, fds: number[] | null): void {
+    if (this.#outstanding === 0) this.#startWatchdog();
     this.#queue.push({ seq: this.#nextSeq++, job, offset, fnId, star, items, fds, partOfMap: job.chunksLeft > 1, worker: null });
     this.#outstanding++;
   }
@@ -686,7 +691,31 @@ export class Pool {
     this.#outstanding--;
     // Nothing left to wait for (the last results may have been taken by a drain
     // after a worker exit): a pending result read would keep the process alive.
-    if (this.#outstanding === 0) this.#pumpAbort?.abort();
+    if (this.#outstanding === 0) {
+      this.#pumpAbort?.abort();
+      this.#stopWatchdog();
+    }
+  }
+
+  /**
+   * While tasks are outstanding a slow timer keeps the process alive and makes
+   * sure results are being read (a safety net: wake-ups are not relied on alone).
+   */
+  #startWatchdog(): void {
+    if (this.#watchdog !== null) return;
+    this.#watchdog = setInterval(() => {
+      if (this.#outstanding === 0 || this.#state === PoolState.Terminate || process.pid !== this.#ownerPid) {
+        this.#stopWatchdog();
+        return;
+      }
+      this.#drainResults();
+      this.#dispatch();
+    }, WATCHDOG_MS);
+  }
+
+  #stopWatchdog(): void {
+    if (this.#watchdog !== null) clearInterval(this.#watchdog);
+    this.#watchdog = null;
   }
 
   #failJob(chunk: Chunk, err: Error): void {
