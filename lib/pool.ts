@@ -47,6 +47,8 @@ interface Job {
   /** Chunks not yet finished. */
   chunksLeft: number;
   failed: boolean;
+  /** imap: chunks after a failed one still deliver (the iterator needs the results before the failure). */
+  deliversAfterError?: boolean;
   onChunk(chunk: Chunk, values: unknown[]): void;
   onError(chunk: Chunk, err: Error): void;
 }
@@ -326,6 +328,7 @@ export class Pool {
     const job: Job = {
       chunksLeft: Math.ceil(items.length / chunksize),
       failed: false,
+      deliversAfterError: true,
       onChunk: (chunk, values) => iterator.add(chunk.offset, values),
       onError: (chunk, err) => iterator.fail(chunk.offset, err),
     };
@@ -720,6 +723,10 @@ export class Pool {
 
   #failJob(chunk: Chunk, err: Error): void {
     const { job } = chunk;
+    if (job.deliversAfterError) {
+      job.onError(chunk, err);
+      return;
+    }
     if (job.failed) return;
     job.failed = true;
     job.onError(chunk, err);

@@ -9,7 +9,12 @@ const main = fixture('pool_main.js');
 async function scenario(method, name) {
   const { code, stdout, stderr } = await runNode([main, method, name], { timeout: 60000 });
   assert.equal(code, 0, `${method} ${name} exited ${code}: ${stderr}`);
-  return JSON.parse(stdout.trim().split('\n').pop());
+  const last = stdout.trim().split('\n').pop();
+  try {
+    return JSON.parse(last);
+  } catch {
+    throw new Error(`${method} ${name} printed no report; stdout: ${stdout.slice(-300)} stderr: ${stderr.slice(-1500)}`);
+  }
 }
 
 for (const method of ['fork', 'forkserver', 'spawn']) {
@@ -65,6 +70,8 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       assert.equal(r.mapError.message, 'bad item 3');
       assert.deepEqual(r.imapError.got, [1, 2]);
       assert.equal(r.imapError.e.message, 'bad item 3');
+      assert.deepEqual(r.imapFailsBeforeEarlierItem.got, ['slow'], 'imap yields the earlier result before the later failure');
+      assert.equal(r.imapFailsBeforeEarlierItem.e.message, 'item 1 failed first');
       assert.equal(r.iterableError.message, 'input broke');
       assert.equal(r.imapIterableError.message, 'input broke');
       assert.equal(r.unclonableArg.code, 'ERR_UNCLONABLE');
