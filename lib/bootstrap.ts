@@ -84,7 +84,9 @@ export function runToExitCodeHere(proc: Process): number {
   while (outcome === null) {
     const alive = native.runLoopOnce();
     runTicks.call(process);
-    if (!alive && outcome === null) outcome = 0; // nothing left that could settle it
+    // uv_run judged liveness before the microtasks just run could add work (a
+    // timer's promise continuation often starts the next wait): ask again.
+    if (!alive && outcome === null && !native.loopAlive()) outcome = 0; // nothing left that could settle it
   }
   return outcome;
 }

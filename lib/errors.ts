@@ -61,3 +61,28 @@ export class AbortError extends Error {
     super(message, options);
   }
 }
+
+/** Python's multiprocessing.TimeoutError: AsyncResult.get(timeout) found no result in time. */
+export class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+/**
+ * A pool worker died while running a task (SIGKILL, the OOM killer,
+ * process.exit in the task). Only that task fails; the pool replaces the worker.
+ */
+export class WorkerLostError extends Error {
+  override name = 'WorkerLostError';
+  readonly pid: number;
+  /** The signal's name ('SIGKILL') when the worker was killed, else null. */
+  readonly signal: string | null;
+  /** The exit code when the worker exited by itself, else null. */
+  readonly exitCode: number | null;
+  constructor(pid: number, signal: string | null, exitCode: number | null) {
+    super(`pool worker ${pid} died while running this task (${signal ? `killed by ${signal}` : `exit code ${exitCode}`}); ` +
+      'the pool replaced it and carries on with the other tasks');
+    this.pid = pid;
+    this.signal = signal;
+    this.exitCode = exitCode;
+  }
+}

@@ -15,3 +15,7 @@ export { Value, RawValue, Array, RawArray } from './sharedctypes';
 export { Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier } from './synchronize';
 export type { AcquireOptions } from './synchronize';
 export { BrokenBarrierError, AbortError } from './errors';
+export { Pool, type PoolOptions, type MapOptions } from './pool';
+export { AsyncResult } from './async_result';
+export { passFd, PassFd } from './pool_fds';
+export { TimeoutError, WorkerLostError } from './errors';

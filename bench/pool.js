@@ -1,0 +1,97 @@
+// Pool: map of 100,000 trivial tasks at the default chunksize and at chunksize
+// 1, and apply round trips (one task at a time), against Python's
+// multiprocessing.Pool (bench/pool_python.py, when python3 is present) and
+// piscina (worker threads), in the same run, 2 workers each. Goals from the
+// issue: chunked map at least half of Python's rate; chunksize 1 at least twice
+// piscina's rate. Not a test: nothing is asserted.
+// Run: node --single-threaded bench/pool.js   (QUICK=1 for fewer rounds)
+'use strict';
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { Pool, getContext, isMainProcess } = require('..');
+const { median, table } = require('./stats');
+
+const QUICK = process.env.QUICK === '1';
+const N = 100000;
+const ROUNDS = QUICK ? 3 : 5;
+const ONLY = process.env.ONLY;
+const APPLIES = QUICK ? 500 : 2000;
+const WORKERS = 2;
+
+function double(x) { return x * 2; }
+module.exports = { double };
+
+async function timeRounds(fn) {
+  const times = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const start = process.hrtime.bigint();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  return median(times);
+}
+
+async function ours(method) {
+  const pool = new Pool({ processes: WORKERS, context: getContext(method) });
+  const items = Array.from({ length: N }, (_, i) => i);
+  await pool.map(double, items.slice(0, 1000)); // warm up (and start the workers)
+  const out = {
+    map_default: await timeRounds(() => pool.map(double, items)),
+    map_chunk1: await timeRounds(() => pool.map(double, items, 1)),
+    apply: await timeRounds(async () => { for (let i = 0; i < APPLIES; i++) await pool.apply(double, [i]); }),
+  };
+  pool.close();
+  await pool.join();
+  return out;
+}
+
+async function piscina() {
+  let Piscina;
+  try {
+    Piscina = require('piscina');
+  } catch {
+    return null;
+  }
+  const pool = new Piscina({ filename: path.join(__dirname, 'pool_piscina_child.js'), minThreads: WORKERS, maxThreads: WORKERS });
+  const items = Array.from({ length: N }, (_, i) => i);
+  await Promise.all(items.slice(0, 1000).map((x) => pool.run(x)));
+  const out = {
+    map_default: null, // piscina has no chunking
+    map_chunk1: await timeRounds(() => Promise.all(items.map((x) => pool.run(x)))),
+    apply: await timeRounds(async () => { for (let i = 0; i < APPLIES; i++) await pool.run(i); }),
+  };
+  await pool.destroy();
+  return out;
+}
+
+function python() {
+  try {
+    return JSON.parse(execFileSync('python3', [path.join(__dirname, 'pool_python.py'), String(N), String(ROUNDS), String(APPLIES)], { encoding: 'utf8' }));
+  } catch {
+    return null;
+  }
+}
+
+async function main() {
+  const results = {
+    'posix-multiprocessing (forkserver)': await ours('forkserver'),
+    'posix-multiprocessing (fork)': await ours('fork'),
+    'Python mp.Pool (fork)': python(),
+    piscina: await piscina(),
+  };
+  const rate = (seconds, count) => (seconds == null ? null : count / seconds);
+  const fmt = (r) => (r == null ? 'n/a' : r >= 1e6 ? `${(r / 1e6).toFixed(2)}M/s` : `${(r / 1e3).toFixed(1)}K/s`);
+  const workloads = [['map_default', N, 'map 100K, default chunksize'], ['map_chunk1', N, 'map 100K, chunksize 1'], ['apply', APPLIES, 'apply round trips (sequential)']];
+  const names = Object.keys(results);
+  const rows = workloads.map(([key, count, label]) => [label, ...names.map((name) => fmt(rate(results[name]?.[key], count)))]);
+  console.log(`${WORKERS} workers; tasks per second (medians of ${ROUNDS} rounds)\n`);
+  console.log(table(['workload', ...names], rows));
+  const ratio = (a, b) => (a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}x`);
+  const ourRate = (key, count) => rate(results[names[0]][key], count);
+  console.log('\nratios (forkserver pool vs the others, rate / rate):\n');
+  console.log(table(['workload', 'vs Python', 'vs piscina'], workloads.map(([key, count, label]) => [
+    label, ratio(ourRate(key, count), rate(results['Python mp.Pool (fork)']?.[key], count)), ratio(ourRate(key, count), rate(results.piscina?.[key], count)),
+  ])));
+}
+
+if (isMainProcess()) main().catch((err) => { console.error(err); process.exit(1); });

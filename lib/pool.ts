@@ -1,0 +1,815 @@
+// Python's multiprocessing.Pool on this library's own parts: workers are
+// Processes of the pool's context; each has its own inbox Queue (shared-memory
+// ring) and all send results, in batches, to one result Queue. The pool hands
+// chunks to the least-loaded worker, keeping only a few queued per worker when
+// tasks are slow (so one long task does not hold others back) and many when
+// they are fast (so workers never wait for the pool). Because the pool always
+// knows which chunks each worker holds, and a worker marks the chunk it runs in
+// a shared slot, a worker's death fails exactly that chunk (WorkerLostError)
+// and the others go to another worker: nothing waits forever.
+//
+// Functions: under `fork` workers inherit the pool's function table as it was
+// when they were forked; a function the pool has not seen before makes idle
+// workers re-fork (a few ms each). Under forkserver/spawn a function is sent as
+// an import reference (it must be exported), imported once per worker.
+import os from 'node:os';
+import { AsyncResult, kSettle, rethrowLater, type ResultCallbacks } from './async_result';
+import { ResultIterator } from './result_iterator';
+import { CodedError, CodedTypeError, Full, WorkerLostError } from './errors';
+import { getContext, type Context } from './context';
+import { cpuCount, kState, type Process } from './process';
+import { Queue } from './queues';
+import { RawArray } from './sharedctypes';
+import { locateExport, type FunctionRef } from './function_ref';
+import { registerAfterForkInChild } from './after_fork';
+import { native } from './native';
+import { ChannelEnd, closeFds, sendFds, takeFds } from './pool_fds';
+import { poolWorkerMain, type ErrorDescription, type ResultEntry, type TaskMessage, type WorkerConfig } from './pool_worker';
+import type { StartMethodName } from './start_methods';
+
+export interface PoolOptions {
+  processes?: number | null;
+  initializer?: ((...args: any[]) => unknown) | null;
+  initargs?: unknown[];
+  maxtasksperchild?: number | null;
+  context?: Context | StartMethodName | null;
+}
+
+export interface MapOptions {
+  chunksize?: number | null;
+  /** Called in this process after each chunk with (items done, items in all). */
+  onProgress?: ((done: number, total: number) => void) | null;
+}
+
+type AnyFunction = (...args: any[]) => unknown;
+
+interface Job {
+  /** Chunks not yet finished. */
+  chunksLeft: number;
+  failed: boolean;
+  /** imap: chunks after a failed one still deliver (the iterator needs the results before the failure). */
+  deliversAfterError?: boolean;
+  onChunk(chunk: Chunk, values: unknown[]): void;
+  onError(chunk: Chunk, err: Error): void;
+}
+
+interface Chunk {
+  seq: number;
+  job: Job;
+  /** Index of the chunk's first item in the job's input. */
+  offset: number;
+  fnId: number;
+  star: 0 | 1;
+  items: unknown[];
+  /** Duplicated fds to hand over with the chunk (apply with sockets), else null. */
+  fds: number[] | null;
+  fdsSent?: boolean;
+  /** One of several chunks of a map/starmap/imap. */
+  partOfMap: boolean;
+  worker: Worker | null;
+}
+
+interface Worker {
+  index: number;
+  process: Process;
+  pid: number;
+  inbox: Queue<TaskMessage>;
+  /** The pool's end of the worker's fd channel. */
+  channel: number;
+  /** Chunks sent and not yet answered, in the order sent. */
+  inflight: Chunk[];
+  /** Chunks sent in all (maxtasksperchild). */
+  sent: number;
+  /** Import references this worker has been sent (forkserver/spawn). */
+  knownRefs: Set<number>;
+  /** Under fork: how many functions the pool knew when this worker was forked. */
+  generation: number;
+  /** Told to stop (close, maxtasksperchild, re-fork): no more chunks go to it. */
+  leaving: boolean;
+  exited: Promise<void>;
+  hasExited: boolean;
+  /** A result has come back from it (it got past its initializer). */
+  answered: boolean;
+}
+
+const enum PoolState { Run, Close, Terminate }
+
+const RESULT_QUEUE_BYTES = 4 * 1024 * 1024;
+const INBOX_BYTES = 1024 * 1024;
+// How many chunks may wait in one worker's inbox: enough to cover ~2 ms of work
+// (so a worker never idles while the pool reacts), at least 1, at most 256.
+const TARGET_QUEUED_MS = 2;
+const MAX_QUEUED_CHUNKS = 256;
+const TERMINATE_GRACE_MS = 2000;
+const MAX_START_FAILURES = 3;
+const WATCHDOG_MS = 1000;
+
+const livePools = new Set<Pool>();
+// A forked child (a worker, or any child forked while a pool runs) must not act as its parent's pool.
+registerAfterForkInChild(() => {
+  for (const pool of livePools) pool[kForgetInChild]();
+  livePools.clear();
+});
+const kForgetInChild = Symbol('posix-multiprocessing.poolForgetInChild');
+
+function invalid(message: string): CodedError {
+  return new CodedError('ERR_INVALID_ARG_VALUE', message);
+}
+
+function signalName(code: number): string | null {
+  if (code >= 0) return null;
+  const entry = Object.entries(os.constants.signals).find(([, n]) => n === -code);
+  return entry ? entry[0] : `signal ${-code}`;
+}
+
+/** Rebuilds a worker's error in this process: same type where it is a built-in, name, message, code and the worker's stack. */
+function rebuildError(description: ErrorDescription): Error {
+  const builtins: Record<string, ErrorConstructor> = { TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError };
+  const Ctor = builtins[description.name] ?? Error;
+  const err = new Ctor(description.message);
+  if (err.name !== description.name) Object.defineProperty(err, 'name', { value: description.name, writable: true, configurable: true });
+  if (description.code !== undefined) (err as { code?: unknown }).code = description.code;
+  if (description.thrown !== undefined) (err as { thrown?: unknown }).thrown = description.thrown;
+  if (description.stack) err.stack = description.stack;
+  return err;
+}
+
+function checkChunksize(chunksize: unknown): number | null {
+  if (chunksize == null) return null;
+  if (!Number.isInteger(chunksize) || (chunksize as number) < 1) throw invalid(`chunksize must be an integer >= 1, got ${String(chunksize)}`);
+  return chunksize as number;
+}
+
+function mapOptions(arg: number | MapOptions | null | undefined): { chunksize: number | null; onProgress: MapOptions['onProgress'] } {
+  if (typeof arg === 'object' && arg !== null) return { chunksize: checkChunksize(arg.chunksize), onProgress: arg.onProgress ?? null };
+  return { chunksize: checkChunksize(arg), onProgress: null };
+}
+
+function materialise(iterable: Iterable<unknown>): unknown[] {
+  if (iterable == null || typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `the pool needs an iterable of inputs, got ${iterable === null ? 'null' : typeof iterable}`);
+  }
+  return Array.isArray(iterable) ? iterable : Array.from(iterable);
+}
+
+export class Pool {
+  readonly #ctx: Context;
+  readonly #fork: boolean;
+  readonly #processes: number;
+  readonly #initializer: AnyFunction | FunctionRef | null;
+  readonly #initargs: unknown[];
+  readonly #maxtasks: number | null;
+  readonly #ownerPid = process.pid;
+  readonly #results: Queue<ResultEntry[]>;
+  readonly #running: Float64Array;
+  readonly #workers: Array<Worker | null>;
+  /** Workers told to stop that may still be running (joined by join()). */
+  readonly #leaving = new Set<Worker>();
+  #state = PoolState.Run;
+  #workerCounter = 0;
+  #startFailures = 0;
+
+  // Functions by id: an import reference when the function is exported (the
+  // worker imports it, as Python unpickles a function by name); under fork a
+  // function that is not (a closure) goes into the table forked workers inherit.
+  readonly #fnIds = new Map<Function, number>();
+  readonly #refs: Array<FunctionRef | null> = [];
+  readonly #registry: Array<Function | undefined> = [];
+
+  // Chunks waiting for a worker: #queue[#head...]
+  #queue: Chunk[] = [];
+  #head = 0;
+  #nextSeq = 0;
+  readonly #inflight = new Map<number, Chunk>();
+  /** Chunks queued or in flight. */
+  #outstanding = 0;
+  #avgChunkMs = Infinity;
+  #queuedPerWorker = 1;
+
+  #pumping = false;
+  #pumpAbort: AbortController | null = null;
+  #maintenanceScheduled = false;
+  #watchdog: NodeJS.Timeout | null = null;
+  #finished: Promise<void>;
+  #markFinished!: () => void;
+
+  constructor(opts?: number | PoolOptions | null) {
+    const options: PoolOptions = typeof opts === 'number' || opts == null ? { processes: opts ?? null } : opts;
+    if (typeof options !== 'object') throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'new Pool(processes | { processes, initializer, initargs, maxtasksperchild, context })');
+    const processes = options.processes ?? cpuCount();
+    if (!Number.isInteger(processes) || processes < 1) throw invalid(`Number of processes must be at least 1 (an integer), got ${String(options.processes)}`);
+    const maxtasks = options.maxtasksperchild ?? null;
+    if (maxtasks !== null && (!Number.isInteger(maxtasks) || maxtasks < 1)) {
+      throw invalid(`maxtasksperchild must be a positive integer or null, got ${String(maxtasks)}`);
+    }
+    const { initializer = null, initargs = [] } = options;
+    if (initializer !== null && typeof initializer !== 'function') throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'initializer must be a function');
+    if (!Array.isArray(initargs)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'initargs must be an array');
+    this.#ctx = typeof options.context === 'string' || options.context == null ? getContext(options.context ?? null) : options.context;
+    this.#fork = this.#ctx.startMethod === 'fork';
+    this.#processes = processes;
+    this.#maxtasks = maxtasks;
+    this.#initializer = initializer && !this.#fork ? locateExport(initializer, 'initializer') : initializer;
+    this.#initargs = initargs;
+    this.#results = new Queue<ResultEntry[]>(0, { bufferSize: RESULT_QUEUE_BYTES });
+    this.#running = RawArray('d', processes) as unknown as Float64Array;
+    this.#running.fill(-1);
+    this.#workers = new Array(processes).fill(null);
+    this.#finished = new Promise<void>((resolve) => { this.#markFinished = resolve; });
+    livePools.add(this);
+    // Under fork the workers start from a macrotask (never inside the caller's
+    // promise chain), so they already know the functions submitted right after this.
+    if (!this.#fork) for (let i = 0; i < processes; i++) this.#startWorker(i);
+    else this.#scheduleMaintenance();
+  }
+
+  // ---- submitting work ----
+
+  /** Runs fn(...args) in a worker and resolves with its result. */
+  async apply<R>(fn: (...args: any[]) => R | Promise<R>, args: unknown[] = []): Promise<R> {
+    return this.applyAsync(fn, args).get();
+  }
+
+  applyAsync<R>(fn: (...args: any[]) => R | Promise<R>, args: unknown[] = [], callbacks: ResultCallbacks<R> = {}): AsyncResult<R> {
+    this.#checkRunning();
+    if (!Array.isArray(args)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'args must be an array');
+    const fnId = this.#functionId(fn);
+    const result = new AsyncResult<R>(callbacks ?? {});
+    const job: Job = {
+      chunksLeft: 1,
+      failed: false,
+      onChunk: (_chunk, values) => result[kSettle](true, values[0]),
+      onError: (_chunk, err) => result[kSettle](false, err),
+    };
+    const withFds = takeFds(args);
+    this.#enqueue(job, fnId, 1, [withFds ? withFds.args : args], 0, withFds?.fds ?? null);
+    this.#dispatch();
+    return result;
+  }
+
+  /** fn applied to each item (in order); chunksize or { chunksize, onProgress }. */
+  async map<T, R>(fn: (item: T) => R | Promise<R>, iterable: Iterable<T>, chunksize?: number | MapOptions | null): Promise<R[]> {
+    return this.mapAsync(fn, iterable, chunksize).get();
+  }
+
+  mapAsync<T, R>(fn: (item: T) => R | Promise<R>, iterable: Iterable<T>, chunksize?: number | MapOptions | null,
+    callbacks: ResultCallbacks<R[]> = {}): AsyncResult<R[]> {
+    return this.#mapJob(fn, iterable, 0, chunksize, callbacks);
+  }
+
+  /** fn(...args) for each args array of the iterable (in order). */
+  async starmap<R>(fn: (...args: any[]) => R | Promise<R>, iterable: Iterable<unknown[]>, chunksize?: number | MapOptions | null): Promise<R[]> {
+    return this.starmapAsync(fn, iterable, chunksize).get();
+  }
+
+  starmapAsync<R>(fn: (...args: any[]) => R | Promise<R>, iterable: Iterable<unknown[]>, chunksize?: number | MapOptions | null,
+    callbacks: ResultCallbacks<R[]> = {}): AsyncResult<R[]> {
+    return this.#mapJob(fn, iterable, 1, chunksize, callbacks);
+  }
+
+  /** Results in input order, each as soon as it and those before it are done. chunksize defaults to 1. */
+  imap<T, R>(fn: (item: T) => R | Promise<R>, iterable: Iterable<T>, chunksize?: number | null): AsyncIterableIterator<R> {
+    return this.#imapJob(fn, iterable, chunksize, true) as AsyncIterableIterator<R>;
+  }
+
+  /** Results in the order they finish. chunksize defaults to 1. */
+  imapUnordered<T, R>(fn: (item: T) => R | Promise<R>, iterable: Iterable<T>, chunksize?: number | null): AsyncIterableIterator<R> {
+    return this.#imapJob(fn, iterable, chunksize, false) as AsyncIterableIterator<R>;
+  }
+
+  #mapJob(fn: AnyFunction, iterable: Iterable<unknown>, star: 0 | 1, chunksizeArg: number | MapOptions | null | undefined,
+    callbacks: ResultCallbacks<any>): AsyncResult<any> {
+    this.#checkRunning();
+    const { chunksize: given, onProgress } = mapOptions(chunksizeArg);
+    const fnId = this.#functionId(fn);
+    const items = materialise(iterable);
+    const total = items.length;
+    const result = new AsyncResult<unknown[]>(callbacks ?? {});
+    if (total === 0) {
+      result[kSettle](true, []);
+      return result;
+    }
+    // Python's default: about four chunks per worker.
+    const chunksize = given ?? Math.ceil(total / (this.#processes * 4));
+    const values = new Array(total);
+    let done = 0;
+    const job: Job = {
+      chunksLeft: Math.ceil(total / chunksize),
+      failed: false,
+      onChunk: (chunk, chunkValues) => {
+        for (let i = 0; i < chunkValues.length; i++) values[chunk.offset + i] = chunkValues[i];
+        done += chunkValues.length;
+        if (onProgress) {
+          try { onProgress(done, total); } catch (err) { rethrowLater(err); }
+        }
+        if (job.chunksLeft === 0) result[kSettle](true, values);
+      },
+      onError: (_chunk, err) => result[kSettle](false, err),
+    };
+    for (let offset = 0; offset < total; offset += chunksize) {
+      this.#enqueue(job, fnId, star, chunksize === total ? items : items.slice(offset, offset + chunksize), offset, null);
+    }
+    this.#dispatch();
+    return result;
+  }
+
+  #imapJob(fn: AnyFunction, iterable: Iterable<unknown>, chunksizeArg: number | null | undefined, ordered: boolean): AsyncIterableIterator<unknown> {
+    this.#checkRunning();
+    const chunksize = checkChunksize(chunksizeArg) ?? 1;
+    const fnId = this.#functionId(fn);
+    const iterator = new ResultIterator(ordered);
+    let items: unknown[];
+    try {
+      items = materialise(iterable);
+    } catch (err) {
+      iterator.fail(0, err as Error); // the input's error comes out of the iteration, as in Python
+      return iterator;
+    }
+    const job: Job = {
+      chunksLeft: Math.ceil(items.length / chunksize),
+      failed: false,
+      deliversAfterError: true,
+      onChunk: (chunk, values) => iterator.add(chunk.offset, values),
+      onError: (chunk, err) => iterator.fail(chunk.offset, err),
+    };
+    iterator.expect(items.length);
+    for (let offset = 0; offset < items.length; offset += chunksize) {
+      this.#enqueue(job, fnId, 0, items.slice(offset, offset + chunksize), offset, null);
+    }
+    this.#dispatch();
+    return iterator;
+  }
+
+  // ---- lifecycle ----
+
+  /** No more tasks; workers exit once the submitted ones are done. */
+  close(): void {
+    if (this.#state !== PoolState.Run) return;
+    this.#state = PoolState.Close;
+    this.#stopIdleWorkersIfDone();
+  }
+
+  /** Stops the workers now (SIGTERM); unfinished tasks fail with ERR_POOL_TERMINATED. */
+  terminate(): void {
+    if (this.#state === PoolState.Terminate) return;
+    this.#state = PoolState.Terminate;
+    this.#pumpAbort?.abort();
+    const err = new CodedError('ERR_POOL_TERMINATED', 'the pool was terminated before this task finished');
+    const chunks = [...this.#inflight.values(), ...this.#queue.slice(this.#head)];
+    this.#queue = [];
+    this.#head = 0;
+    this.#inflight.clear();
+    this.#outstanding = 0;
+    this.#stopWatchdog();
+    for (const worker of this.#workers) if (worker) worker.inflight = [];
+    for (const chunk of chunks) {
+      if (chunk.fds) closeFds(chunk.fds);
+      this.#failJob(chunk, err);
+    }
+    for (const worker of this.#allWorkers()) this.#signal(worker, 'SIGTERM');
+    const escalate = setTimeout(() => {
+      for (const worker of this.#allWorkers()) this.#signal(worker, 'SIGKILL');
+    }, TERMINATE_GRACE_MS);
+    escalate.unref();
+    void this.#finished.then(() => clearTimeout(escalate));
+    this.#checkFinished();
+  }
+
+  /** Waits for the workers to exit; only after close() or terminate(). Every callback has run when it resolves. */
+  async join(): Promise<void> {
+    if (this.#state === PoolState.Run) throw new CodedError('ERR_POOL_RUNNING', 'Pool is still running: call close() or terminate() before join()');
+    this.#checkFinished();
+    // A pending join keeps the process alive until the workers are gone.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    try {
+      await this.#finished;
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  /** As Python's `with Pool() as p:` — terminates the pool. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.terminate();
+    await this.join();
+  }
+
+  /** The worker processes' pids (Python's pool._pool), for monitoring. */
+  get pids(): number[] {
+    return this.#allWorkers().filter((w) => !w.hasExited).map((w) => w.pid);
+  }
+
+  get processes(): number {
+    return this.#processes;
+  }
+
+  [kForgetInChild](): void {
+    // This process is a forked copy: the workers are not its children, the queues are not its to read.
+    this.#state = PoolState.Terminate;
+    this.#pumpAbort?.abort();
+    this.#stopWatchdog();
+  }
+
+  // ---- internals: functions ----
+
+  #checkRunning(): void {
+    if (this.#state !== PoolState.Run) throw new CodedError('ERR_POOL_NOT_RUNNING', 'Pool not running: it was closed or terminated');
+    if (process.pid !== this.#ownerPid) throw new CodedError('ERR_POOL_NOT_OURS', 'this pool belongs to the process that created it');
+  }
+
+  #functionId(fn: AnyFunction): number {
+    if (typeof fn !== 'function') throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `the pool needs a function to run, got ${typeof fn}`);
+    let id = this.#fnIds.get(fn);
+    if (id === undefined) {
+      id = this.#refs.length;
+      if (!this.#fork) {
+        this.#refs.push(locateExport(fn, 'function')); // ERR_NOT_IMPORTABLE, as Process
+      } else {
+        let ref: FunctionRef | null = null;
+        try {
+          ref = locateExport(fn, 'function');
+        } catch {
+          // a closure: only workers forked from now on have it
+        }
+        this.#refs.push(ref && !ref.guessed ? ref : null);
+        this.#registry[id] = ref && !ref.guessed ? undefined : fn;
+      }
+      this.#fnIds.set(fn, id);
+    }
+    return id;
+  }
+
+  // ---- internals: workers ----
+
+  #allWorkers(): Worker[] {
+    return [...this.#workers.filter((w): w is Worker => w !== null), ...this.#leaving];
+  }
+
+  #startWorker(index: number): void {
+    const inbox = new Queue<TaskMessage>(0, { bufferSize: INBOX_BYTES });
+    const [ours, theirs] = native.socketpair();
+    const config: WorkerConfig = {
+      index,
+      inbox,
+      results: this.#results,
+      running: this.#running,
+      channel: new ChannelEnd(theirs),
+      initializer: this.#initializer,
+      initargs: this.#initargs,
+      maxtasks: this.#maxtasks,
+      registry: this.#fork ? this.#registry : null,
+    };
+    const prefix = { fork: 'Fork', forkserver: 'ForkServer', spawn: 'Spawn' }[this.#ctx.startMethod];
+    const proc = new this.#ctx.Process({ target: poolWorkerMain, args: [config], daemon: true, name: `${prefix}PoolWorker-${++this.#workerCounter}` });
+    // A forked child must not find a result read of ours pending (it would take our results).
+    this.#pumpAbort?.abort();
+    try {
+      proc.start();
+    } catch (err) {
+      native.close(ours);
+      throw err;
+    } finally {
+      native.close(theirs);
+    }
+    const worker: Worker = {
+      index, process: proc, pid: proc.pid!, inbox, channel: ours, inflight: [], sent: 0, knownRefs: new Set(),
+      generation: this.#registry.length, leaving: false, exited: Promise.resolve(), hasExited: false, answered: false,
+    };
+    const popen = proc[kState].popen!;
+    worker.exited = popen.wait(null).then((code) => this.#onWorkerExit(worker, code ?? 0), () => this.#onWorkerExit(worker, -9));
+    popen.keepAlive(false); // an idle pool does not keep the process alive (daemon workers)
+    this.#workers[index] = worker;
+    if (this.#pumpAbort) this.#ensurePump();
+  }
+
+  #signal(worker: Worker, signal: 'SIGTERM' | 'SIGKILL'): void {
+    if (worker.hasExited) return;
+    try { worker.process[signal === 'SIGTERM' ? 'terminate' : 'kill'](); } catch { /* already gone */ }
+  }
+
+  /** Tells a worker to finish what it has and exit; its slot is free for a new one. */
+  #retire(worker: Worker): void {
+    worker.leaving = true;
+    this.#leaving.add(worker);
+    if (this.#workers[worker.index] === worker) this.#workers[worker.index] = null;
+    try { worker.inbox.putSync([-1]); } catch { /* it is gone already */ }
+  }
+
+  #onWorkerExit(worker: Worker, code: number): void {
+    worker.hasExited = true;
+    if (process.pid !== this.#ownerPid) return;
+    try { native.close(worker.channel); } catch { /* closed */ }
+    try { worker.process.close(); } catch { /* not reaped yet */ }
+    this.#leaving.delete(worker);
+    if (this.#workers[worker.index] === worker) this.#workers[worker.index] = null;
+    if (this.#state !== PoolState.Terminate && worker.inflight.length > 0) {
+      // Results it sent before dying are in the result queue: take them first.
+      this.#drainResults();
+      const lost = worker.inflight;
+      worker.inflight = [];
+      const runningSeq = this.#running[worker.index];
+      const requeue: Chunk[] = [];
+      for (const chunk of lost) {
+        chunk.worker = null;
+        if (chunk.seq === runningSeq || chunk.fdsSent) {
+          // (a chunk whose fds went to this worker cannot run elsewhere)
+          this.#inflight.delete(chunk.seq);
+          this.#finishChunk(chunk);
+          this.#failJob(chunk, new WorkerLostError(worker.pid, signalName(code), code >= 0 ? code : null));
+        } else {
+          this.#inflight.delete(chunk.seq);
+          requeue.push(chunk); // it never started (or finished unreported): run it elsewhere
+        }
+      }
+      this.#queue.splice(this.#head, 0, ...requeue);
+    }
+    if (this.#running[worker.index] !== -1 && this.#workers[worker.index] === null) this.#running[worker.index] = -1;
+    this.#failIfWorkersCannotStart(worker, code);
+    this.#scheduleMaintenance();
+    this.#checkFinished();
+  }
+
+  /**
+   * Workers that keep dying before they answer anything (an initializer that
+   * throws, a main module that exits) would be replaced forever while the tasks
+   * wait: after a few in a row, fail what is waiting.
+   */
+  #failIfWorkersCannotStart(worker: Worker, code: number): void {
+    if (worker.answered || code === 0 || worker.leaving || this.#state === PoolState.Terminate) {
+      this.#startFailures = 0;
+      return;
+    }
+    if (++this.#startFailures < MAX_START_FAILURES) return;
+    this.#startFailures = 0;
+    const err = new CodedError('ERR_POOL_WORKER_START',
+      `${MAX_START_FAILURES} pool workers in a row exited (last: pid ${worker.pid}, ${signalName(code) ?? `exit code ${code}`}) ` +
+      'before running a task; does the initializer throw? Their stderr says why.');
+    const chunks = this.#queue.slice(this.#head);
+    this.#queue = [];
+    this.#head = 0;
+    for (const chunk of chunks) {
+      if (chunk.fds) closeFds(chunk.fds);
+      this.#finishChunk(chunk);
+      this.#failJob(chunk, err);
+    }
+  }
+
+  #scheduleMaintenance(): void {
+    if (this.#maintenanceScheduled || this.#state === PoolState.Terminate) return;
+    this.#maintenanceScheduled = true;
+    setImmediate(() => {
+      this.#maintenanceScheduled = false;
+      this.#maintain();
+    });
+  }
+
+  /** Starts missing workers and, under fork, re-forks idle workers that lack the next task's function. */
+  #maintain(): void {
+    if (this.#state === PoolState.Terminate || process.pid !== this.#ownerPid) return;
+    const hasWork = this.#head < this.#queue.length;
+    if (this.#fork && hasWork) {
+      const next = this.#queue[this.#head];
+      for (const worker of this.#workers) {
+        if (worker && !worker.leaving && worker.inflight.length === 0 && !this.#knows(worker, next)) this.#retire(worker);
+      }
+    }
+    if (this.#state === PoolState.Run || this.#outstanding > 0) {
+      for (let i = 0; i < this.#processes; i++) {
+        if (this.#workers[i] !== null) continue;
+        this.#running[i] = -1;
+        this.#startWorker(i);
+      }
+    }
+    this.#dispatch();
+  }
+
+  // ---- internals: chunks ----
+
+  #enqueue(job: Job, fnId: number, star: 0 | 1, items: unknown[], offset: number, fds: number[] | null): void {
+    if (this.#outstanding === 0) this.#startWatchdog();
+    this.#queue.push({ seq: this.#nextSeq++, job, offset, fnId, star, items, fds, partOfMap: job.chunksLeft > 1, worker: null });
+    this.#outstanding++;
+  }
+
+  #pickWorker(chunk: Chunk): Worker | null {
+    let best: Worker | null = null;
+    for (const worker of this.#workers) {
+      if (worker === null || worker.leaving || worker.hasExited) continue;
+      if (!this.#knows(worker, chunk)) continue;
+      // A map's chunks may queue two deep even when slow: the next one is ready
+      // when a worker finishes; single tasks (apply) wait for an idle worker.
+      const cap = chunk.partOfMap ? Math.max(2, this.#queuedPerWorker) : this.#queuedPerWorker;
+      if (worker.inflight.length >= cap) continue;
+      if (best === null || worker.inflight.length < best.inflight.length) best = worker;
+    }
+    return best;
+  }
+
+  #dispatch(): void {
+    if (this.#state === PoolState.Terminate || process.pid !== this.#ownerPid) return;
+    let blocked = false;
+    while (this.#head < this.#queue.length) {
+      const chunk = this.#queue[this.#head];
+      if (chunk.job.failed) {
+        // Python runs them anyway; nobody can see their results, so skip them.
+        this.#head++;
+        this.#finishChunk(chunk);
+        if (chunk.fds) closeFds(chunk.fds);
+        continue;
+      }
+      const worker = this.#pickWorker(chunk);
+      if (worker === null) {
+        blocked = true;
+        break;
+      }
+      this.#head++;
+      if (!this.#send(worker, chunk)) {
+        this.#head--; // its inbox is full: try again when results come back
+        blocked = true;
+        break;
+      }
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    if (blocked && this.#needsWorkers()) this.#scheduleMaintenance();
+    if (this.#outstanding > 0) this.#ensurePump();
+    this.#stopIdleWorkersIfDone();
+    this.#checkFinished();
+  }
+
+  #needsWorkers(): boolean {
+    const next = this.#queue[this.#head];
+    return this.#workers.some((w) => w === null || (next !== undefined && !this.#knows(w, next) && w.inflight.length === 0));
+  }
+
+  /** Whether the worker can run the chunk's function (under fork, a closure must predate the worker). */
+  #knows(worker: Worker, chunk: Chunk): boolean {
+    return this.#refs[chunk.fnId] !== null || chunk.fnId < worker.generation;
+  }
+
+  /** Queues the chunk in the worker's inbox; false when the inbox has no room for it now. */
+  #send(worker: Worker, chunk: Chunk): boolean {
+    let ref: FunctionRef | null = null;
+    if (!worker.knownRefs.has(chunk.fnId)) ref = this.#refs[chunk.fnId];
+    const message: TaskMessage = [chunk.seq, chunk.fnId, ref, chunk.star, chunk.items, chunk.fds ? chunk.fds.length : 0];
+    try {
+      // Encode first: unclonable args must fail before any fd is handed over.
+      worker.inbox.putSync(message, { block: false });
+      if (chunk.fds) chunk.fdsSent = true;
+    } catch (err) {
+      if (err instanceof Full && worker.inflight.length > 0) return false;
+      // Unclonable args (ERR_UNCLONABLE) fail this task only.
+      if (chunk.fds) closeFds(chunk.fds);
+      this.#finishChunk(chunk);
+      this.#failJob(chunk, err as Error);
+      return true;
+    }
+    if (chunk.fds) {
+      // After the task is queued: the worker reads the fds when it reaches the task (they wait in the socket).
+      try {
+        sendFds(worker.channel, chunk.seq, chunk.fds);
+      } finally {
+        chunk.fds = null;
+      }
+    }
+    if (ref) worker.knownRefs.add(chunk.fnId);
+    chunk.worker = worker;
+    worker.inflight.push(chunk);
+    worker.sent++;
+    this.#inflight.set(chunk.seq, chunk);
+    if (this.#maxtasks !== null && worker.sent >= this.#maxtasks) {
+      // It exits by itself after this chunk; the pool starts its successor then.
+      worker.leaving = true;
+      this.#leaving.add(worker);
+      this.#workers[worker.index] = null;
+      this.#scheduleMaintenance();
+    }
+    return true;
+  }
+
+  #finishChunk(chunk: Chunk): void {
+    chunk.job.chunksLeft--;
+    this.#outstanding--;
+    // Nothing left to wait for (the last results may have been taken by a drain
+    // after a worker exit): a pending result read would keep the process alive.
+    if (this.#outstanding === 0) {
+      this.#pumpAbort?.abort();
+      this.#stopWatchdog();
+    }
+  }
+
+  /**
+   * While tasks are outstanding a slow timer keeps the process alive and makes
+   * sure results are being read (a safety net: wake-ups are not relied on alone).
+   */
+  #startWatchdog(): void {
+    if (this.#watchdog !== null) return;
+    this.#watchdog = setInterval(() => {
+      if (this.#outstanding === 0 || this.#state === PoolState.Terminate || process.pid !== this.#ownerPid) {
+        this.#stopWatchdog();
+        return;
+      }
+      this.#drainResults();
+      this.#dispatch();
+    }, WATCHDOG_MS);
+  }
+
+  #stopWatchdog(): void {
+    if (this.#watchdog !== null) clearInterval(this.#watchdog);
+    this.#watchdog = null;
+  }
+
+  #failJob(chunk: Chunk, err: Error): void {
+    const { job } = chunk;
+    if (job.deliversAfterError) {
+      job.onError(chunk, err);
+      return;
+    }
+    if (job.failed) return;
+    job.failed = true;
+    job.onError(chunk, err);
+  }
+
+  // ---- internals: results ----
+
+  #ensurePump(): void {
+    if (this.#pumping || this.#state === PoolState.Terminate) return;
+    this.#pumping = true;
+    void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      while (this.#outstanding > 0 && this.#state !== PoolState.Terminate) {
+        const abort = new AbortController();
+        this.#pumpAbort = abort;
+        let batch: ResultEntry[];
+        try {
+          batch = await this.#results.get({ signal: abort.signal });
+        } catch (err) {
+          if (process.pid !== this.#ownerPid) return;
+          if ((err as Error).name === 'AbortError') continue; // a worker was being forked, or terminate()
+          throw err;
+        } finally {
+          if (this.#pumpAbort === abort) this.#pumpAbort = null;
+        }
+        if (process.pid !== this.#ownerPid) return;
+        this.#handleBatch(batch);
+        this.#drainResults();
+        this.#dispatch();
+      }
+    } catch (err) {
+      rethrowLater(err);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #drainResults(): void {
+    for (;;) {
+      let batch: ResultEntry[];
+      try {
+        batch = this.#results.getNowait();
+      } catch {
+        return;
+      }
+      this.#handleBatch(batch);
+    }
+  }
+
+  #handleBatch(batch: ResultEntry[]): void {
+    for (const [seq, ok, payload, ms] of batch) {
+      const chunk = this.#inflight.get(seq);
+      if (chunk === undefined) continue; // already failed (its worker was declared lost) or terminated
+      this.#inflight.delete(seq);
+      const worker = chunk.worker;
+      if (worker) {
+        worker.answered = true;
+        const at = worker.inflight[0] === chunk ? 0 : worker.inflight.indexOf(chunk);
+        if (at === 0) worker.inflight.shift();
+        else if (at > 0) worker.inflight.splice(at, 1);
+      }
+      this.#avgChunkMs = this.#avgChunkMs === Infinity ? ms : this.#avgChunkMs * 0.8 + ms * 0.2;
+      this.#queuedPerWorker = Math.max(1, Math.min(MAX_QUEUED_CHUNKS, Math.floor(TARGET_QUEUED_MS / Math.max(this.#avgChunkMs, 1e-3))));
+      this.#finishChunk(chunk);
+      if (chunk.job.failed) continue;
+      if (ok) chunk.job.onChunk(chunk, payload as unknown[]);
+      else this.#failJob(chunk, rebuildError(payload as ErrorDescription));
+    }
+  }
+
+  #stopIdleWorkersIfDone(): void {
+    if (this.#state !== PoolState.Close || this.#outstanding > 0) return;
+    for (const worker of this.#workers) if (worker) this.#retire(worker);
+    this.#checkFinished();
+  }
+
+  #checkFinished(): void {
+    if (this.#state === PoolState.Run || this.#outstanding > 0) return;
+    if (this.#allWorkers().some((w) => !w.hasExited)) return;
+    livePools.delete(this);
+    this.#markFinished();
+  }
+}

@@ -1,0 +1,85 @@
+// What imap and imapUnordered return (Python's IMapIterator): an async iterator
+// fed by the pool as chunks finish; ordered, it holds results back until those
+// before them have arrived. A failed chunk ends the iteration with its error
+// (at its position when ordered).
+export class ResultIterator<R = unknown> implements AsyncIterableIterator<R> {
+  readonly #ordered: boolean;
+  #expected = Infinity;
+  #yielded = 0;
+  #pending: unknown[] = [];
+  #pendingHead = 0;
+  readonly #chunks = new Map<number, unknown[]>();
+  #nextOffset = 0;
+  #error: { offset: number; err: Error } | null = null;
+  #finished = false;
+  #wake: (() => void) | null = null;
+
+  constructor(ordered: boolean) {
+    this.#ordered = ordered;
+  }
+
+  /** How many results the iteration has in all. */
+  expect(count: number): void {
+    this.#expected = count;
+    this.#notify();
+  }
+
+  add(offset: number, values: unknown[]): void {
+    if (!this.#ordered) {
+      for (const value of values) this.#pending.push(value);
+    } else {
+      this.#chunks.set(offset, values);
+      let chunk: unknown[] | undefined;
+      while ((chunk = this.#chunks.get(this.#nextOffset)) !== undefined) {
+        this.#chunks.delete(this.#nextOffset);
+        for (const value of chunk) this.#pending.push(value);
+        this.#nextOffset += chunk.length;
+      }
+    }
+    this.#notify();
+  }
+
+  fail(offset: number, err: Error): void {
+    if (this.#error === null || offset < this.#error.offset) this.#error = { offset, err };
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  async next(): Promise<IteratorResult<R>> {
+    for (;;) {
+      if (this.#finished) return { done: true, value: undefined };
+      if (this.#pendingHead < this.#pending.length) {
+        const value = this.#pending[this.#pendingHead++];
+        if (this.#pendingHead > 1024 && this.#pendingHead * 2 > this.#pending.length) {
+          this.#pending = this.#pending.slice(this.#pendingHead);
+          this.#pendingHead = 0;
+        }
+        this.#yielded++;
+        return { done: false, value: value as R };
+      }
+      if (this.#error && (!this.#ordered || this.#error.offset <= this.#nextOffset)) {
+        this.#finished = true;
+        throw this.#error.err;
+      }
+      if (this.#yielded >= this.#expected) {
+        this.#finished = true;
+        return { done: true, value: undefined };
+      }
+      await new Promise<void>((resolve) => { this.#wake = resolve; });
+    }
+  }
+
+  async return(): Promise<IteratorResult<R>> {
+    this.#finished = true;
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<R> {
+    return this;
+  }
+}
