@@ -48,7 +48,7 @@ export interface NativeBinding {
   close(fd: number): void;
   loopAlive(): boolean;
   idleSyscalls: number[];
-  runLoopOnce(): boolean;
+  runLoopOnce(noWait?: boolean): boolean;
   setParentDeathSignal(signal: number): boolean;
   peekExit(pid: number): { exitCode: number | null; signal: number | null } | null;
   sendMessage(socket: number, data: Uint8Array, fds: number[]): void;

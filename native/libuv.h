@@ -30,4 +30,5 @@ constexpr int kUvPollHandleType = 8;  // UV_POLL
 constexpr int kUvReadable = 1;        // UV_READABLE
 constexpr int kUvWritable = 2;        // UV_WRITABLE
 constexpr int kUvRunOnce = 1;         // UV_RUN_ONCE
+constexpr int kUvRunNoWait = 2;       // UV_RUN_NOWAIT
 }  // namespace pmp

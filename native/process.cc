@@ -167,8 +167,10 @@ static Napi::Value LoopAlive(const Napi::CallbackInfo& info) {
 // One turn of the event loop from inside a JS call. Only the `fork` start
 // method uses it, in the child, to run an async target to completion without
 // returning into the parent's call stack (which would run the parent's code).
+// runLoopOnce(noWait): with noWait, only what is ready now runs (UV_RUN_NOWAIT).
 static Napi::Value RunLoopOnce(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), uv_run(EventLoop(info.Env()), kUvRunOnce) != 0);
+  bool no_wait = info.Length() > 0 && info[0].ToBoolean();
+  return Napi::Boolean::New(info.Env(), uv_run(EventLoop(info.Env()), no_wait ? kUvRunNoWait : kUvRunOnce) != 0);
 }
 
 // The signal a child gets when its parent dies (Linux); daemon children use it.

@@ -75,7 +75,14 @@ const USE_PIDFD = process.platform === 'linux';
 function settleThreadPool(): void {
   if (!startedSingleThreaded()) return; // fork() explains what to do
   const deadline = Date.now() + IDLE_DEADLINE_MS;
-  while (busyThreadPoolRequests().length > 0 && Date.now() < deadline) native.runLoopOnce();
+  const runTicks = (process as unknown as { _tickCallback(): void })._tickCallback;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (busyThreadPoolRequests().length > 0 && Date.now() < deadline) {
+    // Only what is ready: a blocking turn could wait for an unrelated timer.
+    native.runLoopOnce(true);
+    runTicks.call(process); // promise-based requests end when their promise settles
+    Atomics.wait(pause, 0, 0, 1);
+  }
 }
 
 export const forkStartMethod: StartMethod = {
