@@ -32,11 +32,23 @@ static void AwaitReady(Napi::Env env, int sock, short events) {
   }
 }
 
+// Runs one socket call until it does not fail with EINTR, waiting for the
+// socket (poll) when it would block. Returns the call's result; errno is set
+// when it is negative.
+template <typename Io>
+static ssize_t RetryIo(Napi::Env env, int sock, short events, Io io) {
+  for (;;) {
+    ssize_t n = io();
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return n;
+    AwaitReady(env, sock, events);
+  }
+}
+
 static void WriteAll(Napi::Env env, int sock, const uint8_t* data, size_t len) {
   while (len > 0) {
-    ssize_t n = write(sock, data, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { AwaitReady(env, sock, POLLOUT); continue; }
+    ssize_t n = RetryIo(env, sock, POLLOUT, [&] { return write(sock, data, len); });
     if (n < 0) ThrowErrno(env, errno, "write");
     data += n;
     len -= static_cast<size_t>(n);
@@ -47,9 +59,7 @@ static void WriteAll(Napi::Env env, int sock, const uint8_t* data, size_t len) {
 static bool ReadAll(Napi::Env env, int sock, uint8_t* data, size_t len) {
   size_t got = 0;
   while (got < len) {
-    ssize_t n = read(sock, data + got, len - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { AwaitReady(env, sock, POLLIN); continue; }
+    ssize_t n = RetryIo(env, sock, POLLIN, [&] { return read(sock, data + got, len - got); });
     if (n < 0) ThrowErrno(env, errno, "read");
     if (n == 0) {
       if (got == 0) return false;
@@ -86,13 +96,7 @@ static Napi::Value SendMessage(const Napi::CallbackInfo& info) {
     cmsg->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
     memcpy(CMSG_DATA(cmsg), fds.data(), sizeof(int) * fds.size());
   }
-  ssize_t sent;
-  for (;;) {
-    sent = sendmsg(sock, &msg, 0);
-    if (sent < 0 && errno == EINTR) continue;
-    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { AwaitReady(env, sock, POLLOUT); continue; }
-    break;
-  }
+  ssize_t sent = RetryIo(env, sock, POLLOUT, [&] { return sendmsg(sock, &msg, 0); });
   if (sent < 0) ThrowErrno(env, errno, "sendmsg");
   if (static_cast<size_t>(sent) < sizeof length) {
     WriteAll(env, sock, reinterpret_cast<uint8_t*>(&length) + sent, sizeof length - sent);
@@ -114,13 +118,7 @@ static Napi::Value RecvMessage(const Napi::CallbackInfo& info) {
   std::vector<char> control(CMSG_SPACE(sizeof(int) * kMaxFds));
   msg.msg_control = control.data();
   msg.msg_controllen = control.size();
-  ssize_t got;
-  for (;;) {
-    got = recvmsg(sock, &msg, kRecvFlags);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { AwaitReady(env, sock, POLLIN); continue; }
-    break;
-  }
+  ssize_t got = RetryIo(env, sock, POLLIN, [&] { return recvmsg(sock, &msg, kRecvFlags); });
   if (got < 0) ThrowErrno(env, errno, "recvmsg");
   if (got == 0) return env.Null();
   Napi::Array fds = Napi::Array::New(env);
