@@ -11,6 +11,7 @@
         "native/futex_waiter.cc",
         "native/process.cc",
         "native/ring.cc",
+        "native/receive_memory.cc",
         "native/shm.cc",
         "native/sync.cc",
         "native/waiter.cc"

@@ -3,7 +3,8 @@
 // (json and advanced), worker_threads postMessage and, when python3 is
 // present, Python's multiprocessing Queue and Pipe; plus ping-pong round trips.
 // Prints medians of 3 runs and ratios. Run: node --single-threaded bench/ipc.js
-// (QUICK=1 for fewer messages). Not a test: nothing here is asserted.
+// (QUICK=1 for fewer messages; PAYLOADS='1 MiB Buffer,small object' to pick
+// payloads; OURS_ONLY=1 to skip the baselines). Not a test: nothing here is asserted.
 'use strict';
 const path = require('node:path');
 const { execFileSync, fork: cpFork } = require('node:child_process');
@@ -17,11 +18,15 @@ const SMALL_N = QUICK ? 50000 : 200000;
 const BIG_N = QUICK ? 500 : 2000;
 const PING_N = QUICK ? 5000 : 20000;
 
-const payloads = {
+const allPayloads = {
   '64 B Buffer': { make: () => Buffer.alloc(64, 7), n: SMALL_N, bytes: 64 },
   'small object': { make: () => ({ id: 42, name: 'widget', tags: ['a', 'b'], price: 9.99, ok: true }), n: SMALL_N },
   '1 MiB Buffer': { make: () => Buffer.alloc(1 << 20, 7), n: BIG_N, bytes: 1 << 20 },
 };
+
+const picked = process.env.PAYLOADS ? process.env.PAYLOADS.split(',') : Object.keys(allPayloads);
+const payloads = Object.fromEntries(Object.entries(allPayloads).filter(([name]) => picked.includes(name)));
+const OURS_ONLY = process.env.OURS_ONLY === '1';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
@@ -51,7 +56,7 @@ const channels = {
     return { send: (x) => q.putSync(x), receive: () => q.getSync(), close: () => q.close() };
   },
   Pipe: (kind) => () => {
-    const [a, b] = Pipe(false);
+    const [a, b] = Pipe(process.env.DUPLEX === '1');
     const bytes = kind !== 'small object';
     return {
       send: bytes ? (x) => b.sendBytesSync(x) : (x) => b.sendSync(x),
@@ -157,7 +162,7 @@ async function main() {
     ping[kind] = median(times);
   }
 
-  for (const [name, payload] of Object.entries(payloads)) {
+  for (const [name, payload] of Object.entries(OURS_ONLY ? {} : payloads)) {
     for (const serialization of ['json', 'advanced']) {
       if (name === '1 MiB Buffer' && serialization === 'json') continue; // a JSON array of 1M numbers: not a real option
       const times = [];
@@ -169,7 +174,7 @@ async function main() {
     record(name, 'worker_threads', median(times));
   }
 
-  const py = pythonResults();
+  const py = OURS_ONLY ? null : pythonResults();
   if (py) {
     for (const [name, payload] of Object.entries(payloads)) {
       record(name, 'Python mp.Queue', py.queue[name]);

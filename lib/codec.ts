@@ -43,13 +43,61 @@ const TYPED_ARRAYS: TypedArrayConstructor[] = [
   Float32Array, Float64Array, BigInt64Array, BigUint64Array,
 ];
 
-const structured: EncoderType = new Encoder({
-  structuredClone: true, // cycles and shared references, Map, Set, Date, RegExp, Error, typed arrays
+const options = {
   useRecords: false, // no record definitions: each message decodes on its own
   mapsAsObjects: true, // plain objects decode as objects; Maps keep their own tag
   tagUint8Array: true,
   copyBuffers: true, // decoded byte strings must not alias a reused receive buffer
-});
+};
+// Cycles and shared references, Map, Set, Date, RegExp, Error, typed arrays.
+const structured: EncoderType = new Encoder({ ...options, structuredClone: true });
+// The same encoding without reference tracking (a Map per message, half the
+// encode time of a small object). It writes the same bytes as `structured` for a
+// value in which no object appears twice; `structured` decodes both.
+const untracked: EncoderType = new Encoder(options);
+
+// isPlainTree gives up (and the tracking encoder is used) past this many objects.
+const PLAIN_TREE_LIMIT = 32;
+const treeSeen: (object | null)[] = new Array(PLAIN_TREE_LIMIT).fill(null);
+let treeSeenCount = 0;
+
+/**
+ * True when `value` is made of plain objects, arrays and primitives only, with
+ * no object reached twice (no cycle, no shared reference), at most
+ * PLAIN_TREE_LIMIT objects. Anything else (a Map, a Date, a class instance, a
+ * function) is left to the tracking encoder, which also raises the errors.
+ * Written for speed (about 90 ns for a small object): no allocation.
+ */
+function isPlainTree(value: object): boolean {
+  treeSeenCount = 0;
+  const plain = visitPlain(value);
+  for (let i = 0; i < treeSeenCount; i++) treeSeen[i] = null;
+  return plain;
+}
+
+function visitPlain(value: object): boolean {
+  for (let i = 0; i < treeSeenCount; i++) if (treeSeen[i] === value) return false;
+  if (treeSeenCount === PLAIN_TREE_LIMIT) return false;
+  treeSeen[treeSeenCount++] = value;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Array.prototype) {
+    const array = value as unknown[];
+    for (let i = 0; i < array.length; i++) if (!plainMember(array[i])) return false;
+    return true;
+  }
+  if (proto !== Object.prototype) return false;
+  const record = value as Record<string, unknown>;
+  // for-in over a plain object: its own keys (and any enumerable ones added to
+  // Object.prototype, which only make this more cautious).
+  for (const key in record) if (!plainMember(record[key])) return false;
+  return true;
+}
+
+function plainMember(member: unknown): boolean {
+  const type = typeof member;
+  if (type === 'object') return member === null || visitPlain(member as object);
+  return type !== 'function' && type !== 'symbol';
+}
 
 export interface EncodedMessage {
   tag: number;
@@ -72,7 +120,8 @@ export function encodeMessage(value: unknown): EncodedMessage {
     return { tag: MessageTag.ArrayBuffer, body: new Uint8Array(value) };
   }
   try {
-    return { tag: MessageTag.Structured, body: structured.encode(value) };
+    const encoder = typeof value !== 'object' || value === null || isPlainTree(value) ? untracked : structured;
+    return { tag: MessageTag.Structured, body: encoder.encode(value) };
   } catch (err) {
     throw unclonable(value, err);
   }
@@ -99,6 +148,13 @@ export function decodeMessage(tag: number, body: Buffer): unknown {
       return new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / width);
     }
   }
+}
+
+/** The structured value in source[0, end): `source` may be longer, and reused (the codec caches its DataView). */
+export function decodeStructured(source: Uint8Array, end: number): unknown {
+  // cbor-x's decode takes the end as a second argument (its own decodeMultiple
+  // relies on it), though its typings leave it out.
+  return (structured.decode as (source: Uint8Array, end: number) => unknown)(source, end);
 }
 
 /** One buffer holding tag + body (for byte streams such as pipes). */

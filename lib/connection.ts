@@ -10,6 +10,7 @@ import { BufferTooShort, CodedError, CodedTypeError, EOFError } from './errors';
 import { registerAfterForkInChild } from './after_fork';
 import { READABLE, WRITABLE, whenReady } from './fd_readiness';
 import { reduce, registerRebuilder, type Reduced } from './reduction';
+import { receiveBuffer } from './receive_memory';
 
 const HEADER = 4;
 const MAX_MESSAGE = 0xffffffff;
@@ -275,13 +276,13 @@ export class Connection<T = unknown> {
   }
 
   async #readBody(size: number): Promise<Buffer> {
-    const body = Buffer.allocUnsafe(size);
+    const body = receiveBuffer(size);
     await this.#readExact(body, 0, size, true);
     return body;
   }
 
   #readBodySync(size: number): Buffer {
-    const body = Buffer.allocUnsafe(size);
+    const body = receiveBuffer(size);
     this.#readExactSync(body, 0, size, true);
     return body;
   }

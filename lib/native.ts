@@ -36,6 +36,9 @@ export interface NativeFutexWaiter {
 
 export type ForkAdviceMode = 'probe' | 'smaps' | 'anon';
 
+/** An opaque ring handle (native/ring.cc). */
+export interface RingHandle { readonly __ringHandle: unique symbol }
+
 export interface NativeBinding {
   fork(adviceMode?: ForkAdviceMode): number;
   waitpid(pid: number, options?: number): NativeWaitStatus;
@@ -78,16 +81,21 @@ export interface NativeBinding {
   dup(fd: number): number;
   /** Lays out an empty queue ring (native/ring.cc) in fresh shared memory. */
   ringInit(ring: Buffer, capacity: number, maxsize: number): void;
-  /** Status or (for ringGet) length * 1024 + kind * 256 + tag; see native/ring.cc. */
-  ringPut(ring: Buffer, tag: number, kind: number, body: Uint8Array, timeoutMs: number, registerWaiter: boolean, out: Float64Array): number;
-  ringGet(ring: Buffer, target: Uint8Array, timeoutMs: number, registerWaiter: boolean, out: Float64Array, targetOffset?: number): number;
-  ringUnwait(ring: Buffer, waiter: number): void;
-  ringTaskDone(ring: Buffer): number;
-  ringJoin(ring: Buffer, timeoutMs: number, registerWaiter: boolean, out: Float64Array): number;
-  ringClose(ring: Buffer): void;
+  /** The handle the other ring calls take (keeps `ring` alive). */
+  ringHandle(ring: Buffer): RingHandle;
+  /** Status; with `out`, an async caller: never sleeps, registers as a waiter instead. See native/ring.cc. */
+  ringPut(ring: RingHandle, tagAndKind: number, body: Uint8Array, timeoutMs: number, out?: Float64Array): number;
+  /** length * 1024 + kind * 256 + tag, or a status (ringLayout.tooSmallBase - size: target too small). */
+  ringGet(ring: RingHandle, target: Uint8Array, targetOffset: number, timeoutMs: number, out?: Float64Array): number;
+  ringUnwait(ring: RingHandle, waiter: number): void;
+  ringTaskDone(ring: RingHandle): number;
+  ringJoin(ring: RingHandle, timeoutMs: number, out?: Float64Array): number;
+  ringClose(ring: RingHandle): void;
   /** out = [items, unfinished, closed, maxsize, usedBytes, capacity, recoveries] */
-  ringStats(ring: Buffer, out: Float64Array): void;
-  ringLayout: { headerSize: number; recordHeader: number; maxCapacity: number; putSeq: number; getSeq: number; taskSeq: number };
+  ringStats(ring: RingHandle, out: Float64Array): void;
+  /** glibc: keep freed large blocks for reuse (native/receive_memory.cc); false elsewhere. */
+  tuneMallocForLargeMessages(): boolean;
+  ringLayout: { headerSize: number; tooSmallBase: number; recordHeader: number; maxCapacity: number; putSeq: number; getSeq: number; taskSeq: number };
   /** Sleeps while the word equals expected (non-private futex), at most timeoutMs (< 0: forever). */
   futexWait(view: FutexView, byteOffset: number, expected: number, timeoutMs?: number): 'woken' | 'not-equal' | 'timed-out';
   /** Wakes up to count sleepers on the word; returns how many were woken. */

@@ -6,17 +6,20 @@
 // inherits the mapping, other start methods get the fd; nothing can leak in
 // /dev/shm. Items larger than half the ring travel in a temporary named segment
 // whose name goes through the ring.
-import { native } from './native';
+import { native, type RingHandle } from './native';
 import { decodeMessage, encodeMessage, MessageTag, type EncodedMessage } from './codec';
 import { CodedError, CodedTypeError, Empty, Full } from './errors';
 import { waitUntilChanged } from './waiter';
 import { randomOsName } from './os_names';
 import { resourceTrackerFd, trackResource, untrackResource } from './resource_tracker';
 import { reduce, registerRebuilder, type Reduced } from './reduction';
+import { receiveBuffer } from './receive_memory';
+import { landing } from './landing_slab';
 
 // ringPut/ringTaskDone/ringJoin return Ok or a negative status; ringGet returns
-// length * 1024 + kind * 256 + tag (>= 0) or a negative status.
-const enum RingStatus { Ok = 0, WouldBlock = -1, Closed = -2, TooSmall = -3, TooBig = -4, TooManyTaskDone = -5 }
+// length * 1024 + kind * 256 + tag (>= 0) or a negative status, where
+// layout.tooSmallBase - n says the item needs a target of n bytes.
+const enum RingStatus { Ok = 0, WouldBlock = -1, Closed = -2, TooBig = -4, TooManyTaskDone = -5 }
 const enum Waiter { Putter = 0, Getter = 1, Joiner = 2 }
 const enum RecordKind { Inline = 0, Spilled = 1 }
 
@@ -26,13 +29,6 @@ export const DEFAULT_QUEUE_BYTES = 4 * 1024 * 1024;
 // An async waiter re-checks at least this often (a process killed between its
 // commit and its wake-up must not leave anyone waiting).
 const WAIT_SLICE_MS = 250;
-// Items land in a per-process slab and Buffers/typed arrays are returned as
-// views of it (as Node pools small Buffers), so a get copies the bytes once.
-const SLAB_BYTES = 128 * 1024;
-// A get offers at least this much room; a larger item gets a Buffer of its own.
-const SLAB_RESERVE = 16 * 1024;
-let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-let slabOffset = 0;
 const out = new Float64Array(8);
 
 export interface PutOptions {
@@ -70,12 +66,12 @@ function checkMaxsize(maxsize: number): number {
   return maxsize;
 }
 
-interface RingHandle {
+interface RingMapping {
   fd: number;
   ring: Buffer;
 }
 
-function createRing(maxsize: number, bufferSize: number): RingHandle {
+function createRing(maxsize: number, bufferSize: number): RingMapping {
   if (!Number.isInteger(bufferSize) || bufferSize < 4096 || bufferSize > layout.maxCapacity) {
     throw new CodedTypeError('ERR_INVALID_ARG_VALUE', `bufferSize must be an integer from 4096 to ${layout.maxCapacity}, got ${String(bufferSize)}`);
   }
@@ -92,7 +88,7 @@ function createRing(maxsize: number, bufferSize: number): RingHandle {
   }
 }
 
-function attachRing(fd: number): RingHandle {
+function attachRing(fd: number): RingMapping {
   return { fd, ring: native.mapShared(fd, native.fdSize(fd)) };
 }
 
@@ -101,23 +97,27 @@ const closeOnCollect = new FinalizationRegistry<number>((fd) => {
 });
 
 export class Queue<T = unknown> {
+  /** The mapping (async waiters sleep on words in it). */
   protected readonly ring: Buffer;
+  /** What the native ring calls take. */
+  protected readonly handle: RingHandle;
   readonly #fd: number;
   readonly #maxsize: number;
   readonly #spillThreshold: number;
   readonly #stats = new Float64Array(8);
 
   constructor(maxsize = 0, opts: QueueOptions = {}, attachFd?: number) {
-    const handle = attachFd === undefined
+    const mapping = attachFd === undefined
       ? createRing(checkMaxsize(maxsize), opts.bufferSize ?? DEFAULT_QUEUE_BYTES)
       : attachRing(attachFd);
     // Start the tracker here, so every process using this queue shares it and a
     // spilled item outlives the child that put it.
     resourceTrackerFd();
-    this.ring = handle.ring;
-    this.#fd = handle.fd;
-    closeOnCollect.register(this, handle.fd);
-    native.ringStats(this.ring, this.#stats);
+    this.ring = mapping.ring;
+    this.handle = native.ringHandle(mapping.ring);
+    this.#fd = mapping.fd;
+    closeOnCollect.register(this, mapping.fd);
+    native.ringStats(this.handle, this.#stats);
     this.#maxsize = this.#stats[3];
     this.#spillThreshold = this.#stats[5] / 2;
   }
@@ -137,7 +137,9 @@ export class Queue<T = unknown> {
     let status: number;
     try {
       status = await this.#waitLoop(Waiter.Putter, layout.getSeq, limit, signal,
-        (register) => native.ringPut(this.ring, message.tag, kind, body, 0, register, result), () => result[0]);
+        (register) => (register
+          ? native.ringPut(this.handle, kind * 256 + message.tag, body, 0, result)
+          : native.ringPut(this.handle, kind * 256 + message.tag, body, 0)), () => result[0]);
     } catch (err) {
       this.#dropSpill(spillName);
       throw err;
@@ -151,14 +153,14 @@ export class Queue<T = unknown> {
     const limit = opts === undefined ? -1 : timeoutMs(opts.block, opts.timeout);
     if (message.body.byteLength + layout.recordHeader <= this.#spillThreshold) {
       // The common case, kept lean: one native call.
-      const status = native.ringPut(this.ring, message.tag, RecordKind.Inline, message.body, limit, false, out);
+      const status = native.ringPut(this.handle, message.tag, message.body, limit); // RecordKind.Inline
       if (status !== RingStatus.Ok) this.#afterPut(status, null);
       return;
     }
     const [kind, body, spillName] = this.#prepare(message);
     let status: number;
     try {
-      status = native.ringPut(this.ring, message.tag, kind, body, limit, false, out);
+      status = native.ringPut(this.handle, kind * 256 + message.tag, body, limit);
     } catch (err) {
       this.#dropSpill(spillName);
       throw err;
@@ -215,14 +217,14 @@ export class Queue<T = unknown> {
     for (;;) {
       let item: T | undefined;
       const status = await this.#waitLoop(Waiter.Getter, layout.putSeq, limit, signal, (register) => {
-        const st = this.#getInto(target, 0, register, result);
+        const st = this.#getInto(target, 0, register ? result : undefined);
         // Decode at once: the landing slab is only ours until the next await.
         if (st >= 0) item = this.#afterGet(st, target);
         return st >= 0 ? RingStatus.Ok : st;
       }, () => result[0]);
       if (status === RingStatus.Ok) return item as T;
-      if (status !== RingStatus.TooSmall) return this.#afterGet(status, null);
-      target = Buffer.allocUnsafeSlow(result[0]);
+      if (status > layout.tooSmallBase) return this.#afterGet(status, null);
+      target = receiveBuffer(layout.tooSmallBase - status);
     }
   }
 
@@ -231,9 +233,9 @@ export class Queue<T = unknown> {
     const limit = opts === undefined ? -1 : timeoutMs(opts.block, opts.timeout);
     let target: Buffer | null = null;
     for (;;) {
-      const status = this.#getInto(target, limit, false, out);
-      if (status !== RingStatus.TooSmall) return this.#afterGet(status, target);
-      target = Buffer.allocUnsafeSlow(out[0]);
+      const status = this.#getInto(target, limit);
+      if (status > layout.tooSmallBase) return this.#afterGet(status, target);
+      target = receiveBuffer(layout.tooSmallBase - status);
     }
   }
 
@@ -241,14 +243,16 @@ export class Queue<T = unknown> {
     return this.getSync({ block: false });
   }
 
-  /** One ringGet into `target`, or (null) into the landing slab at its current offset. */
-  #getInto(target: Buffer | null, limit: number, register: boolean, result: Float64Array): number {
-    if (target !== null) return native.ringGet(this.ring, target, limit, register, result);
-    if (SLAB_BYTES - slabOffset < SLAB_RESERVE) {
-      slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-      slabOffset = 0;
-    }
-    return native.ringGet(this.ring, slab, limit, register, result, slabOffset);
+  /**
+   * One ringGet into `target`, or (null) into the landing slab at its current
+   * offset. With `register` (async callers), never sleeps: registers as a waiter.
+   */
+  #getInto(target: Buffer | null, limit: number, register?: Float64Array): number {
+    const into = target ?? landing.roomy();
+    const offset = target === null ? landing.offset : 0;
+    return register === undefined
+      ? native.ringGet(this.handle, into, offset, limit)
+      : native.ringGet(this.handle, into, offset, limit, register);
   }
 
   #afterGet(got: number, target: Buffer | null): T {
@@ -260,13 +264,13 @@ export class Queue<T = unknown> {
     const low = got % 1024;
     const tag = low & 255;
     const length = (got - low) / 1024;
-    const start = target === null ? slabOffset : 0;
-    const bytes = target ?? slab;
-    if (low >> 8 === RecordKind.Spilled) return decodeMessage(tag, readSpill(bytes.toString('utf8', start, start + length))) as T;
-    const body = bytes.subarray(start, start + length);
-    // Bytes that the result keeps (Buffers, typed arrays) claim their part of the slab; the codec copies.
-    if (target === null && tag !== MessageTag.Structured) slabOffset += (length + 7) & ~7;
-    return decodeMessage(tag, body) as T;
+    if (low >> 8 === RecordKind.Spilled) {
+      const spill = target ?? landing.buffer.subarray(landing.offset);
+      return decodeMessage(tag, readSpill(spill.toString('utf8', 0, length))) as T;
+    }
+    if (target !== null) return decodeMessage(tag, target.subarray(0, length)) as T;
+    if (tag === MessageTag.Structured) return landing.decodeStructured(length) as T;
+    return decodeMessage(tag, landing.claim(length)) as T;
   }
 
   /**
@@ -285,7 +289,7 @@ export class Queue<T = unknown> {
         const left = deadline - Date.now();
         await waitUntilChanged(this.ring, word, seen(), { timeout: Math.max(0, Math.min(left, WAIT_SLICE_MS)), signal });
       } finally {
-        native.ringUnwait(this.ring, waiter);
+        native.ringUnwait(this.handle, waiter);
       }
       if (Date.now() >= deadline) return attempt(false);
     }
@@ -294,7 +298,7 @@ export class Queue<T = unknown> {
   // ---- state ----
 
   qsize(): number {
-    native.ringStats(this.ring, this.#stats);
+    native.ringStats(this.handle, this.#stats);
     return this.#stats[0];
   }
 
@@ -312,11 +316,11 @@ export class Queue<T = unknown> {
    * (and async iteration ends). Python's close() only affects the calling process.
    */
   close(): void {
-    native.ringClose(this.ring);
+    native.ringClose(this.handle);
   }
 
   get closed(): boolean {
-    native.ringStats(this.ring, this.#stats);
+    native.ringStats(this.handle, this.#stats);
     return this.#stats[2] !== 0;
   }
 
@@ -340,7 +344,7 @@ export class Queue<T = unknown> {
 
   /** How often a put/get found the ring's lock held by a process that had died (and recovered). */
   get recoveredLocks(): number {
-    native.ringStats(this.ring, this.#stats);
+    native.ringStats(this.handle, this.#stats);
     return this.#stats[6];
   }
 
@@ -356,7 +360,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
   /** Marks one item got from the queue as processed; ERR_TASK_DONE_TOO_MANY past the number of items put. */
   taskDone(): void {
-    if (native.ringTaskDone(this.ring) === RingStatus.TooManyTaskDone) {
+    if (native.ringTaskDone(this.handle) === RingStatus.TooManyTaskDone) {
       throw new CodedError('ERR_TASK_DONE_TOO_MANY', 'taskDone() called more times than there were items put');
     }
   }
@@ -368,20 +372,20 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     const deadline = limit < 0 ? Infinity : Date.now() + limit;
     for (;;) {
       const register = Date.now() < deadline;
-      const status = native.ringJoin(this.ring, 0, register, out);
+      const status = register ? native.ringJoin(this.handle, 0, out) : native.ringJoin(this.handle, 0);
       if (status === RingStatus.Ok) return;
       if (!register) throw new CodedError('ERR_JOIN_TIMEOUT', `join() timed out after ${limit} ms with tasks unfinished`);
       try {
         await waitUntilChanged(this.ring, layout.taskSeq, out[0], { timeout: Math.max(0, Math.min(deadline - Date.now(), WAIT_SLICE_MS)), signal: opts.signal });
       } finally {
-        native.ringUnwait(this.ring, Waiter.Joiner);
+        native.ringUnwait(this.handle, Waiter.Joiner);
       }
     }
   }
 
   joinSync(timeout?: number | null): void {
     const limit = timeoutMs(true, timeout);
-    if (native.ringJoin(this.ring, limit, false, out) !== RingStatus.Ok) {
+    if (native.ringJoin(this.handle, limit) !== RingStatus.Ok) {
       throw new CodedError('ERR_JOIN_TIMEOUT', `joinSync() timed out after ${limit} ms with tasks unfinished`);
     }
   }

@@ -10,6 +10,7 @@ void InitFutexWaiter(Napi::Env env, Napi::Object exports);
 void InitConnection(Napi::Env env, Napi::Object exports);
 void InitFdPassing(Napi::Env env, Napi::Object exports);
 void InitRing(Napi::Env env, Napi::Object exports);
+void InitReceiveMemory(Napi::Env env, Napi::Object exports);
 }  // namespace pmp
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -21,6 +22,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pmp::InitConnection(env, exports);
   pmp::InitFdPassing(env, exports);
   pmp::InitRing(env, exports);
+  pmp::InitReceiveMemory(env, exports);
   return exports;
 }
 

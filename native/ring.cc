@@ -68,7 +68,9 @@ struct RingHeader {
 };
 static_assert(sizeof(RingHeader) <= kHeaderSize, "ring header must fit in kHeaderSize");
 
-enum Status { kOk = 0, kWouldBlock = -1, kClosed = -2, kTooSmall = -3, kTooBig = -4, kTooManyTaskDone = -5 };
+enum Status { kOk = 0, kWouldBlock = -1, kClosed = -2, kTooBig = -4, kTooManyTaskDone = -5 };
+// ringGet's "target too small": kTooSmallBase minus the size needed.
+constexpr double kTooSmallBase = -16;
 enum Waiter { kPutter = 0, kGetter = 1, kJoiner = 2 };
 
 inline uint64_t Pos(uint64_t state) { return state & kPosMask; }
@@ -116,7 +118,7 @@ uint8_t* BytesOf(napi_env env, napi_value value, size_t* length) {
   return static_cast<uint8_t*>(data);
 }
 
-Ring RingAt(const Napi::Value& v) {
+Ring RingOfBuffer(const Napi::Value& v) {
   Napi::Env env = v.Env();
   size_t length;
   uint8_t* base = BytesOf(env, v, &length);
@@ -126,6 +128,34 @@ Ring RingAt(const Napi::Value& v) {
     throw Napi::Error::New(env, "not an initialised ring (unmapped, bad magic or size)");
   }
   return {h, base + kHeaderSize, h->capacity};
+}
+
+// A ring handle (from ringHandle()) is an External holding the checked Ring and
+// a reference that keeps the mapping's Buffer alive: every put and get would
+// otherwise spend a tenth of its time asking N-API where the Buffer is.
+struct RingHandle {
+  Ring ring;
+  napi_ref mapping;
+};
+
+Ring RingAt(const Napi::Value& v) {
+  void* data = nullptr;
+  if (napi_get_value_external(v.Env(), v, &data) != napi_ok || data == nullptr) {
+    throw Napi::TypeError::New(v.Env(), "expected a ring handle from ringHandle()");
+  }
+  return static_cast<RingHandle*>(data)->ring;
+}
+
+// ringHandle(ringBuffer) -> the handle every other ring call takes.
+Napi::Value RingHandleOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Ring ring = RingOfBuffer(info[0]);
+  auto* handle = new RingHandle{ring, nullptr};
+  napi_create_reference(env, info[0], 1, &handle->mapping);
+  return Napi::External<RingHandle>::New(env, handle, [](Napi::Env env, RingHandle* handle) {
+    napi_delete_reference(env, handle->mapping);
+    delete handle;
+  });
 }
 
 double NumberArg(const Napi::CallbackInfo& info, size_t i) {
@@ -245,21 +275,23 @@ Napi::Value RingInit(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// ringPut(ring, tag, kind, body, timeoutMs, registerWaiter, out) -> status.
-// timeoutMs < 0 blocks without limit, 0 never blocks. With registerWaiter a
-// full ring returns kWouldBlock at once, counted as a waiting putter, with the
-// get_seq value it saw in out[0] (the caller sleeps on it, then ringUnwait()).
+// ringPut(handle, tagAndKind, body, timeoutMs[, out]) -> status. tagAndKind:
+// kind * 256 + tag. timeoutMs < 0 blocks without limit, 0 never blocks. With
+// `out` (an async caller) a full ring returns kWouldBlock at once, counted as a
+// waiting putter, with the get_seq value it saw in out[0] (the caller sleeps on
+// it, then ringUnwait()). At most 6 arguments: node-addon-api allocates beyond.
 Napi::Value RingPut(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Ring r = RingAt(info[0]);
   RingHeader* h = r.h;
   uint8_t record[kRecordHeader] = {0};
-  record[4] = static_cast<uint8_t>(NumberArg(info, 1));
-  record[5] = static_cast<uint8_t>(NumberArg(info, 2));
+  uint32_t tag_and_kind = static_cast<uint32_t>(NumberArg(info, 1));
+  record[4] = static_cast<uint8_t>(tag_and_kind & 255);
+  record[5] = static_cast<uint8_t>(tag_and_kind >> 8);
   size_t body_length;
-  const uint8_t* body = BytesOf(env, info[3], &body_length);
-  int64_t deadline = DeadlineFor(NumberArg(info, 4));
-  bool register_waiter = info[5].ToBoolean();
+  const uint8_t* body = BytesOf(env, info[2], &body_length);
+  int64_t deadline = DeadlineFor(NumberArg(info, 3));
+  bool register_waiter = info.Length() > 4;
   uint64_t size = kRecordHeader + body_length;
   if (size > r.capacity) return Napi::Number::New(env, kTooBig);
   uint32_t length32 = static_cast<uint32_t>(body_length);
@@ -282,7 +314,7 @@ Napi::Value RingPut(const Napi::CallbackInfo& info) {
         __atomic_store_n(&h->put.state, Pack(Pos(mine) + size, Count(mine) + 1), __ATOMIC_SEQ_CST);
       } else {
         if (register_waiter) {
-          info[6].As<Napi::Float64Array>()[0] = seen;
+          info[4].As<Napi::Float64Array>()[0] = seen;
           return Napi::Number::New(env, kWouldBlock);
         }
         if (Expired(deadline)) {
@@ -307,26 +339,24 @@ Napi::Value RingPut(const Napi::CallbackInfo& info) {
   }
 }
 
-// ringGet(ring, target, timeoutMs, registerWaiter, out, targetOffset = 0) ->
-// length * 1024 + kind * 256 + tag, with the body in target[targetOffset, +length);
-// or a negative status.
-// kTooSmall: nothing taken, out[0] = the size needed. An empty ring with
-// registerWaiter: kWouldBlock, counted as a waiting getter, with the put-state
-// word it saw in out[0]. An empty closed ring: kClosed.
+// ringGet(handle, target, targetOffset, timeoutMs[, out]) -> length * 1024 +
+// kind * 256 + tag, with the body in target[targetOffset, +length); or a
+// negative status. A body that does not fit: nothing taken, and the result is
+// kTooSmallBase - (the size needed). An empty ring with `out` (an async caller):
+// kWouldBlock, counted as a waiting getter, with the put-state word it saw in
+// out[0]. An empty closed ring: kClosed.
 Napi::Value RingGet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Ring r = RingAt(info[0]);
   RingHeader* h = r.h;
   size_t room;
   uint8_t* target = BytesOf(env, info[1], &room);
-  if (info.Length() > 5) {  // targetOffset: fill a slab from its current offset
-    double offset = NumberArg(info, 5);
-    if (!(offset >= 0) || offset > room) throw Napi::RangeError::New(env, "ringGet: targetOffset out of range");
-    target += static_cast<size_t>(offset);
-    room -= static_cast<size_t>(offset);
-  }
-  int64_t deadline = DeadlineFor(NumberArg(info, 2));
-  bool register_waiter = info[3].ToBoolean();
+  double offset = NumberArg(info, 2);
+  if (!(offset >= 0) || offset > room) throw Napi::RangeError::New(env, "ringGet: targetOffset out of range");
+  target += static_cast<size_t>(offset);
+  room -= static_cast<size_t>(offset);
+  int64_t deadline = DeadlineFor(NumberArg(info, 3));
+  bool register_waiter = info.Length() > 4;
   bool spun = false;
   for (;;) {
     uint32_t seen;
@@ -345,10 +375,7 @@ Napi::Value RingGet(const Napi::CallbackInfo& info) {
         r.CopyOut(Pos(mine), record, kRecordHeader);
         uint32_t length;
         memcpy(&length, record, 4);
-        if (length > room) {
-          info[4].As<Napi::Float64Array>()[0] = length;
-          return Napi::Number::New(env, kTooSmall);
-        }
+        if (length > room) return Napi::Number::New(env, kTooSmallBase - static_cast<double>(length));
         r.CopyOut(Pos(mine) + kRecordHeader, target, length);
         __atomic_store_n(&h->get.state, Pack(Pos(mine) + kRecordHeader + length, Count(mine) + 1), __ATOMIC_SEQ_CST);
         result = static_cast<double>(length) * 1024 + record[5] * 256 + record[4];
@@ -385,7 +412,7 @@ Napi::Value RingGet(const Napi::CallbackInfo& info) {
   }
 }
 
-// ringUnwait(ring, waiter): an async waiter has woken (or given up).
+// ringUnwait(handle, waiter): an async waiter has woken (or given up).
 Napi::Value RingUnwait(const Napi::CallbackInfo& info) {
   Ring r = RingAt(info[0]);
   RingHeader* h = r.h;
@@ -403,7 +430,7 @@ uint32_t Unfinished(RingHeader* h) {
   return (Count(Load(&h->put.state)) - __atomic_load_n(&h->tasks_done, __ATOMIC_SEQ_CST)) & kCountMask;
 }
 
-// ringTaskDone(ring) -> kOk, or kTooManyTaskDone when no task is unfinished.
+// ringTaskDone(handle) -> kOk, or kTooManyTaskDone when no task is unfinished.
 Napi::Value RingTaskDone(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Ring r = RingAt(info[0]);
@@ -424,15 +451,15 @@ Napi::Value RingTaskDone(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, kOk);
 }
 
-// ringJoin(ring, timeoutMs, registerWaiter, out) -> kOk once no task is
-// unfinished, kWouldBlock on timeout (or, with registerWaiter, at once, counted
-// as a waiting joiner with the task_seq value it saw in out[0]).
+// ringJoin(handle, timeoutMs[, out]) -> kOk once no task is unfinished,
+// kWouldBlock on timeout (or, with `out`, at once, counted as a waiting joiner
+// with the task_seq value it saw in out[0]).
 Napi::Value RingJoin(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Ring r = RingAt(info[0]);
   RingHeader* h = r.h;
   int64_t deadline = DeadlineFor(NumberArg(info, 1));
-  bool register_waiter = info[2].ToBoolean();
+  bool register_waiter = info.Length() > 2;
   for (;;) {
     uint32_t seen = __atomic_load_n(&h->task_seq, __ATOMIC_SEQ_CST);
     __atomic_fetch_add(&h->joiners_waiting, 1, __ATOMIC_SEQ_CST);
@@ -441,7 +468,7 @@ Napi::Value RingJoin(const Napi::CallbackInfo& info) {
       return Napi::Number::New(env, kOk);
     }
     if (register_waiter) {
-      info[3].As<Napi::Float64Array>()[0] = seen;
+      info[2].As<Napi::Float64Array>()[0] = seen;
       return Napi::Number::New(env, kWouldBlock);
     }
     bool in_time = SleepOn(env, &h->task_seq, seen, deadline);
@@ -450,7 +477,7 @@ Napi::Value RingJoin(const Napi::CallbackInfo& info) {
   }
 }
 
-// ringClose(ring): no more puts anywhere; getters drain what is left, then see kClosed.
+// ringClose(handle): no more puts anywhere; getters drain what is left, then see kClosed.
 Napi::Value RingClose(const Napi::CallbackInfo& info) {
   Ring r = RingAt(info[0]);
   RingHeader* h = r.h;
@@ -462,7 +489,7 @@ Napi::Value RingClose(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// ringStats(ring, out): out = [items, unfinished, closed, maxsize, usedBytes, capacity, recoveries].
+// ringStats(handle, out): out = [items, unfinished, closed, maxsize, usedBytes, capacity, recoveries].
 Napi::Value RingStats(const Napi::CallbackInfo& info) {
   Ring r = RingAt(info[0]);
   RingHeader* h = r.h;
@@ -481,6 +508,7 @@ Napi::Value RingStats(const Napi::CallbackInfo& info) {
 
 void InitRing(Napi::Env env, Napi::Object exports) {
   exports.Set("ringInit", Napi::Function::New(env, RingInit, "ringInit"));
+  exports.Set("ringHandle", Napi::Function::New(env, RingHandleOf, "ringHandle"));
   exports.Set("ringPut", Napi::Function::New(env, RingPut, "ringPut"));
   exports.Set("ringGet", Napi::Function::New(env, RingGet, "ringGet"));
   exports.Set("ringUnwait", Napi::Function::New(env, RingUnwait, "ringUnwait"));
@@ -490,6 +518,7 @@ void InitRing(Napi::Env env, Napi::Object exports) {
   exports.Set("ringStats", Napi::Function::New(env, RingStats, "ringStats"));
   Napi::Object layout = Napi::Object::New(env);
   layout.Set("headerSize", Napi::Number::New(env, kHeaderSize));
+  layout.Set("tooSmallBase", Napi::Number::New(env, kTooSmallBase));
   layout.Set("recordHeader", Napi::Number::New(env, kRecordHeader));
   layout.Set("maxCapacity", Napi::Number::New(env, kMaxCapacity));
   layout.Set("putSeq", Napi::Number::New(env, offsetof(RingHeader, put) + offsetof(Side, state)));
