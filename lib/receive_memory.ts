@@ -8,14 +8,20 @@ import { native } from './native';
 /** From this size on, a received message's Buffer is worth keeping malloc's blocks for. */
 export const LARGE_MESSAGE_BYTES = 256 * 1024;
 
-let tuned = false;
+type MallocTuning = 'untouched' | 'tuned' | 'declined' | 'unsupported';
+let tuning: MallocTuning = 'untouched';
+
+/** What the first large receive did to malloc in this process (for tests and diagnostics). */
+export function mallocTuning(): MallocTuning {
+  return tuning;
+}
 
 /** A Buffer of `size` bytes to receive a message into (contents unspecified). */
 export function receiveBuffer(size: number): Buffer {
   if (size < LARGE_MESSAGE_BYTES) return Buffer.allocUnsafe(size);
-  if (!tuned) {
-    tuned = true;
-    if (process.env.PMP_MALLOC_TUNING !== '0') native.tuneMallocForLargeMessages();
+  if (tuning === 'untouched') {
+    if (process.env.PMP_MALLOC_TUNING === '0') tuning = 'declined';
+    else tuning = native.tuneMallocForLargeMessages() ? 'tuned' : 'unsupported';
   }
   return Buffer.allocUnsafeSlow(size);
 }
