@@ -55,16 +55,22 @@ const channels = {
     const q = new Queue();
     return { send: (x) => q.putSync(x), receive: () => q.getSync(), close: () => q.close() };
   },
-  Pipe: (kind) => () => {
-    const [a, b] = Pipe(process.env.DUPLEX === '1');
+  Pipe: (kind) => pipeChannel(kind, false),
+  'Pipe duplex': (kind) => pipeChannel(kind, true),
+};
+
+// Pipe(false) is a pipe(2) (as in Python); Pipe() a socketpair.
+function pipeChannel(kind, duplex) {
+  return () => {
+    const [a, b] = Pipe(duplex);
     const bytes = kind !== 'small object';
     return {
       send: bytes ? (x) => b.sendBytesSync(x) : (x) => b.sendSync(x),
       receive: bytes ? () => a.recvBytesSync() : () => a.recvSync(),
       close: () => { a.close(); b.close(); },
     };
-  },
-};
+  };
+}
 
 async function pingPong(kind) {
   let pingSend; let pingRecv; let pongSend; let pongRecv; let cleanup;
@@ -149,7 +155,7 @@ async function main() {
 
   // Forks first, while this process has no threads beyond the main one.
   for (const [name, payload] of Object.entries(payloads)) {
-    for (const system of ['Queue', 'Pipe']) {
+    for (const system of Object.keys(channels)) {
       const times = [];
       for (let r = 0; r < RUNS; r++) times.push(await forkedRun(channels[system](name), payload));
       record(name, system, median(times));
@@ -186,7 +192,7 @@ async function main() {
     const ours = seconds[name];
     for (const [system, s] of Object.entries(ours)) {
       const row = { payload: name, system, rate: rate(payload, s) };
-      if (system === 'Queue' || system === 'Pipe') {
+      if (system in channels) {
         if (ours['Python mp.Queue']) row['x mp.Queue'] = (ours['Python mp.Queue'] / s).toFixed(1);
         if (ours['child_process json']) row['x cp json'] = (ours['child_process json'] / s).toFixed(1);
         if (ours['child_process advanced']) row['x cp advanced'] = (ours['child_process advanced'] / s).toFixed(1);
