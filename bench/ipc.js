@@ -33,17 +33,23 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 // ---- ours: a forked consumer; it reports the elapsed time through a Pipe ----
 
 async function forkedRun(makeChannel, payload) {
-  const { send, receive, close } = makeChannel();
+  const { send, receive, close, awaited } = makeChannel();
   const [report, reporter] = Pipe();
   const item = payload.make();
   const pid = posix.fork();
   if (pid === 0) {
-    for (let i = 0; i < payload.n; i++) receive();
-    reporter.sendSync(process.hrtime.bigint());
-    posix.exit(0);
+    const consume = awaited
+      ? async () => { for (let i = 0; i < payload.n; i++) await receive(); }
+      : async () => { for (let i = 0; i < payload.n; i++) receive(); };
+    consume().then(() => {
+      reporter.sendSync(process.hrtime.bigint());
+      posix.exit(0);
+    });
+    return new Promise(() => {}); // the child never returns into main()
   }
   const start = process.hrtime.bigint();
-  for (let i = 0; i < payload.n; i++) send(item);
+  if (awaited) for (let i = 0; i < payload.n; i++) await send(item);
+  else for (let i = 0; i < payload.n; i++) send(item);
   const end = await report.recv();
   await waitForExit(pid);
   report.close(); reporter.close(); close();
@@ -54,6 +60,11 @@ const channels = {
   Queue: (kind) => () => {
     const q = new Queue();
     return { send: (x) => q.putSync(x), receive: () => q.getSync(), close: () => q.close() };
+  },
+  // The async forms (await put / await get) on both sides.
+  'Queue async': (kind) => () => {
+    const q = new Queue();
+    return { send: (x) => q.put(x), receive: () => q.get(), close: () => q.close(), awaited: true };
   },
   Pipe: (kind) => pipeChannel(kind, false),
   'Pipe duplex': (kind) => pipeChannel(kind, true),

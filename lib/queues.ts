@@ -132,6 +132,11 @@ export class Queue<T = unknown> {
     const { signal } = opts;
     signal?.throwIfAborted();
     const limit = timeoutMs(opts.block, opts.timeout);
+    if (message.body.byteLength + layout.recordHeader <= this.#spillThreshold) {
+      // Room right away (the common case): one native call, no waiting machinery.
+      const status = native.ringPut(this.handle, message.tag, message.body, 0); // RecordKind.Inline
+      if (status !== RingStatus.WouldBlock) return this.#afterPut(status, null);
+    }
     const [kind, body, spillName] = this.#prepare(message);
     const result = new Float64Array(4); // async: other calls may use the shared `out` meanwhile
     let status: number;
@@ -212,6 +217,9 @@ export class Queue<T = unknown> {
     const { signal } = opts;
     signal?.throwIfAborted();
     const limit = timeoutMs(opts.block, opts.timeout);
+    // An item right away (the common case): one native call, no waiting machinery.
+    const first = this.#getInto(null, 0);
+    if (first >= 0) return this.#afterGet(first, null);
     const result = new Float64Array(4); // async: other calls may use the shared `out` meanwhile
     let target: Buffer | null = null;
     for (;;) {
