@@ -38,6 +38,12 @@ export interface ProcessState {
 }
 
 const children = new Set<Process>();
+// A finished Process dropped without close() still releases its sentinel and
+// watchers when collected (Python's Popen has the same finalizer). Running
+// children stay in `children`, so they are never collected early.
+const releaseOnCollect = new FinalizationRegistry<Popen>((popen) => {
+  try { popen.close(); } catch { /* already released */ }
+});
 
 function misuse(code: string, message: string): CodedError {
   return new CodedError(code, message);
@@ -109,6 +115,7 @@ export class Process {
     reapFinishedChildren();
     state.popen = startMethodFor(state.method).launch(this);
     state.popen.keepAlive(!state.daemon);
+    releaseOnCollect.register(this, state.popen, this);
     children.add(this);
   }
 
@@ -154,6 +161,7 @@ export class Process {
       throw misuse('ERR_PROCESS_RUNNING', `cannot close ${state.name} while it is still running; call join() or terminate() first`);
     }
     state.popen.close();
+    releaseOnCollect.unregister(this);
     state.closed = true;
     children.delete(this);
   }
