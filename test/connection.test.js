@@ -74,6 +74,36 @@ describe('Pipe and Connection', () => {
     a.close();
   });
 
+  it('recv() and send() calls made together keep their order, also when a message arrives in parts', async () => {
+    const [a, b] = Pipe();
+    const big = Buffer.alloc(4 << 20, 9); // larger than the socket buffer: written and read in parts
+    const pid = forkChild(() => {
+      a.close();
+      const got = [b.recvSync(), b.recvSync(), b.recvSync()];
+      b.sendSync(big);
+      b.sendSync(got.map((x) => (Buffer.isBuffer(x) ? x.length : x)));
+      b.sendSync('end');
+      b.close();
+    });
+    // Three sends, then three receives, none awaited before the next is made.
+    await Promise.all([a.send(big), a.send('second'), a.send('third')]);
+    const [first, second, third] = await Promise.all([a.recv(), a.recv(), a.recv()]);
+    assert.equal(first.length, 4 << 20);
+    assert.equal(first[12345], 9);
+    assert.deepEqual(second, [4 << 20, 'second', 'third']);
+    assert.equal(third, 'end');
+    await exitsCleanly(pid);
+    a.close(); b.close();
+  });
+
+  it('recv() on a connection whose other end is gone rejects (never throws synchronously)', () => {
+    const [a, b] = Pipe();
+    b.close();
+    const pending = a.recv();
+    assert.ok(pending instanceof Promise);
+    return assert.rejects(pending, EOFError).finally(() => a.close());
+  });
+
   it('async iteration yields messages until the other end is closed', async () => {
     const [reader, writer] = Pipe(false);
     const pid = forkChild(() => {
