@@ -84,7 +84,7 @@ export async function managerServerMain(config: ManagerServerConfig): Promise<vo
   } catch (err) {
     config.ready.sendSync({ ok: false, error: describeError(err) });
     config.ready.close();
-    return;
+    process.exit(1); // never return: under fork that would unwind into the parent's code
   }
   const stop = (): void => {
     listener.close();
