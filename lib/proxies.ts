@@ -5,6 +5,7 @@
 import { reduce, registerRebuilder, type Reduced } from './reduction';
 import { callManager, callManagerSync, type ManagerRef } from './manager_client';
 import { CodedTypeError } from './errors';
+import { registerMessageClass } from './codec';
 import type { DictKey, ManagedType } from './managed_objects';
 
 interface ProxyState {
@@ -164,7 +165,7 @@ export type Namespace = NamespaceProxy & Record<string, any>;
 // Properties the runtime probes on any object (await, JSON, inspection): never remote.
 const LOCAL_ONLY = new Set(['then', 'toJSON', 'constructor', 'inspect', 'asymmetricMatch', '$$typeof']);
 
-function isRemoteName(target: NamespaceProxy, prop: string | symbol): prop is string {
+function isRemoteName(target: NamespaceProxy, prop: string | symbol): boolean {
   return typeof prop === 'string' && !(prop in target) && !LOCAL_ONLY.has(prop);
 }
 
@@ -174,10 +175,10 @@ export function namespaceWithProperties(proxy: NamespaceProxy): Namespace {
       if (!isRemoteName(target, prop)) {
         const value = Reflect.get(target, prop, target);
         // Methods run on the real object: private fields are not reachable through a Proxy.
-        return typeof value === 'function' ? value.bind(target) : value;
+        return typeof value === 'function' && prop !== 'constructor' ? value.bind(target) : value;
       }
       try {
-        return target.getSync(prop);
+        return target.getSync(prop as string);
       } catch (err) {
         if ((err as { code?: string }).code === 'ERR_ATTRIBUTE_NOT_FOUND') return undefined;
         throw err;
@@ -185,16 +186,16 @@ export function namespaceWithProperties(proxy: NamespaceProxy): Namespace {
     },
     set(target, prop, value) {
       if (!isRemoteName(target, prop)) return Reflect.set(target, prop, value, target);
-      target.setSync(prop, value);
+      target.setSync(prop as string, value);
       return true;
     },
     deleteProperty(target, prop) {
       if (!isRemoteName(target, prop)) return Reflect.deleteProperty(target, prop);
-      target.deleteSync(prop);
+      target.deleteSync(prop as string);
       return true;
     },
     has(target, prop) {
-      return prop in target || (isRemoteName(target, prop) && target.hasSync(prop));
+      return prop in target || (isRemoteName(target, prop) && target.hasSync(prop as string));
     },
   }) as Namespace;
 }
@@ -208,5 +209,12 @@ export function makeProxy(type: ManagedType, ref: ManagerRef, id: number): DictP
   }
 }
 
-registerRebuilder('ManagerProxy', (state: ProxyState) =>
-  makeProxy(state.type, { address: state.address, authkey: Buffer.from(state.authkey) }, state.id));
+function rebuildProxy(state: ProxyState): DictProxy | ListProxy | Namespace {
+  return makeProxy(state.type, { address: state.address, authkey: Buffer.from(state.authkey) }, state.id);
+}
+
+// Process args under forkserver/spawn...
+registerRebuilder('ManagerProxy', rebuildProxy);
+// ...and inside messages: Queue items, Pipe messages, Pool task arguments, values stored in a manager.
+const PROXY_MESSAGE_TAG = 0x504d5000; // 'PMP\0': an unassigned CBOR tag
+registerMessageClass(BaseProxy, PROXY_MESSAGE_TAG, (proxy) => proxy[reduce]().state, rebuildProxy);

@@ -5,7 +5,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const {
-  Manager, ManagerSync, SyncManager, DictProxy, ListProxy, NamespaceProxy, getContext,
+  Manager, ManagerSync, SyncManager, DictProxy, ListProxy, NamespaceProxy, getContext, Pipe,
   Queue, JoinableQueue, Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier,
 } = require('..');
 
@@ -146,6 +146,35 @@ describe('Manager: dict, list and Namespace proxies', function () {
       const pending = [d.get('a'), d.get('a')];
       assert.equal(d.getSync('b'), 'sync');
       assert.deepEqual(await Promise.all(pending), ['async', 'async']);
+    });
+
+    it('a dict proxy put in a Queue works in the child that gets it', async () => {
+      const d = await manager.dict();
+      const queue = new Queue();
+      await queue.put({ target: d });
+      await runChildren((q) => q.getSync({ timeout: 10000 }).target.setSync('via', 'queue'), [[queue]]);
+      assert.equal(await d.get('via'), 'queue');
+      queue.close();
+    });
+
+    it('a proxy sent through a Pipe arrives as a working proxy', async () => {
+      const d = await manager.dict({ a: 1 });
+      const [a, b] = Pipe();
+      a.sendSync([d]);
+      const [received] = b.recvSync();
+      assert.ok(received instanceof DictProxy);
+      assert.equal(await received.get('a'), 1);
+      a.close(); b.close();
+    });
+
+    it('a proxy stored in a dict comes back as a proxy to the same object', async () => {
+      const d = await manager.dict();
+      const inner = await manager.list([1]);
+      await d.set('inner', inner);
+      const back = await d.get('inner');
+      assert.ok(back instanceof ListProxy);
+      await back.append(2);
+      assert.deepEqual(await inner.copy(), [1, 2]);
     });
 
     it('is a DictProxy', async () => {

@@ -53,13 +53,14 @@ describe('Manager under every start method', function () {
   this.timeout(60000);
 
   for (const method of ['fork', 'forkserver', 'spawn']) {
-    it(`${method}: 4 children share a dict, a list and a Namespace with the parent`, async () => {
+    it(`${method}: 4 children share a dict, a list and a Namespace with the parent; Pool tasks get proxies in their arguments`, async () => {
       const { code, stdout, stderr } = await runNode([fixture('manager_main.js'), method], { timeout: 50000 });
       assert.equal(code, 0, stderr);
       assert.match(stdout, /exit codes 0 0 0 0/);
       assert.match(stdout, /counts k0=20 k1=20 k2=20 k3=20/);
       assert.match(stdout, /seen k0 k1 k2 k3/);
       assert.match(stdout, /namespace pids true/);
+      assert.match(stdout, /pool squares 1:1 2:4 3:9/);
       assert.match(stdout, /socket directory removed true/);
     });
   }
