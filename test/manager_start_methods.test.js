@@ -65,6 +65,14 @@ describe('Manager under every start method', function () {
     });
   }
 
+  for (const method of ['forkserver', 'spawn']) {
+    it(`${method}: ManagerSync() starts a server and Sync calls reach it`, async () => {
+      const { code, stdout, stderr } = await runNode([fixture('manager_sync.js'), method], { timeout: 30000 });
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout, 'value 1\nshut down\n');
+    });
+  }
+
   for (const method of ['fork', 'forkserver']) {
     it(`${method}: the server ends and removes its socket when the process that started it is SIGKILLed`, async () => {
       const run = startOrphanFixture(method, 'wait');
