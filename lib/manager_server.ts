@@ -94,8 +94,9 @@ export async function managerServerMain(config: ManagerServerConfig): Promise<vo
   // SIGTERM: shutdown(), or the parent ended (daemon children get SIGTERM then,
   // also when it was SIGKILLed). SIGINT is ignored, as in Python: Ctrl-C reaches
   // the whole process group, and the parent decides when the manager stops.
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', () => {});
+  // Under fork the server also inherits the parent's signal listeners: they are not its own.
+  process.removeAllListeners('SIGTERM').on('SIGTERM', stop);
+  process.removeAllListeners('SIGINT').on('SIGINT', () => {});
   config.ready.sendSync({ ok: true, pid: process.pid });
   config.ready.close();
   const objects = new ManagedObjects();

@@ -394,6 +394,44 @@ describe('Manager: other objects and lifetime', function () {
     await assert.rejects(d.size(), { code: 'ERR_MANAGER_GONE' });
   });
 
+  it('the server ignores SIGINT (Ctrl-C reaches the whole process group; the parent decides)', async () => {
+    const manager = await Manager({ context: 'fork' });
+    try {
+      const d = await manager.dict({ a: 1 });
+      process.kill(manager.pid, 'SIGINT');
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await d.get('a'), 1);
+    } finally {
+      await manager.shutdown();
+    }
+  });
+
+  it('a server that cannot listen makes Manager() throw ERR_MANAGER_START_FAILED with the reason', async () => {
+    // A temp directory so deep that the socket path exceeds what sun_path holds.
+    const deep = fs.mkdtempSync(path.join(require('node:os').tmpdir(), `pmp-deep-${'x'.repeat(100)}-`));
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = deep;
+    try {
+      await assert.rejects(Manager({ context: 'fork' }), (err) => {
+        assert.equal(err.code, 'ERR_MANAGER_START_FAILED');
+        assert.match(err.message, /did not start: ENAMETOOLONG/);
+        return true;
+      });
+      assert.deepEqual(fs.readdirSync(deep), []); // its socket directory was removed
+    } finally {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+      fs.rmSync(deep, { recursive: true, force: true });
+    }
+  });
+
+  it('a server that does not listen within startTimeout makes Manager() throw ERR_MANAGER_START_FAILED', async () => {
+    await assert.rejects(Manager({ context: 'fork', startTimeout: 0 }), {
+      code: 'ERR_MANAGER_START_FAILED',
+      message: /did not listen within 0 ms/,
+    });
+  });
+
   it('bad options throw coded errors', async () => {
     await assert.rejects(Manager({ startTimeout: -1 }), { code: 'ERR_INVALID_ARG_VALUE' });
     await assert.rejects(Manager(null), { code: 'ERR_INVALID_ARG_TYPE' });
