@@ -11,6 +11,7 @@ import { answerChallenge, answerChallengeSync, deliverChallenge, deliverChalleng
 import { CodedError, CodedTypeError } from './errors';
 import { READABLE, whenReady } from './fd_readiness';
 import { ownPid } from './current_process';
+import { reduce, type Reduced } from './reduction';
 
 export interface ListenerOptions {
   /** Peers must prove they hold the same key (HMAC-SHA256 challenge in both directions). */
@@ -109,21 +110,21 @@ export class Listener {
   }
 
   /** The next connection, waiting on the event loop; with an authkey, after both challenges pass. */
-  async accept(): Promise<Connection> {
+  async accept<T = unknown>(): Promise<Connection<T>> {
     for (;;) {
       this.#checkOpen();
       const fd = native.unixAccept(this.#fd);
-      if (fd >= 0) return this.#authenticate(new Connection(fd));
+      if (fd >= 0) return this.#authenticate(new Connection<T>(fd));
       await whenReady(this.#fd, READABLE, { signal: this.#closing.signal });
     }
   }
 
   /** accept() blocking the calling thread. */
-  acceptSync(): Connection {
+  acceptSync<T = unknown>(): Connection<T> {
     for (;;) {
       this.#checkOpen();
       const fd = native.unixAccept(this.#fd);
-      if (fd >= 0) return this.#authenticateSync(new Connection(fd));
+      if (fd >= 0) return this.#authenticateSync(new Connection<T>(fd));
       native.poll([this.#fd], READABLE, -1);
     }
   }
@@ -143,7 +144,14 @@ export class Listener {
 
   [Symbol.dispose](): void { this.close(); }
 
-  async #authenticate(conn: Connection): Promise<Connection> {
+  /** Refused: a child under forkserver/spawn would get an empty object. */
+  [reduce](): Reduced {
+    throw new CodedError('ERR_UNCLONABLE',
+      `a Listener cannot be sent to another process: send its address ('${this.#address}') and call Client() there, ` +
+      'or use the fork start method, whose children inherit it');
+  }
+
+  async #authenticate<T>(conn: Connection<T>): Promise<Connection<T>> {
     if (!this.#authkey) return conn;
     try {
       await deliverChallenge(conn, this.#authkey);
@@ -155,7 +163,7 @@ export class Listener {
     }
   }
 
-  #authenticateSync(conn: Connection): Connection {
+  #authenticateSync<T>(conn: Connection<T>): Connection<T> {
     if (!this.#authkey) return conn;
     try {
       deliverChallengeSync(conn, this.#authkey);
@@ -173,7 +181,7 @@ export class Listener {
 }
 
 /** Connects to a Listener's address; with an authkey, both challenges must pass (else AuthenticationError). */
-export async function Client(address: string, opts: ClientOptions = {}): Promise<Connection> {
+export async function Client<T = unknown>(address: string, opts: ClientOptions = {}): Promise<Connection<T>> {
   checkAddress(address, 'Client()');
   const authkey = checkAuthkey(opts?.authkey, 'Client()');
   let backoff = 1;
@@ -188,7 +196,7 @@ export async function Client(address: string, opts: ClientOptions = {}): Promise
     await new Promise((resolve) => setTimeout(resolve, backoff));
     backoff = Math.min(backoff * 2, MAX_CONNECT_BACKOFF_MS);
   }
-  const conn = new Connection(fd);
+  const conn = new Connection<T>(fd);
   if (!authkey) return conn;
   try {
     await answerChallenge(conn, authkey);
@@ -201,7 +209,7 @@ export async function Client(address: string, opts: ClientOptions = {}): Promise
 }
 
 /** Client() blocking the calling thread. */
-export function clientSync(address: string, opts: ClientOptions = {}): Connection {
+export function clientSync<T = unknown>(address: string, opts: ClientOptions = {}): Connection<T> {
   checkAddress(address, 'clientSync()');
   const authkey = checkAuthkey(opts?.authkey, 'clientSync()');
   let backoff = 1;
@@ -216,7 +224,7 @@ export function clientSync(address: string, opts: ClientOptions = {}): Connectio
     native.poll([], READABLE, backoff); // a sleep: the backlog has no readiness to wait for
     backoff = Math.min(backoff * 2, MAX_CONNECT_BACKOFF_MS);
   }
-  const conn = new Connection(fd);
+  const conn = new Connection<T>(fd);
   if (!authkey) return conn;
   try {
     answerChallengeSync(conn, authkey);

@@ -21,6 +21,7 @@ import type { DictKey } from './managed_objects';
 import { Queue, JoinableQueue, type QueueOptions } from './queues';
 import { Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier } from './synchronize';
 import { Value, Array_, type SharedOptions, type SharedType } from './sharedctypes';
+import { reduce, type Reduced } from './reduction';
 
 export interface ManagerOptions {
   /** The start method (or a Context) for the server process; default: the current start method. */
@@ -230,6 +231,13 @@ export class SyncManager {
 
   async [Symbol.asyncDispose](): Promise<void> { await this.shutdown(); }
   [Symbol.dispose](): void { this.shutdownSync(); }
+
+  /** Refused: proxies cross to children, the manager (which owns the server) does not. */
+  [reduce](): Reduced {
+    throw new CodedError('ERR_UNCLONABLE',
+      'a SyncManager cannot be sent to another process: create the dicts, lists and Namespaces here and pass their proxies, ' +
+      'or use the fork start method, whose children inherit it');
+  }
 
   /** @internal Used when start-up fails. */
   killServer(): void {

@@ -222,6 +222,17 @@ describe('Listener and Client', () => {
     assert.equal(fs.existsSync(address), false);
   });
 
+  it('a Listener passed to a forkserver or spawn child is refused with ERR_UNCLONABLE, naming its address', () => {
+    const { dumpForChild } = require('../dist/reduction');
+    const listener = new Listener();
+    assert.throws(() => dumpForChild({ args: [listener] }, 'the arguments'), (err) => {
+      assert.equal(err.code, 'ERR_UNCLONABLE');
+      assert.ok(err.message.includes(listener.address));
+      return true;
+    });
+    listener.close();
+  });
+
   it('bad arguments throw coded errors', async () => {
     assert.throws(() => new Listener(null, { authkey: 'text' }), { code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => new Listener(null, { authkey: Buffer.alloc(0) }), { code: 'ERR_INVALID_ARG_VALUE' });

@@ -432,6 +432,16 @@ describe('Manager: other objects and lifetime', function () {
     });
   });
 
+  it('a SyncManager passed to a forkserver or spawn child is refused with ERR_UNCLONABLE', async () => {
+    const { dumpForChild } = require('../dist/reduction');
+    const manager = await Manager({ context: 'fork' });
+    try {
+      assert.throws(() => dumpForChild({ args: [manager] }, 'the arguments'), { code: 'ERR_UNCLONABLE', message: /pass their proxies/ });
+    } finally {
+      await manager.shutdown();
+    }
+  });
+
   it('bad options throw coded errors', async () => {
     await assert.rejects(Manager({ startTimeout: -1 }), { code: 'ERR_INVALID_ARG_VALUE' });
     await assert.rejects(Manager(null), { code: 'ERR_INVALID_ARG_TYPE' });
