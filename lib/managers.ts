@@ -71,15 +71,20 @@ function launch(opts: ManagerOptions): Launch {
     daemon: true,
     name: `SyncManager-${++managerCounter}`,
   });
+  const creatorPid = ownPid();
   try {
     proc.start();
   } catch (err) {
+    // Under fork, an async target started from a promise continuation leaves
+    // start() in the child by throwing ChildUnwind: that is the server itself, on
+    // its way to serving. Nothing here is its to clean up.
+    if (ownPid() !== creatorPid) throw err;
     ready.close();
+    readyForServer.close();
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
-  } finally {
-    readyForServer.close(); // the server holds its own copy: EOF here means it died
   }
+  readyForServer.close(); // the server holds its own copy: EOF on `ready` means it died
   return { manager: new SyncManager({ address, authkey }, dir, proc), ready, timeout };
 }
 
@@ -103,9 +108,22 @@ function describeEarlyExit(err: unknown): string {
   return `it exited before listening (${(err as Error).message})`;
 }
 
-/** Starts a manager's server process; resolves once it listens. */
+/**
+ * Starts a manager's server process; resolves once it listens. The server is
+ * started from a macrotask, never from the caller's promise chain: under fork
+ * the server then runs inside that callback and never returns into the
+ * caller's code (see ChildUnwind in lib/bootstrap.ts), as Pool's workers do.
+ */
 export async function Manager(opts: ManagerOptions = {}): Promise<SyncManager> {
-  const launched = launch(opts);
+  const launched = await new Promise<Launch>((resolve, reject) => {
+    setImmediate(() => {
+      try {
+        resolve(launch(opts));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
   let message: ReadyMessage | null = null;
   try {
     if (await launched.ready.poll(launched.timeout)) message = await launched.ready.recv();
@@ -116,7 +134,11 @@ export async function Manager(opts: ManagerOptions = {}): Promise<SyncManager> {
   return finishLaunch(launched, message);
 }
 
-/** Manager() blocking the calling thread until the server listens. */
+/**
+ * Manager() blocking the calling thread until the server listens. Under fork,
+ * call it from synchronous code: called after an await, the server leaves the
+ * caller's code by throwing ChildUnwind (README, Start methods).
+ */
 export function ManagerSync(opts: ManagerOptions = {}): SyncManager {
   const launched = launch(opts);
   let message: ReadyMessage | null = null;

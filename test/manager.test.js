@@ -377,6 +377,17 @@ describe('Manager: other objects and lifetime', function () {
     assert.equal(fs.existsSync(path.dirname(manager.address)), false);
   });
 
+  it('Manager() under fork called after an await starts a server that never runs the caller\'s code', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    const manager = await Manager({ context: 'fork' });
+    try {
+      const d = await manager.dict({ a: 1 });
+      assert.equal(await d.get('a'), 1);
+    } finally {
+      await manager.shutdown();
+    }
+  });
+
   it('ManagerSync() starts a server that Sync calls use', () => {
     const manager = ManagerSync({ context: 'fork' });
     try {

@@ -65,6 +65,14 @@ describe('Manager under every start method', function () {
     });
   }
 
+  for (const method of ['fork', 'forkserver', 'spawn']) {
+    it(`${method}: an ES module main with top-level await shares a dict with its child`, async () => {
+      const { code, stdout, stderr } = await runNode([fixture('manager_esm_main.mjs'), method], { timeout: 50000 });
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout, 'exit code 0, child key true\n');
+    });
+  }
+
   for (const method of ['forkserver', 'spawn']) {
     it(`${method}: ManagerSync() starts a server and Sync calls reach it`, async () => {
       const { code, stdout, stderr } = await runNode([fixture('manager_sync.js'), method], { timeout: 30000 });
