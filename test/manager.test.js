@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const {
   Manager, ManagerSync, SyncManager, DictProxy, ListProxy, NamespaceProxy, getContext, Pipe,
-  Queue, JoinableQueue, Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier,
+  Queue, JoinableQueue, Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier, AuthenticationError, Client,
 } = require('..');
 
 const fork = getContext('fork');
@@ -299,6 +299,63 @@ describe('Manager: dict, list and Namespace proxies', function () {
       await runChildren((proxy) => { proxy.answer = 42; }, [[ns]]);
       assert.equal(ns.answer, 42);
     });
+  });
+});
+
+describe('Manager: protocol errors', function () {
+  this.timeout(30000);
+  const { reduce } = require('../dist/reduction');
+  const { callManager } = require('../dist/manager_client');
+  let manager;
+  let ref;
+
+  before(async () => {
+    manager = await Manager({ context: 'fork' });
+    const { state } = (await manager.dict())[reduce]();
+    ref = { address: state.address, authkey: Buffer.from(state.authkey) };
+  });
+  after(async () => { await manager.shutdown(); });
+
+  it('a proxy for an object id the server does not hold gets ERR_UNKNOWN_OBJECT', async () => {
+    await assert.rejects(new DictProxy(ref, 999999).get('a'), { code: 'ERR_UNKNOWN_OBJECT' });
+  });
+
+  it('a method the object does not have gets ERR_UNKNOWN_METHOD', async () => {
+    const d = await manager.dict();
+    await assert.rejects(callManager(ref, Number(String(d).match(/id (\d+)/)[1]), 'push', [1]), { code: 'ERR_UNKNOWN_METHOD', message: "a dict proxy has no method 'push'" });
+    await assert.rejects(callManager(ref, 0, 'explode', []), { code: 'ERR_UNKNOWN_METHOD' });
+  });
+
+  it('creating a type the server does not know gets ERR_UNKNOWN_TYPE', async () => {
+    await assert.rejects(callManager(ref, 0, 'create', ['set', []]), { code: 'ERR_UNKNOWN_TYPE' });
+  });
+
+  it('a request whose arguments are not an array gets ERR_INVALID_ARG_TYPE', async () => {
+    await assert.rejects(callManager(ref, 0, 'create', 'dict'), { code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
+  it('a Namespace attribute name that is not a string gets ERR_INVALID_ARG_TYPE', async () => {
+    const ns = await manager.Namespace();
+    await assert.rejects(ns.get(5), { code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
+  it('a client with the wrong authkey gets AuthenticationError and the server keeps serving others', async () => {
+    await assert.rejects(Client(ref.address, { authkey: Buffer.from('not the key') }), AuthenticationError);
+    const d = await manager.dict({ still: 'served' });
+    assert.equal(await d.get('still'), 'served');
+  });
+
+  it('shutdown() from a child the manager was inherited by throws ERR_MANAGER_NOT_OURS', async () => {
+    const child = new fork.Process({
+      target: (m) => {
+        try { m.shutdownSync(); } catch (err) { process.exit(err.code === 'ERR_MANAGER_NOT_OURS' ? 7 : 3); }
+      },
+      args: [manager],
+    });
+    child.start();
+    await child.join(10000);
+    assert.equal(child.exitcode, 7);
+    assert.equal((await manager.dict({ a: 1 })) instanceof DictProxy, true); // still running
   });
 });
 
