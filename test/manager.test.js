@@ -61,16 +61,24 @@ describe('Manager: dict, list and Namespace proxies', function () {
       assert.equal(await d.get('missing', undefined), undefined);
     });
 
-    it('has, delete, keys, values, items, size and len', async () => {
-      const d = await manager.dict({ a: 1, b: 2 });
+    it('has() tells whether a key is there; delete() removes it and says whether it was', async () => {
+      const d = await manager.dict({ a: 1 });
       assert.equal(await d.has('a'), true);
       assert.equal(await d.delete('a'), true);
       assert.equal(d.deleteSync('a'), false);
       assert.equal(d.hasSync('a'), false);
+    });
+
+    it('keys(), values() and items() list the entries in insertion order', async () => {
+      const d = await manager.dict({ b: 2 });
       await d.set('c', 3);
       assert.deepEqual(await d.keys(), ['b', 'c']);
       assert.deepEqual(d.valuesSync(), [2, 3]);
       assert.deepEqual(await d.items(), [['b', 2], ['c', 3]]);
+    });
+
+    it('size() and len() count the entries', async () => {
+      const d = await manager.dict({ a: 1, b: 2 });
       assert.equal(await d.size(), 2);
       assert.equal(d.lenSync(), 2);
     });
@@ -229,13 +237,22 @@ describe('Manager: dict, list and Namespace proxies', function () {
       assert.throws(() => l.indexSync(9), { code: 'ERR_VALUE_NOT_FOUND' });
     });
 
-    it('length, len, slice, reverse and clear', async () => {
+    it('length() and len() count the items', async () => {
       const l = await manager.list([1, 2, 3, 4]);
       assert.equal(await l.length(), 4);
       assert.equal(l.lenSync(), 4);
+    });
+
+    it('slice() follows Array.prototype.slice', async () => {
+      const l = await manager.list([1, 2, 3, 4]);
       assert.deepEqual(await l.slice(1, -1), [2, 3]);
+      assert.deepEqual(l.sliceSync(2), [3, 4]);
+    });
+
+    it('reverse() reverses in place; clear() empties', async () => {
+      const l = await manager.list([1, 2, 3]);
       await l.reverse();
-      assert.deepEqual(await l.copy(), [4, 3, 2, 1]);
+      assert.deepEqual(await l.copy(), [3, 2, 1]);
       l.clearSync();
       assert.equal(await l.len(), 0);
     });
