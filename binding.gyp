@@ -14,6 +14,7 @@
         "native/receive_memory.cc",
         "native/shm.cc",
         "native/sync.cc",
+        "native/unix_socket.cc",
         "native/waiter.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -13,7 +13,7 @@ import { CodedTypeError } from './errors';
 // cbor-x would load its optional native string extractor, whose loader leaves an
 // async fs.close in flight (detect-libc), which makes fork() refuse right after
 // import. The pure-JS decoder is what we measured; keep it.
-const { Encoder } = ((): typeof import('cbor-x') => {
+const { Encoder, addExtension } = ((): typeof import('cbor-x') => {
   const previous = process.env.CBOR_NATIVE_ACCELERATION_DISABLED;
   process.env.CBOR_NATIVE_ACCELERATION_DISABLED = 'true';
   try {
@@ -23,6 +23,23 @@ const { Encoder } = ((): typeof import('cbor-x') => {
     else process.env.CBOR_NATIVE_ACCELERATION_DISABLED = previous;
   }
 })();
+
+/**
+ * Lets instances of `Class` (and its subclasses) travel inside structured
+ * messages: written as toState(value) under CBOR tag `tag`, rebuilt with
+ * fromState(state) where they are received. For objects that are only a
+ * description of something reachable from any process (a manager proxy).
+ */
+export function registerMessageClass<T>(Class: abstract new (...args: any[]) => T, tag: number,
+  toState: (value: T) => unknown, fromState: (state: any) => T): void {
+  addExtension({
+    Class: Class as unknown as new (...args: any[]) => T,
+    tag,
+    // cbor-x writes what encodeNested encodes in place; its typings expect a return value it ignores here.
+    encode: ((value: T, encodeNested: (state: unknown) => void) => { encodeNested(toState(value)); }) as never,
+    decode: fromState,
+  });
+}
 
 /** First byte of every encoded message: how its body is to be read. */
 export const enum MessageTag {

@@ -48,6 +48,11 @@ export class BufferTooShort extends Error {
   }
 }
 
+/** Python's AuthenticationError: the two ends of a connection do not share the same authkey. */
+export class AuthenticationError extends Error {
+  override name = 'AuthenticationError';
+}
+
 /** Python's threading.BrokenBarrierError: the barrier was reset, aborted or timed out while waiting. */
 export class BrokenBarrierError extends Error {
   override name = 'BrokenBarrierError';

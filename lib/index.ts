@@ -19,3 +19,7 @@ export { Pool, type PoolOptions, type MapOptions } from './pool';
 export { AsyncResult } from './async_result';
 export { passFd, PassFd } from './pool_fds';
 export { TimeoutError, WorkerLostError } from './errors';
+export { Listener, Client, clientSync, type ListenerOptions, type ClientOptions } from './listener';
+export { AuthenticationError } from './errors';
+export { Manager, ManagerSync, SyncManager, type ManagerOptions } from './managers';
+export { DictProxy, ListProxy, NamespaceProxy, type Namespace } from './proxies';

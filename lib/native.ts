@@ -77,6 +77,12 @@ export interface NativeBinding {
   write(fd: number, buffer: Uint8Array, offset: number, length: number): number;
   /** Indexes of the fds ready for `events` (1 read, 2 write) within timeoutMs (< 0: forever). */
   poll(fds: number[], events: number, timeoutMs: number): number[];
+  /** An AF_UNIX stream socket bound to path and listening; close-on-exec, non-blocking. */
+  unixListen(path: string, backlog: number): number;
+  /** A connected fd from the listening socket, or -1 when none is waiting. */
+  unixAccept(fd: number): number;
+  /** A socket connected to path, or -1 when the listener's backlog is full (retry). */
+  unixConnect(path: string): number;
   /** A close-on-exec duplicate of fd. */
   dup(fd: number): number;
   /** Lays out an empty queue ring (native/ring.cc) in fresh shared memory. */

@@ -11,6 +11,7 @@ void InitConnection(Napi::Env env, Napi::Object exports);
 void InitFdPassing(Napi::Env env, Napi::Object exports);
 void InitRing(Napi::Env env, Napi::Object exports);
 void InitReceiveMemory(Napi::Env env, Napi::Object exports);
+void InitUnixSocket(Napi::Env env, Napi::Object exports);
 }  // namespace pmp
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -23,6 +24,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pmp::InitFdPassing(env, exports);
   pmp::InitRing(env, exports);
   pmp::InitReceiveMemory(env, exports);
+  pmp::InitUnixSocket(env, exports);
   return exports;
 }
 
