@@ -44,10 +44,15 @@ constexpr int kLockSpins = 100;
 constexpr int64_t kSpinBeforeSleepUs = 50;
 
 // The state word and the mutex sit on separate cache lines: the other side
-// reads the state on every operation and should not disturb the lock's line.
+// reads the state and should not disturb the lock's line. `seen_other` (on the
+// lock's line, used only under the lock) is the other side's state as this
+// side last read it. The real one is never behind it, so a put that fits by it
+// fits, and a get that finds an item by it finds one: most operations then
+// never touch the other side's lines, which cost a cache miss per item.
 struct alignas(64) Side {
   uint64_t state;
   alignas(64) pthread_mutex_t mutex;
+  uint64_t seen_other;
 };
 
 struct RingHeader {
@@ -88,8 +93,16 @@ struct Ring {
   uint8_t* data;
   uint64_t capacity;
 
-  uint32_t Items() const { return (Count(Load(&h->put.state)) - Count(Load(&h->get.state))) & kCountMask; }
-  uint64_t Used() const { return (Pos(Load(&h->put.state)) - Pos(Load(&h->get.state))) & kPosMask; }
+  uint32_t Items() const { return ItemsBetween(Load(&h->put.state), Load(&h->get.state)); }
+  uint64_t Used() const { return UsedBetween(Load(&h->put.state), Load(&h->get.state)); }
+
+  static uint32_t ItemsBetween(uint64_t put, uint64_t get) { return (Count(put) - Count(get)) & kCountMask; }
+  static uint64_t UsedBetween(uint64_t put, uint64_t get) { return (Pos(put) - Pos(get)) & kPosMask; }
+
+  // Whether a record of `size` bytes fits after `put`, with the consumers at `get`.
+  bool Fits(uint64_t put, uint64_t get, uint64_t size) const {
+    return (h->maxsize == 0 || ItemsBetween(put, get) < h->maxsize) && UsedBetween(put, get) + size <= capacity;
+  }
 
   void CopyIn(uint64_t pos, const uint8_t* src, size_t n) const {
     size_t off = pos & (capacity - 1);
@@ -298,35 +311,51 @@ Napi::Value RingPut(const Napi::CallbackInfo& info) {
   memcpy(record, &length32, 4);
   bool spun = false;
   for (;;) {
-    uint32_t seen;
+    uint32_t seen = 0;
+    bool sleep = false;
     {
       SideLock lock(env, h, &h->put);
       if (__atomic_load_n(&h->closed, __ATOMIC_ACQUIRE)) return Napi::Number::New(env, kClosed);
-      seen = __atomic_load_n(WordOf(&h->get.state), __ATOMIC_SEQ_CST);
-      bool waiting = spun || register_waiter;
-      if (waiting) __atomic_fetch_add(&h->putters_waiting, 1, __ATOMIC_SEQ_CST);
       uint64_t mine = h->put.state;
-      uint32_t items = r.Items();
-      if ((h->maxsize == 0 || items < h->maxsize) && r.Used() + size <= r.capacity) {
-        if (waiting) __atomic_fetch_sub(&h->putters_waiting, 1, __ATOMIC_SEQ_CST);
+      bool fits = r.Fits(mine, h->put.seen_other, size);
+      if (!fits) {
+        // The consumers' real state.
+        uint64_t other = Load(&h->get.state);
+        h->put.seen_other = other;
+        seen = static_cast<uint32_t>(other);
+        fits = r.Fits(mine, other, size);
+      }
+      if (!fits && (spun || register_waiter)) {
+        // About to sleep: count as a waiter, then look once more, so a get
+        // that frees room after this check sees us and wakes us.
+        seen = __atomic_load_n(WordOf(&h->get.state), __ATOMIC_SEQ_CST);
+        __atomic_fetch_add(&h->putters_waiting, 1, __ATOMIC_SEQ_CST);
+        uint64_t other = Load(&h->get.state);
+        h->put.seen_other = other;
+        fits = r.Fits(mine, other, size);
+        if (fits) {
+          __atomic_fetch_sub(&h->putters_waiting, 1, __ATOMIC_SEQ_CST);
+        } else if (register_waiter) {
+          info[4].As<Napi::Float64Array>()[0] = seen;
+          return Napi::Number::New(env, kWouldBlock);
+        } else if (Expired(deadline)) {
+          __atomic_fetch_sub(&h->putters_waiting, 1, __ATOMIC_SEQ_CST);
+          return Napi::Number::New(env, kWouldBlock);
+        }
+      } else if (!fits && Expired(deadline)) {
+        return Napi::Number::New(env, kWouldBlock);
+      }
+      sleep = !fits;  // to spin first; after spinning, counted as a waiter while it sleeps
+      if (fits) {
         r.CopyIn(Pos(mine), record, kRecordHeader);
         r.CopyIn(Pos(mine) + kRecordHeader, body, body_length);
         __atomic_store_n(&h->put.state, Pack(Pos(mine) + size, Count(mine) + 1), __ATOMIC_SEQ_CST);
-      } else {
-        if (register_waiter) {
-          info[4].As<Napi::Float64Array>()[0] = seen;
-          return Napi::Number::New(env, kWouldBlock);
-        }
-        if (Expired(deadline)) {
-          if (waiting) __atomic_fetch_sub(&h->putters_waiting, 1, __ATOMIC_SEQ_CST);
-          return Napi::Number::New(env, kWouldBlock);
-        }
-        goto wait;  // after spinning, stays counted as a waiter while it sleeps
       }
     }
-    WakeIfWaiting(&h->getters_waiting, WordOf(&h->put.state));
-    return Napi::Number::New(env, kOk);
-  wait:
+    if (!sleep) {
+      WakeIfWaiting(&h->getters_waiting, WordOf(&h->put.state));
+      return Napi::Number::New(env, kOk);
+    }
     if (!spun) {
       spun = true;
       SpinUntilChanged(WordOf(&h->get.state), seen, deadline);
@@ -359,47 +388,72 @@ Napi::Value RingGet(const Napi::CallbackInfo& info) {
   bool register_waiter = info.Length() > 4;
   bool spun = false;
   for (;;) {
-    uint32_t seen;
-    double result;
+    uint32_t seen = 0;
+    bool sleep = false;
+    double result = 0;
     bool wake_putters = false;
     {
       SideLock lock(env, h, &h->get);
-      seen = __atomic_load_n(WordOf(&h->put.state), __ATOMIC_SEQ_CST);
-      bool waiting = spun || register_waiter;
-      if (waiting) __atomic_fetch_add(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
       uint64_t mine = h->get.state;
-      uint32_t items = r.Items();
-      if (items > 0) {
-        if (waiting) __atomic_fetch_sub(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
+      uint32_t items = Ring::ItemsBetween(h->get.seen_other, mine);
+      if (items == 0) {
+        // The producers' real state.
+        uint64_t other = Load(&h->put.state);
+        h->get.seen_other = other;
+        seen = static_cast<uint32_t>(other);
+        items = Ring::ItemsBetween(other, mine);
+      }
+      if (items == 0) {
+        bool waiting = spun || register_waiter;
+        if (waiting) {
+          // About to sleep: as in ringPut, count as a waiter, then look once more.
+          seen = __atomic_load_n(WordOf(&h->put.state), __ATOMIC_SEQ_CST);
+          __atomic_fetch_add(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
+          uint64_t other = Load(&h->put.state);
+          h->get.seen_other = other;
+          items = Ring::ItemsBetween(other, mine);
+        }
+        if (items > 0) {
+          __atomic_fetch_sub(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
+        } else {
+          bool closed = __atomic_load_n(&h->closed, __ATOMIC_ACQUIRE);
+          if (register_waiter && !closed) {
+            info[4].As<Napi::Float64Array>()[0] = seen;
+            return Napi::Number::New(env, kWouldBlock);
+          }
+          if (closed || Expired(deadline)) {
+            if (waiting) __atomic_fetch_sub(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
+            return Napi::Number::New(env, closed ? kClosed : kWouldBlock);
+          }
+          sleep = true;  // to spin first; after spinning, counted as a waiter while it sleeps
+        }
+      }
+      if (!sleep) {
         uint8_t record[kRecordHeader];
         r.CopyOut(Pos(mine), record, kRecordHeader);
         uint32_t length;
         memcpy(&length, record, 4);
         if (length > room) return Napi::Number::New(env, kTooSmallBase - static_cast<double>(length));
         r.CopyOut(Pos(mine) + kRecordHeader, target, length);
-        __atomic_store_n(&h->get.state, Pack(Pos(mine) + kRecordHeader + length, Count(mine) + 1), __ATOMIC_SEQ_CST);
+        uint64_t after = Pack(Pos(mine) + kRecordHeader + length, Count(mine) + 1);
+        __atomic_store_n(&h->get.state, after, __ATOMIC_SEQ_CST);
         result = static_cast<double>(length) * 1024 + record[5] * 256 + record[4];
         // Putters blocked on bytes are woken once half the ring is free (every
         // inline record fits then), not after each get: a full ring would
         // otherwise cost a sleep and a wake per item. A slot freed under
-        // maxsize wakes them at once.
-        wake_putters = (h->maxsize != 0 && items >= h->maxsize) || r.Used() <= r.capacity / 2;
-      } else {
-        bool closed = __atomic_load_n(&h->closed, __ATOMIC_ACQUIRE);
-        if (register_waiter && !closed) {
-          info[4].As<Napi::Float64Array>()[0] = seen;
-          return Napi::Number::New(env, kWouldBlock);
+        // maxsize wakes them at once. Judged on the real put state, and only
+        // when some putter is waiting.
+        if (__atomic_load_n(&h->putters_waiting, __ATOMIC_SEQ_CST) > 0) {
+          uint64_t put = Load(&h->put.state);
+          wake_putters = (h->maxsize != 0 && Ring::ItemsBetween(put, mine) >= h->maxsize) ||
+                         Ring::UsedBetween(put, after) <= r.capacity / 2;
         }
-        if (closed || Expired(deadline)) {
-          if (waiting) __atomic_fetch_sub(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
-          return Napi::Number::New(env, closed ? kClosed : kWouldBlock);
-        }
-        goto wait;  // after spinning, stays counted as a waiter while it sleeps
       }
     }
-    if (wake_putters) WakeIfWaiting(&h->putters_waiting, WordOf(&h->get.state));
-    return Napi::Number::New(env, result);
-  wait:
+    if (!sleep) {
+      if (wake_putters) FutexWakeShared(WordOf(&h->get.state), INT_MAX);
+      return Napi::Number::New(env, result);
+    }
     if (!spun) {
       spun = true;
       SpinUntilChanged(WordOf(&h->put.state), seen, deadline);

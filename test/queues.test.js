@@ -93,6 +93,40 @@ describe('Queue', () => {
     await exitsCleanly(pid);
   });
 
+  it('a putSync blocked on a full queue resumes within ms of a get in another process (maxsize and bytes)', async () => {
+    // Full by items (maxsize 2), then full by bytes (a 4 KiB ring of 1,000-byte items).
+    for (const [q, item] of [[new Queue(2), Buffer.alloc(8, 1)], [new Queue(0, { bufferSize: 4096 }), Buffer.alloc(1000, 1)]]) {
+      for (;;) {
+        try { q.putNowait(item); } catch { break; }
+      }
+      const pid = forkChild(() => {
+        const t = Date.now();
+        while (Date.now() - t < 100) { /* let the parent block */ }
+        for (let i = 0; i < 2; i++) q.getSync();
+      });
+      const start = Date.now();
+      q.putSync(item);
+      const waited = Date.now() - start;
+      await exitsCleanly(pid);
+      // The child gets after ~100 ms; a missed wake-up would add the 250 ms wait slice.
+      assert.ok(waited < 200, `putSync waited ${waited} ms (maxsize ${q.maxsize})`);
+    }
+  });
+
+  it('a getSync blocked on an empty queue resumes within ms of a put in another process', async () => {
+    const q = new Queue();
+    const pid = forkChild(() => {
+      const t = Date.now();
+      while (Date.now() - t < 100) { /* let the parent block past its spin */ }
+      q.putSync('late');
+    });
+    const start = Date.now();
+    assert.equal(q.getSync(), 'late');
+    const waited = Date.now() - start;
+    await exitsCleanly(pid);
+    assert.ok(waited < 200, `getSync waited ${waited} ms`);
+  });
+
   it('get() does not block the event loop while it waits', async () => {
     const q = new Queue();
     let ticks = 0;
