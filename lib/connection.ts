@@ -8,7 +8,7 @@ import { native } from './native';
 import { decode, encode, encodeMessage } from './codec';
 import { BufferTooShort, CodedError, CodedTypeError, EOFError } from './errors';
 import { registerAfterForkInChild } from './after_fork';
-import { READABLE, WRITABLE, whenReady } from './fd_readiness';
+import { READABLE, WRITABLE, forgetFd, whenReady } from './fd_readiness';
 import { reduce, registerRebuilder, type Reduced } from './reduction';
 import { receiveBuffer } from './receive_memory';
 
@@ -23,6 +23,7 @@ let forkGeneration = 0;
 registerAfterForkInChild(() => { forkGeneration++; });
 
 const closeOnCollect = new FinalizationRegistry<number>((fd) => {
+  forgetFd(fd);
   try { native.close(fd); } catch { /* already closed */ }
 });
 
@@ -96,6 +97,7 @@ export class Connection<T = unknown> {
     const fd = this.#fd;
     this.#fd = -1;
     closeOnCollect.unregister(this);
+    forgetFd(fd); // reads keep a paused watch on the fd between waits
     native.close(fd);
   }
 
@@ -266,7 +268,7 @@ export class Connection<T = unknown> {
     this.#checkReadable();
     if (native.poll([this.#fd], READABLE, 0).length > 0) return Promise.resolve(true);
     if (timeout !== null && timeout <= 0) return Promise.resolve(false);
-    return whenReady(this.#fd, READABLE, { timeout });
+    return whenReady(this.#fd, READABLE, { timeout, keep: true });
   }
 
   pollSync(timeout: number | null = 0): boolean {
@@ -361,7 +363,7 @@ export class Connection<T = unknown> {
       this.#checkOpen();
       const n = native.read(this.#fd, into, offset + done, size - done);
       if (n === 0) throw endOfFile(midMessage || done > 0);
-      if (n < 0) await whenReady(this.#fd, READABLE);
+      if (n < 0) await whenReady(this.#fd, READABLE, { keep: true });
       else done += n;
     }
   }

@@ -12,6 +12,9 @@ export interface NativeWaitStatus {
 
 export interface NativeFdWatch {
   stop(): void;
+  /** Stops watching but keeps the handle, for resume(); stop() it before the fd is closed. */
+  pause(): void;
+  resume(): void;
   ref(): void;
   unref(): void;
 }

@@ -104,6 +104,21 @@ describe('Pipe and Connection', () => {
     return assert.rejects(pending, EOFError).finally(() => a.close());
   });
 
+  it('a connection keeps its read watch between waits and ends it when closed', async () => {
+    const { keptWatchFds } = require('../dist/fd_readiness');
+    const [a, b] = Pipe();
+    const fd = a.fileno();
+    for (let i = 0; i < 3; i++) {
+      const pending = a.recv(); // nothing there yet: waits on the event loop
+      setImmediate(() => b.sendSync(i));
+      assert.equal(await pending, i);
+    }
+    assert.equal(keptWatchFds().filter((f) => f === fd).length, 1, 'one watch, kept (paused) for the next wait');
+    a.close();
+    assert.ok(!keptWatchFds().includes(fd), 'close() ends the watch before closing the fd');
+    b.close();
+  });
+
   it('async iteration yields messages until the other end is closed', async () => {
     const [reader, writer] = Pipe(false);
     const pid = forkChild(() => {
