@@ -198,7 +198,7 @@ export class Connection<T = unknown> {
     while (done < bytes.length) {
       this.#checkOpen();
       const n = native.write(this.#fd, bytes, done, bytes.length - done);
-      if (n < 0) await whenReady(this.#fd, WRITABLE);
+      if (n < 0) await whenReady(this.#fd, WRITABLE, { keep: true });
       else done += n;
     }
   }

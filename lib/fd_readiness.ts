@@ -38,7 +38,9 @@ export function whenReady(fd: number, events: number, opts: ReadyOptions = {}): 
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise<boolean>((resolve, reject) => {
     const duplicate = opts.duplicate || events === WRITABLE;
-    const key = duplicate ? `dup:${fd}:${events}:${Math.random()}` : `${fd}:${events}`;
+    // A kept watch is one per fd and direction (a write watch keeps its dup too).
+    const keep = opts.keep === true && !opts.duplicate;
+    const key = duplicate && !keep ? `dup:${fd}:${events}:${Math.random()}` : `${fd}:${events}`;
     let shared = watches.get(key);
     if (!shared) {
       const ownedFd = duplicate ? native.dup(fd) : -1;
@@ -46,7 +48,7 @@ export function whenReady(fd: number, events: number, opts: ReadyOptions = {}): 
       const entry: SharedWatch = {
         ownedFd,
         waiters,
-        keep: !duplicate && opts.keep === true,
+        keep,
         paused: false,
         watch: new native.FdWatch(ownedFd >= 0 ? ownedFd : fd, () => {
           idleWatch(key, entry);

@@ -119,6 +119,25 @@ describe('Pipe and Connection', () => {
     b.close();
   });
 
+  it('a connection keeps its write watch between waits and ends it when closed', async () => {
+    const { keptWatchFds } = require('../dist/fd_readiness');
+    const [a, b] = Pipe();
+    const pid = forkChild(() => {
+      a.close();
+      for (let i = 0; i < 2; i++) b.recvBytesSync();
+      b.close();
+    });
+    const fd = a.fileno();
+    // 8 MiB is far more than the socket buffer: the sends wait for room on the event loop.
+    await a.sendBytes(Buffer.alloc(8 << 20, 1));
+    await a.sendBytes(Buffer.alloc(8 << 20, 2));
+    assert.ok(keptWatchFds().includes(fd), 'the write watch (on a dup of the fd) is kept');
+    await exitsCleanly(pid);
+    a.close();
+    assert.ok(!keptWatchFds().includes(fd), 'close() ends it and closes the dup');
+    b.close();
+  });
+
   it('async iteration yields messages until the other end is closed', async () => {
     const [reader, writer] = Pipe(false);
     const pid = forkChild(() => {
