@@ -6,6 +6,7 @@ import { native } from './native';
 import { becomeChildProcess, current, type ProcessIdentity } from './current_process';
 import { forgetChildrenInNewProcess, kState, Process } from './process';
 import { onProcessExit } from './pid_watch';
+import { runLibraryExitTasks } from './exit_tasks';
 
 const SIGTERM = 15;
 
@@ -78,7 +79,10 @@ export function runToExitCodeHere(proc: Process): number {
     // start() was called from a promise continuation: V8 runs no nested
     // microtasks, so the loop cannot be turned from here. Leave the parent's
     // code by unwinding instead; the child's loop finishes the target.
-    settled.then((code) => native.exit(code));
+    settled.then((code) => {
+      runLibraryExitTasks();
+      native.exit(code);
+    });
     throw new ChildUnwind();
   }
   while (outcome === null) {

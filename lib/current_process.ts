@@ -17,6 +17,11 @@ export const current = {
   isMain: true,
   /** True while a child imports its main module (Python's bootstrapping phase). */
   bootstrapping: false,
+  /**
+   * The user's main module in a forkserver or spawned child (null: none), where
+   * require.main is the library's own entry script; undefined in a main process.
+   */
+  mainPath: undefined as string | null | undefined,
   identity: {
     name: 'MainProcess',
     identity: [],

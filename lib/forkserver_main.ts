@@ -6,6 +6,7 @@ import { native } from './native';
 import * as posix from './posix';
 import { waitForExit } from './child_watch';
 import { enterChild, runToExitCode } from './bootstrap';
+import { runLibraryExitTasks } from './exit_tasks';
 import { importMainModule } from './main_module';
 import { importedModules } from './function_ref';
 import { importSpecFunctions, instantiate, readSpec, type ChildSpec, type SpecFunctions } from './process_spec';
@@ -57,6 +58,7 @@ async function runChild(spec: ChildSpec, fns: SpecFunctions, objectFds: number[]
     process.stderr.write(`Process ${spec.identity.name}:\n${(err as Error)?.stack ?? String(err)}\n`);
     code = 1;
   }
+  runLibraryExitTasks(); // join its own children, as fork children do (the 'exit' listeners here are the server's)
   return posix.exit(code);
 }
 

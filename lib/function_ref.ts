@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { dynamicImport } from './dynamic_import';
 import { CodedError } from './errors';
+import { current } from './current_process';
 
 export interface FunctionRef {
   /** A file URL of the module that exports it. */
@@ -18,6 +19,7 @@ export interface FunctionRef {
 }
 
 export function mainModulePath(): string | null {
+  if (current.mainPath !== undefined) return current.mainPath;
   return require.main?.filename ?? (process.argv[1] || null);
 }
 

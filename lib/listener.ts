@@ -11,6 +11,7 @@ import { answerChallenge, answerChallengeSync, deliverChallenge, deliverChalleng
 import { CodedError, CodedTypeError } from './errors';
 import { READABLE, whenReady } from './fd_readiness';
 import { ownPid } from './current_process';
+import { atLibraryExit } from './exit_tasks';
 import { reduce, type Reduced } from './reduction';
 
 export interface ListenerOptions {
@@ -34,7 +35,7 @@ function installExitCleanup(): void {
   if (exitCleanupInstalled) return;
   exitCleanupInstalled = true;
   // Python's Finalize: a listener left open still removes its socket file at exit.
-  process.on('exit', () => {
+  atLibraryExit(() => {
     for (const listener of [...openListeners]) listener.close();
   });
 }

@@ -8,6 +8,7 @@ import { current } from './current_process';
 export async function importMainModule(mainPath: string | null, parentArgv: string[]): Promise<void> {
   // The main module sees the parent's command line, as in Python's children.
   process.argv.splice(0, process.argv.length, ...parentArgv);
+  current.mainPath = mainPath; // what this process's own children must import, not our entry script
   if (!mainPath) return;
   current.isMain = false;
   current.bootstrapping = true;

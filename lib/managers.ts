@@ -14,6 +14,7 @@ import type { StartMethodName } from './start_methods';
 import { Pipe, type Connection } from './connection';
 import { CodedError, CodedTypeError } from './errors';
 import { ownPid } from './current_process';
+import { atLibraryExit } from './exit_tasks';
 import { managerServerMain, SERVER_OBJECT, type ErrorDescription } from './manager_server';
 import { callManager, callManagerSync, forgetManager, type ManagerRef } from './manager_client';
 import { entriesOf, makeProxy, type DictProxy, type ListProxy, type Namespace } from './proxies';
@@ -45,7 +46,7 @@ function installExitCleanup(): void {
   exitCleanupInstalled = true;
   // Daemon children (the servers) are stopped by the process exit handler; this
   // removes what a server killed with SIGKILL could not.
-  process.on('exit', () => {
+  atLibraryExit(() => {
     for (const manager of runningManagers) manager.removeSocketDir();
   });
 }

@@ -3,6 +3,7 @@
 import os from 'node:os';
 import { CodedError, CodedTypeError } from './errors';
 import { current, nextChildIdentity, ownPid, type ProcessIdentity } from './current_process';
+import { atLibraryExit } from './exit_tasks';
 import type { Popen } from './popen/popen';
 import { startMethodFor } from './start_methods';
 
@@ -288,7 +289,7 @@ let exitHandlerInstalled = false;
 export function installExitHandler(): void {
   if (exitHandlerInstalled) return;
   exitHandlerInstalled = true;
-  process.on('exit', () => {
+  atLibraryExit(() => {
     for (const child of [...children]) {
       try {
         if (child.daemon && child.exitcode === null) child.terminate();

@@ -75,6 +75,20 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       assert.equal(result.grandchild.parentName, 'Process-1');
     });
 
+    it('a child joins its non-daemon children before it exits, as in Python', async () => {
+      const { result } = await scenario(method, 'joinsItsChildrenAtExit');
+      assert.deepEqual(result, { exitcode: 0, grandchildDone: 'non-daemon finished' });
+    });
+
+    it('a child starts grandchildren under every start method, whatever its own', async () => {
+      const { result } = await scenario(method, 'nestedUnderEveryMethod');
+      assert.equal(result.exitcode, 0);
+      // A spawned child is a plain `node` (not --single-threaded): it may not fork itself.
+      // (As in Python, a Process takes its name when made, started or not.)
+      const viaFork = method === 'spawn' ? ['fork', 'ERR_FORK_UNSAFE'] : ['fork', 0, 'Process-1:1'];
+      assert.deepEqual(result.grandchildren, [viaFork, ['forkserver', 0, 'Process-1:2'], ['spawn', 0, 'Process-1:3']]);
+    });
+
     it('50 processes started and joined, each with its own exit code', async () => {
       const { result } = await scenario(method, 'many');
       assert.deepEqual(result.codes, Array.from({ length: 50 }, (_, i) => i % 7));

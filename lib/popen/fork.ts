@@ -11,6 +11,7 @@ import { identityForChild, type Process } from '../process';
 import { exitCodeOf, signalIfAlive, type Popen } from './popen';
 import type { StartMethod } from '../start_methods';
 import { waitWithTimeout, pollReadable } from './waiting';
+import { runLibraryExitTasks } from '../exit_tasks';
 
 class ForkPopen implements Popen {
   readonly pid: number;
@@ -98,7 +99,9 @@ export const forkStartMethod: StartMethod = {
     if (pid === 0) {
       if (!USE_PIDFD) native.close(sentinelRead);
       enterChild(proc, identityForChild(proc), true);
-      native.exit(runToExitCodeHere(proc));
+      const code = runToExitCodeHere(proc);
+      runLibraryExitTasks();
+      native.exit(code);
     }
     if (!USE_PIDFD) native.close(sentinelWrite);
     return new ForkPopen(pid, USE_PIDFD ? native.pidfdOpen(pid) : sentinelRead);
