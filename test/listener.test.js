@@ -17,6 +17,14 @@ function privateDir() {
 }
 
 describe('Listener and Client', () => {
+  it('a listener left open in a child is closed when the child ends, under every start method', async () => {
+    const fixture = path.join(__dirname, 'fixtures', 'listener_in_child.js');
+    const { code, stdout, stderr } = await runNode([fixture], { timeout: 60000 });
+    assert.equal(code, 0, stderr);
+    const gone = { exitcode: 0, leftBehind: false };
+    assert.deepEqual(JSON.parse(stdout.trim().split('\n').pop()), { fork: gone, forkserver: gone, spawn: gone });
+  });
+
   it('a Client in a child and the accepted Connection exchange messages both ways', async () => {
     const listener = new Listener();
     const pid = forkChild(() => {
