@@ -1,6 +1,6 @@
 // Runs a Node script as a separate process and collects its output. Every run
-// has a deadline: on expiry the process is SIGKILLed and reaped, and the test
-// fails naming the pid and what it was waiting for.
+// has a deadline: on expiry the process and everything it started (its process
+// group) are SIGKILLed, and the test fails naming the pid and what it was waiting for.
 'use strict';
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -14,12 +14,16 @@ function runNode(args, { timeout = 20000, env, input, singleThreaded = true, cwd
       cwd: cwd ?? path.join(__dirname, '..', '..'),
       env: { ...process.env, NODE_OPTIONS: '', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group: on the deadline the whole tree it started is
+      // killed, not only the script (a stuck grandchild would outlive the test).
+      detached: true,
     });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
     child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
     const timer = setTimeout(() => {
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* the group is gone */ }
       child.kill('SIGKILL');
       reject(new Error(`timed out after ${timeout} ms waiting for pid ${child.pid} (node ${nodeArgs.join(' ')}) to exit; stdout so far: ${stdout.slice(-500)} stderr: ${stderr.slice(-500)}`));
     }, timeout);
