@@ -176,7 +176,11 @@ export function decodeStructured(source: Uint8Array, end: number): unknown {
 
 /** One buffer holding tag + body (for byte streams such as pipes). */
 export function encode(value: unknown): Buffer {
-  const { tag, body } = encodeMessage(value);
+  return frameOf(encodeMessage(value));
+}
+
+/** One buffer holding an encoded message's tag + body (a copy). */
+export function frameOf({ tag, body }: EncodedMessage): Buffer {
   const out = Buffer.allocUnsafe(1 + body.byteLength);
   out[0] = tag;
   out.set(body, 1);

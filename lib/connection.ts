@@ -5,7 +5,7 @@
 // process's read-ahead. The fds are non-blocking: Sync forms poll(2) when they
 // would block; async forms wait on the event loop (lib/fd_readiness.ts).
 import { native } from './native';
-import { decode, encode, encodeMessage } from './codec';
+import { decode, encodeMessage, frameOf } from './codec';
 import { BufferTooShort, CodedError, CodedTypeError, EOFError } from './errors';
 import { registerAfterForkInChild } from './after_fork';
 import { READABLE, WRITABLE, forgetFd, whenReady } from './fd_readiness';
@@ -108,21 +108,18 @@ export class Connection<T = unknown> {
   /** Sends any structured-cloneable value (refused with ERR_UNCLONABLE before anything is written). */
   send(obj: unknown): Promise<void> {
     this.#checkWritable();
-    const { tag, body } = encodeMessage(obj);
-    if (this.#writeTurn.idle && body.length < COALESCE_LIMIT) {
+    const message = encodeMessage(obj);
+    if (this.#writeTurn.idle && message.body.length < COALESCE_LIMIT) {
       // Nothing queued ahead: write the frame now, in one write(2) most times.
       try {
-        const length = this.#frameInScratch(body, 0, body.length, tag);
-        const n = Math.max(0, native.write(this.#fd, scratch, 0, length));
-        if (n === length) return Promise.resolve();
-        // Partly written: the rest must outlive the scratch buffer.
-        const rest = Buffer.from(scratch.subarray(n, length));
-        return this.#writeTurn.run(() => this.#writeAll(rest));
+        const rest = this.#writeSmallFrameNow(message.body, 0, message.body.length, message.tag);
+        return rest === null ? Promise.resolve() : this.#writeTurn.run(() => this.#writeAll(rest));
       } catch (err) {
         return Promise.reject(err);
       }
     }
-    const payload = encode(obj);
+    // Written later: a copy, so the caller may change its object once send() returns.
+    const payload = frameOf(message);
     return this.#writeTurn.run(() => this.#writeFrame(payload, 0, payload.length));
   }
 
@@ -176,15 +173,20 @@ export class Connection<T = unknown> {
     }
   }
 
+  /** Writes a frame that fits the scratch buffer now: null when all of it went, else the rest (a copy). */
+  #writeSmallFrameNow(bytes: Uint8Array, offset: number, size: number, tag: number): Buffer | null {
+    const length = this.#frameInScratch(bytes, offset, size, tag);
+    const n = Math.max(0, native.write(this.#fd, scratch, 0, length));
+    // Partly written: the rest must outlive the scratch buffer.
+    return n === length ? null : Buffer.from(scratch.subarray(n, length));
+  }
+
   async #writeFrame(bytes: Uint8Array, offset: number, size: number): Promise<void> {
     this.#checkOpen();
     if (size > MAX_MESSAGE) throw new CodedError('ERR_MESSAGE_TOO_LONG', `a message of ${size} bytes exceeds the 4 GiB frame limit`);
     if (size <= COALESCE_LIMIT) {
-      const length = this.#frameInScratch(bytes, offset, size, -1);
-      const n = Math.max(0, native.write(this.#fd, scratch, 0, length));
-      if (n === length) return;
-      // Partly written: the rest must outlive the scratch buffer.
-      await this.#writeAll(Buffer.from(scratch.subarray(n, length)));
+      const rest = this.#writeSmallFrameNow(bytes, offset, size, -1);
+      if (rest !== null) await this.#writeAll(rest);
       return;
     }
     const head = Buffer.allocUnsafe(HEADER);

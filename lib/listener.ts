@@ -29,16 +29,10 @@ export interface ClientOptions {
 const MAX_CONNECT_BACKOFF_MS = 50;
 
 const openListeners = new Set<Listener>();
-let exitCleanupInstalled = false;
-
-function installExitCleanup(): void {
-  if (exitCleanupInstalled) return;
-  exitCleanupInstalled = true;
-  // Python's Finalize: a listener left open still removes its socket file at exit.
-  atLibraryExit(() => {
-    for (const listener of [...openListeners]) listener.close();
-  });
-}
+// Python's Finalize: a listener left open still removes its socket file at exit.
+atLibraryExit(() => {
+  for (const listener of [...openListeners]) listener.close();
+});
 
 /** A fresh socket path in a private directory (removed again by close()). */
 function privateAddress(): { dir: string; address: string } {
@@ -97,7 +91,6 @@ export class Listener {
       throw withAddress(err, this.#address);
     }
     openListeners.add(this);
-    installExitCleanup();
   }
 
   /** The socket's filesystem path: give it to Client(). */

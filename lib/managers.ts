@@ -39,17 +39,11 @@ type ReadyMessage = { ok: true; pid: number } | { ok: false; error: ErrorDescrip
 
 let managerCounter = 0;
 const runningManagers = new Set<SyncManager>();
-let exitCleanupInstalled = false;
-
-function installExitCleanup(): void {
-  if (exitCleanupInstalled) return;
-  exitCleanupInstalled = true;
-  // Daemon children (the servers) are stopped by the process exit handler; this
-  // removes what a server killed with SIGKILL could not.
-  atLibraryExit(() => {
-    for (const manager of runningManagers) manager.removeSocketDir();
-  });
-}
+// Daemon children (the servers) are stopped by the process exit handler; this
+// removes what a server killed with SIGKILL could not.
+atLibraryExit(() => {
+  for (const manager of runningManagers) manager.removeSocketDir();
+});
 
 interface Launch {
   manager: SyncManager;
@@ -101,7 +95,6 @@ function finishLaunch(launched: Launch, message: ReadyMessage | null): SyncManag
   if (message === null) throw startFailed(launched, `it did not listen within ${launched.timeout} ms`);
   if (!message.ok) throw startFailed(launched, message.error.message);
   runningManagers.add(launched.manager);
-  installExitCleanup();
   return launched.manager;
 }
 

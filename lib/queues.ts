@@ -132,7 +132,7 @@ export class Queue<T = unknown> {
     const { signal } = opts;
     signal?.throwIfAborted();
     const limit = timeoutMs(opts.block, opts.timeout);
-    if (message.body.byteLength + layout.recordHeader <= this.#spillThreshold) {
+    if (this.#fitsInline(message)) {
       // Room right away (the common case): one native call, no waiting machinery.
       const status = native.ringPut(this.handle, message.tag, message.body, 0); // RecordKind.Inline
       if (status !== RingStatus.WouldBlock) return this.#afterPut(status, null);
@@ -156,7 +156,7 @@ export class Queue<T = unknown> {
   putSync(item: T, opts?: PutOptions): void {
     const message = encodeMessage(item);
     const limit = opts === undefined ? -1 : timeoutMs(opts.block, opts.timeout);
-    if (message.body.byteLength + layout.recordHeader <= this.#spillThreshold) {
+    if (this.#fitsInline(message)) {
       // The common case, kept lean: one native call.
       const status = native.ringPut(this.handle, message.tag, message.body, limit); // RecordKind.Inline
       if (status !== RingStatus.Ok) this.#afterPut(status, null);
@@ -177,8 +177,13 @@ export class Queue<T = unknown> {
     this.putSync(item, { block: false });
   }
 
+  /** Whether the item travels in the ring itself (else in a temporary segment). */
+  #fitsInline(message: EncodedMessage): boolean {
+    return message.body.byteLength + layout.recordHeader <= this.#spillThreshold;
+  }
+
   #prepare(message: EncodedMessage): [RecordKind, Uint8Array, string | null] {
-    if (message.body.byteLength + layout.recordHeader <= this.#spillThreshold) return [RecordKind.Inline, message.body, null];
+    if (this.#fitsInline(message)) return [RecordKind.Inline, message.body, null];
     // Too big for the ring: write it to its own segment and queue the name.
     const name = randomOsName();
     const fd = native.shmOpen(name, 'create-exclusive', Math.max(1, message.body.byteLength));
