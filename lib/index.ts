@@ -23,3 +23,9 @@ export { Listener, Client, clientSync, type ListenerOptions, type ClientOptions 
 export { AuthenticationError } from './errors';
 export { Manager, ManagerSync, SyncManager, type ManagerOptions } from './managers';
 export { DictProxy, ListProxy, NamespaceProxy, type Namespace } from './proxies';
+
+// The first copy of the library loaded in a process is the one every entry returns (lib/package_entry.ts).
+import * as library from './index';
+import { LIBRARY_INSTANCE } from './library_instance';
+
+(globalThis as { [LIBRARY_INSTANCE]?: object })[LIBRARY_INSTANCE] ??= library;

@@ -1,0 +1,114 @@
+// Where V8 says a function was defined: its script's URL, line and column, and
+// whether it sits at a module's top level. ES modules cannot be searched the
+// way require.cache can, so this is how a target exported from any ES module
+// (plain, tsx, tsc output) is found. It asks V8's inspector through an
+// in-process session, whose calls answer synchronously on this thread.
+//
+// Cost (measured on Node 20 and 26): ~0.15-0.3 ms per function, once; a
+// script id this process has not mapped yet costs one Debugger.enable/disable
+// (~20-30 ms, which replays every loaded script's URL), so the map is kept.
+import type { Session } from 'node:inspector';
+
+export interface FunctionLocation {
+  /** The script's URL as the module loader knows it (file:// for files). */
+  url: string;
+  /** 1-based, as editors and stack traces count. */
+  line: number;
+  column: number;
+  /**
+   * True when the function was made inside another function or block (a
+   * closure), which no module can export. Only meaningful for ES modules:
+   * every CommonJS function sits inside the module wrapper.
+   */
+  nested: boolean;
+}
+
+let session: Session | null | undefined;
+const scriptUrls = new Map<string, string>();
+const HOLDER = Symbol.for('posix-multiprocessing.locate');
+const GROUP = 'posix-multiprocessing';
+
+function openSession(): Session | null {
+  if (session !== undefined) return session;
+  try {
+    // Lazily: most programs never need it, and builds without the inspector exist.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const inspector = require('node:inspector') as typeof import('node:inspector');
+    session = new inspector.Session();
+    session.connect();
+    session.on('Debugger.scriptParsed', (message) => {
+      scriptUrls.set(message.params.scriptId, message.params.url);
+    });
+  } catch {
+    session = null;
+  }
+  return session;
+}
+
+/** An in-process session answers before post() returns; anything else is a failure. */
+function post<T>(method: string, params: object): T {
+  let answered = false;
+  let failure: Error | null = null;
+  let result: T | undefined;
+  session!.post(method, params, (err: Error | null, res?: object) => {
+    answered = true;
+    failure = err;
+    result = res as T;
+  });
+  if (!answered) throw new Error(`inspector ${method} did not answer synchronously`);
+  if (failure) throw failure;
+  return result as T;
+}
+
+interface RemoteObject { objectId?: string; description?: string; value?: any }
+interface Property { name: string; value?: RemoteObject }
+
+function scriptUrl(scriptId: string): string | undefined {
+  if (!scriptUrls.has(scriptId)) {
+    // Enabling the debugger reports every script loaded so far; it is turned
+    // off again at once, so it costs nothing while the program runs.
+    post('Debugger.enable', {});
+    post('Debugger.disable', {});
+  }
+  return scriptUrls.get(scriptId);
+}
+
+/** Where fn was defined, or null when V8 cannot say (no inspector, a native function). */
+export function locateFunction(fn: Function): FunctionLocation | null {
+  if (openSession() === null) return null;
+  const holder = globalThis as unknown as Record<symbol, unknown>;
+  holder[HOLDER] = fn;
+  try {
+    const { result } = post<{ result: RemoteObject }>('Runtime.evaluate', {
+      expression: 'globalThis[Symbol.for("posix-multiprocessing.locate")]',
+      objectGroup: GROUP,
+      silent: true,
+    });
+    const { internalProperties = [] } = post<{ internalProperties?: Property[] }>('Runtime.getProperties', {
+      objectId: result.objectId,
+      ownProperties: true,
+    });
+    const where = internalProperties.find((p) => p.name === '[[FunctionLocation]]')?.value?.value as
+      { scriptId: string; lineNumber: number; columnNumber: number } | undefined;
+    if (!where) return null;
+    const url = scriptUrl(where.scriptId);
+    if (!url) return null;
+    const scopes = internalProperties.find((p) => p.name === '[[Scopes]]')?.value;
+    let nested = false;
+    if (scopes?.objectId) {
+      const { result: chain } = post<{ result: Property[] }>('Runtime.getProperties', { objectId: scopes.objectId, ownProperties: true });
+      const innermost = chain.find((p) => /^\d+$/.test(p.name))?.value?.description ?? '';
+      nested = !/^(Module|Script|Global)\b/.test(innermost);
+    }
+    return { url, line: where.lineNumber + 1, column: where.columnNumber + 1, nested };
+  } catch {
+    return null;
+  } finally {
+    delete holder[HOLDER];
+    try {
+      post('Runtime.releaseObjectGroup', { objectGroup: GROUP });
+    } catch {
+      // the session is gone; nothing is held
+    }
+  }
+}

@@ -1,0 +1,4 @@
+// The global key under which the first loaded copy of the library registers
+// itself (see lib/package_entry.ts). Versioned by the major API, so two
+// incompatible copies in one process never meet.
+export const LIBRARY_INSTANCE = Symbol.for('posix-multiprocessing@0');

@@ -1,0 +1,1 @@
+export declare function runScenario(lib: object, fns: object): Promise<void>;

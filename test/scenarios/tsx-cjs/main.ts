@@ -1,0 +1,10 @@
+import * as lib from 'posix-multiprocessing';
+import type { Queue } from 'posix-multiprocessing';
+import { square, Reporter } from './work';
+import { runScenario } from '../driver.cjs';
+
+export function cube(x: number): number { return x * x * x; }
+export function fill(q: Queue<number>, n: number): void { for (let i = 0; i < n; i++) q.putSync(i); }
+export async function setKey(d: { set(k: string, v: string): Promise<void> }): Promise<void> { await d.set('from', 'child'); }
+
+if (lib.isMainProcess()) void runScenario(lib, { square, Reporter, cube, fill, setKey });
