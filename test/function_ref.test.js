@@ -1,0 +1,64 @@
+// Finding targets and pool functions that ES modules export (any module, any
+// export form), and refusing closures and unexported functions with where they
+// were defined, under the start methods that import functions by name.
+'use strict';
+const assert = require('node:assert');
+const { runNode, fixture } = require('./helpers/run_node');
+
+const DEFINED_AT = /\(defined at .*\.mjs:\d+:\d+\)/;
+
+describe('functions exported by ES modules', function () {
+  for (const method of ['forkserver', 'spawn']) {
+    describe(`under ${method}`, function () {
+      let report;
+      before(async function () {
+        this.timeout(60000);
+        const { code, stdout, stderr, pid } = await runNode([fixture('esm_modules/main.mjs'), method], { timeout: 50000 });
+        assert.strictEqual(code, 0, `pid ${pid}: ${stderr}`);
+        report = JSON.parse(stdout.trim().split('\n').pop());
+      });
+
+      it('a target exported by name from another ES module runs in the child', function () {
+        assert.deepStrictEqual(report.named, [0, 'named']);
+      });
+      it('a default export runs in the child', function () {
+        assert.deepStrictEqual(report.default, [0, 'default']);
+      });
+      it('an export under another name (export { f as g }) runs in the child', function () {
+        assert.deepStrictEqual(report.renamed, [0, 'aliased']);
+      });
+      it('a Process subclass exported from another ES module runs its run()', function () {
+        assert.deepStrictEqual(report.subclass, [0, 'subclass']);
+      });
+      it('Pool.map runs a function exported from another ES module', function () {
+        assert.deepStrictEqual(report.pool, [3, 6]);
+      });
+      it('a closure throws ERR_NOT_IMPORTABLE at start(), naming the function and where it was defined', function () {
+        assert.strictEqual(report.closure.code, 'ERR_NOT_IMPORTABLE');
+        assert.match(report.closure.message, /'closureTarget'/);
+        assert.match(report.closure.message, /targets\.mjs:21:32/);
+      });
+      it('a function its module does not export fails with ERR_NOT_IMPORTABLE naming where it was defined', function () {
+        if (method === 'forkserver') {
+          // The forkserver imports it before forking, so start() itself throws.
+          assert.strictEqual(report.notExported.code, 'ERR_NOT_IMPORTABLE');
+          assert.match(report.notExported.message, DEFINED_AT);
+        } else {
+          // A spawned child is started before anything is imported: it exits 1 with the error.
+          assert.deepStrictEqual(report.notExported, [1, null]);
+        }
+      });
+    });
+  }
+
+  it('a pool started from `node -e` refuses a built-in function instead of re-running the -e code in every child', async function () {
+    const code = `
+      const { Pool, isMainProcess } = require(${JSON.stringify(require.resolve('..'))});
+      if (isMainProcess()) {
+        const pool = new Pool({ processes: 1, context: 'spawn' });
+        pool.map(Math.abs, [1]).then(() => console.log('ran'), (e) => console.log(e.code)).finally(() => { pool.terminate(); return pool.join(); });
+      }`;
+    const { stdout, pid } = await runNode(['-e', code], { timeout: 20000 });
+    assert.strictEqual(stdout.trim(), 'ERR_NOT_IMPORTABLE', `pid ${pid}`);
+  });
+});
