@@ -1,7 +1,10 @@
 // Loads the addon: a local build (build/Release) first, then a prebuild for this
-// platform (prebuilds/<platform>-<arch>), as node-gyp-build decides.
+// platform (prebuilds/<platform>-<arch>), as node-gyp-build decides. When none
+// fits or loads, throws one error that says what is missing and how to build it.
+import fs from 'node:fs';
 import path from 'node:path';
 import nodeGypBuild from 'node-gyp-build';
+import { CodedError } from './errors';
 
 export interface NativeWaitStatus {
   pid: number;
@@ -115,4 +118,46 @@ export interface NativeBinding {
   FdWatch: new (fd: number, onReady: (status: number, events: number) => void, events?: number) => NativeFdWatch;
 }
 
-export const native: NativeBinding = nodeGypBuild(path.join(__dirname, '..'));
+/** The package's directories holding prebuilt addons (prebuilds/<platform>-<arch>). */
+function prebuildDirs(root: string): string[] {
+  try {
+    return fs.readdirSync(path.join(root, 'prebuilds')).sort();
+  } catch {
+    return [];
+  }
+}
+
+function addonMissing(root: string, file: string | null, cause: unknown): CodedError {
+  const where = `${process.platform}-${process.arch} (Node ${process.versions.node})`;
+  const reason = String((cause as Error)?.message ?? cause).split('\n')[0];
+  const available = prebuildDirs(root);
+  const found = file
+    ? `The addon ${path.relative(root, file)} was found but does not load here: ${reason}.`
+    : `No prebuilt addon fits this platform (the package has prebuilds for: ${available.length > 0 ? available.join(', ') : 'none'}), ` +
+      'and none was built at install (install scripts not run, or the build failed).';
+  const error = new CodedError('ERR_NATIVE_ADDON_MISSING', [
+    `posix-multiprocessing: no usable native addon for ${where}.`,
+    found,
+    'Building it from source needs a C++17 compiler (g++ or clang++) and make, with Python 3 (node-gyp) or cmake (cmake-js).',
+    'Install them, then run: npm rebuild posix-multiprocessing',
+  ].join('\n'));
+  (error as Error & { cause?: unknown }).cause = cause;
+  return error;
+}
+
+function loadNative(): NativeBinding {
+  const root = path.join(__dirname, '..');
+  let file: string;
+  try {
+    file = (nodeGypBuild as unknown as { resolve(dir: string): string }).resolve(root);
+  } catch (err) {
+    throw addonMissing(root, null, err);
+  }
+  try {
+    return require(file) as NativeBinding;
+  } catch (err) {
+    throw addonMissing(root, file, err);
+  }
+}
+
+export const native: NativeBinding = loadNative();
