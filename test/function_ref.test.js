@@ -62,3 +62,16 @@ describe('functions exported by ES modules', function () {
     assert.strictEqual(stdout.trim(), 'ERR_NOT_IMPORTABLE', `pid ${pid}`);
   });
 });
+
+describe('a child that cannot import what it needs', function () {
+  for (const method of ['forkserver', 'spawn']) {
+    it(`under ${method}, Pool work whose module throws on import in children fails with an error instead of hanging`, async function () {
+      const { code, stdout, stderr, pid } = await runNode([fixture('esm_modules/unloadable_main.mjs'), method], { timeout: 30000 });
+      assert.strictEqual(code, 0, `pid ${pid}: ${stderr}`);
+      const outcome = JSON.parse(stdout.trim().split('\n').pop());
+      assert.ok(outcome.error, `expected an error, got ${stdout}`);
+      // The import error itself reaches the caller (forkserver) or the workers' stderr (spawn).
+      assert.match(method === 'forkserver' ? outcome.error : stderr, /cannot load outside the main process/);
+    });
+  }
+});
