@@ -102,6 +102,7 @@ describe('forked child exit paths', () => {
     ['reject', 1, (out, err) => assert.match(err, /Error: rejected in the child/)],
     ['posix.exit', 3],
     ['beforeExit-work', 0, (out) => assert.match(out, /late work ran/)],
+    ['after-gc', 0, (out) => assert.match(out, /allocated \d+/)],
   ];
   for (const [path, expected, check] of cases) {
     it(`a child that ends by ${path} exits with status ${expected}, never a signal`, async () => {
