@@ -4,6 +4,7 @@
       "target_name": "posix_multiprocessing",
       "sources": [
         "native/addon.cc",
+        "native/child_platform.cc",
         "native/connection.cc",
         "native/errors.cc",
         "native/fd_passing.cc",
@@ -19,6 +20,7 @@
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "conditions": [["OS==\"linux\"", { "libraries": ["-ldl"] }]],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17"],

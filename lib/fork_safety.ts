@@ -1,7 +1,9 @@
 // When fork() of the calling Node process is safe (design.md, facts 3 and 4):
 // only with --single-threaded (V8 posts no work to its platform threads, which
-// a child would wait on forever), from the main thread, and with no libuv
-// thread-pool request in flight (a pool thread may hold a lock the child needs).
+// a child would wait on forever; the one task per scavenge that V8 14 posts
+// anyway is kept out of the child by native/child_platform.cc), from the main
+// thread, and with no libuv thread-pool request in flight (a pool thread may
+// hold a lock the child needs).
 import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { native } from './native';

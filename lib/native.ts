@@ -47,6 +47,8 @@ export interface RingHandle { readonly __ringHandle: unique symbol }
 
 export interface NativeBinding {
   fork(adviceMode?: ForkAdviceMode): number;
+  /** Whether a forked child gets a V8 platform without worker threads (native/child_platform.cc). */
+  childPlatformPatchable(): boolean;
   waitpid(pid: number, options?: number): NativeWaitStatus;
   pipe(): [number, number];
   getpid(): number;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "child_platform.h"
 #include "fork_advice.h"
 #include "libuv.h"
 
@@ -40,6 +41,7 @@ static Napi::Value Fork(const Napi::CallbackInfo& info) {
       !ParseAdviceMode(info[0].As<Napi::String>().Utf8Value(), &mode)) {
     throw Napi::TypeError::New(env, "advice mode must be 'probe', 'smaps' or 'anon'");
   }
+  PrepareChildPlatform();
   std::vector<AddressRange> ranges;
   const char* failed_syscall = "fork";
   if (int err = FindDontForkRanges(mode, &ranges, &failed_syscall)) ThrowErrno(env, err, failed_syscall);
@@ -53,6 +55,7 @@ static Napi::Value Fork(const Napi::CallbackInfo& info) {
 #endif
   if (pid < 0) ThrowErrno(env, fork_errno, "fork");
   if (pid == 0) {
+    BecomeChildPlatform();
     int err = uv_loop_fork(EventLoop(env));
     if (err != 0) {
       // The child cannot run JavaScript without its loop; say so and leave.
@@ -63,6 +66,13 @@ static Napi::Value Fork(const Napi::CallbackInfo& info) {
     }
   }
   return Napi::Number::New(env, pid);
+}
+
+// Whether a forked child will see a platform without worker threads (see
+// child_platform.cc); for tests and diagnostics.
+static Napi::Value ChildPlatformPatchable(const Napi::CallbackInfo& info) {
+  PrepareChildPlatform();
+  return Napi::Boolean::New(info.Env(), ChildPlatformReady());
 }
 
 static Napi::Value DescribeStatus(Napi::Env env, pid_t pid, int status) {
@@ -236,6 +246,7 @@ static Napi::Value IdleSyscalls(Napi::Env env) {
 
 void InitProcess(Napi::Env env, Napi::Object exports) {
   exports.Set("fork", Napi::Function::New(env, Fork, "fork"));
+  exports.Set("childPlatformPatchable", Napi::Function::New(env, ChildPlatformPatchable, "childPlatformPatchable"));
   exports.Set("waitpid", Napi::Function::New(env, WaitPid, "waitpid"));
   exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
   exports.Set("getpid", Napi::Function::New(env, GetPid, "getpid"));

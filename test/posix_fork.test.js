@@ -84,6 +84,23 @@ describe('posix.fork', () => {
     assert.ok(after >= before - 2, `dc mappings before ${before}, after ${after}`);
   });
 
+  it('the child runs many young-generation GCs (V8 14 posts a worker task for each)', async () => {
+    // The child has no V8 worker threads; its platform must say so, or the
+    // first few scavenges wait forever on the parent's idle workers.
+    if (process.platform === 'linux') assert.equal(require('../dist/native').native.childPlatformPatchable(), true);
+    // The exit code carries the answer, so a hung child fails the test (waitExit's deadline).
+    const pid = forkChild(() => {
+      let kept = [];
+      let made = 0;
+      for (let i = 0; i < 2e6; i++, made++) {
+        kept.push({ i, s: `item ${i}` });
+        if (kept.length > 5e4) kept = [];
+      }
+      return made === 2e6 ? 0 : 1;
+    });
+    assert.equal((await waitExit(pid)).exitCode, 0);
+  });
+
   it('two successive forks make four processes', async () => {
     const { code, stdout } = await runNode([fixture('two_forks.js')]);
     assert.equal(code, 0);
@@ -102,6 +119,7 @@ describe('forked child exit paths', () => {
     ['reject', 1, (out, err) => assert.match(err, /Error: rejected in the child/)],
     ['posix.exit', 3],
     ['beforeExit-work', 0, (out) => assert.match(out, /late work ran/)],
+    ['after-gc', 0, (out) => assert.match(out, /allocated \d+/)],
   ];
   for (const [path, expected, check] of cases) {
     it(`a child that ends by ${path} exits with status ${expected}, never a signal`, async () => {
