@@ -93,15 +93,10 @@ export function locateExport(fn: Function, what: string): FunctionRef {
   if (fromRequire) return fromRequire;
   const where = locateFunction(fn);
   if (where === null) return guessMainModule(fn, what, source);
-  const definedAt = `${where.url.startsWith('file:') ? fileURLToPath(where.url) : where.url}:${where.line}:${where.column}`;
-  if (!where.url.startsWith('file:') || where.nested) throw notImportable(fn, what, definedAt);
-  let filename: string;
-  try {
-    filename = fileURLToPath(where.url);
-  } catch {
-    throw notImportable(fn, what, definedAt);
-  }
-  if (require.cache[filename]) throw notImportable(fn, what, definedAt); // a CommonJS module that does not export it
+  const filename = where.url.startsWith('file:') ? fileURLToPath(where.url) : null;
+  const definedAt = `${filename ?? where.url}:${where.line}:${where.column}`;
+  // Not a file (eval, a built-in), a closure, or a CommonJS module that does not export it.
+  if (filename === null || where.nested || require.cache[filename]) throw notImportable(fn, what, definedAt);
   const namespace = loadedNamespaces.get(where.url);
   if (namespace) {
     const key = exportKeyOf(namespace, fn, true);
