@@ -6,12 +6,11 @@ import { fork } from '../posix';
 import { resourceTrackerFd } from '../resource_tracker';
 import { busyThreadPoolRequests, startedSingleThreaded } from '../fork_safety';
 import { keepAlive as keepWatchAlive, reap, waitForExit } from '../child_watch';
-import { enterChild, runToExitCodeHere } from '../bootstrap';
+import { enterChild, runForkedChild } from '../bootstrap';
 import { identityForChild, type Process } from '../process';
 import { exitCodeOf, signalIfAlive, type Popen } from './popen';
 import type { StartMethod } from '../start_methods';
 import { waitWithTimeout, pollReadable } from './waiting';
-import { runLibraryExitTasks } from '../exit_tasks';
 
 class ForkPopen implements Popen {
   readonly pid: number;
@@ -99,9 +98,7 @@ export const forkStartMethod: StartMethod = {
     if (pid === 0) {
       if (!USE_PIDFD) native.close(sentinelRead);
       enterChild(proc, identityForChild(proc), true);
-      const code = runToExitCodeHere(proc);
-      runLibraryExitTasks();
-      native.exit(code);
+      runForkedChild(proc);
     }
     if (!USE_PIDFD) native.close(sentinelWrite);
     return new ForkPopen(pid, USE_PIDFD ? native.pidfdOpen(pid) : sentinelRead);
