@@ -102,9 +102,9 @@ function microtasksRunHere(): boolean {
 }
 
 /**
- * The fallback where the stack cannot be left (Node 20, see runForkedChild):
- * run() is called here, inside start(), and an async run() is driven by
- * turning the event loop from here until it settles.
+ * For a child forked from synchronous code or a macrotask (and on Node 20
+ * from anywhere): run() is called here, inside start(), and an async run() is
+ * driven by turning the event loop from here until it settles.
  */
 function runToExitCodeHere(proc: Process): number {
   let result: unknown;
@@ -121,13 +121,10 @@ function runToExitCodeHere(proc: Process): number {
   const settled = Promise.resolve(result).then(() => 0, (err) => { reportError(proc, err); return 1; });
   settled.then((code) => { outcome = code; });
   const runTicks = (process as unknown as { _tickCallback(): void })._tickCallback;
-  let microtasksRun = false;
-  Promise.resolve().then(() => { microtasksRun = true; });
-  runTicks.call(process);
-  if (!microtasksRun) {
-    // start() was called from a promise continuation: V8 runs no nested
-    // microtasks, so the loop cannot be turned from here. Leave the parent's
-    // code by unwinding instead; the child's loop finishes the target.
+  if (!microtasksRunHere()) {
+    // Node 20, from a promise continuation: V8 runs no nested microtasks, so
+    // the loop cannot be turned from here. Leave the parent's code by
+    // throwing instead; the child's loop finishes the target.
     settled.then((code) => {
       runLibraryExitTasks();
       native.exit(code);

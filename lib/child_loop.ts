@@ -4,7 +4,6 @@
 // the target runs, every such object of the parent is found on the heap (V8's
 // inspector walks it: Node offers no list of timers, and none of unreferenced
 // handles) and stopped without a callback, so no code of the parent runs.
-import net from 'node:net';
 import { instancesOf, inspectorSession, post, releaseObjects, remoteObjectOf, type RemoteObject } from './inspector_session';
 
 function prototypeOfTimeout(): object {
@@ -58,6 +57,9 @@ export function stopInheritedLoopWork(): void {
   dropQueuedTicks();
   for (const timer of instancesOf<NodeJS.Timeout>(prototypeOfTimeout())) clearTimeout(timer);
   for (const immediate of instancesOf<NodeJS.Immediate>(prototypeOfImmediate())) clearImmediate(immediate);
+  // node:net is loaded here, not at start-up: most programs never fork this way.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const net = require('node:net') as typeof import('node:net');
   for (const prototype of [net.Server.prototype, net.Socket.prototype]) {
     for (const endpoint of instancesOf<{ _handle?: { close(): void } | null }>(prototype)) {
       if (endpoint === process.stdin || endpoint === process.stdout || endpoint === process.stderr) continue;

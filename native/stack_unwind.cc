@@ -19,6 +19,7 @@
 #include <cstdlib>
 
 #include "libuv.h"
+#include "stack_unwind.h"
 
 #if defined(__linux__) || defined(__APPLE__)
 #include <dlfcn.h>
@@ -45,6 +46,7 @@ struct V8Api {
 
 V8Api api;
 bool unwinding = false;
+bool leaving = false;  // until the check phase after an unwind
 bool callback_added = false;
 
 void* Lookup(const char* name) {
@@ -83,6 +85,7 @@ uv_check_t* check = nullptr;
 
 void OnCheck(uv_check_t* handle) {
   uv_check_stop(handle);
+  leaving = false;
   void* isolate = api.get_current();
   unwinding = false;
   if (api.is_terminating(isolate)) api.cancel_terminate(isolate);
@@ -112,11 +115,14 @@ Napi::Value UnwindJavaScriptStack(const Napi::CallbackInfo& info) {
   }
   uv_check_start(check, OnCheck);
   unwinding = true;
+  leaving = true;
   api.terminate(isolate);
   return env.Undefined();
 }
 
 }  // namespace
+
+bool LeavingJavaScriptStack() { return leaving; }
 
 void InitStackUnwind(Napi::Env env, Napi::Object exports) {
   exports.Set("unwindSupported", Napi::Function::New(env, UnwindSupported, "unwindSupported"));
