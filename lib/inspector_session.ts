@@ -62,20 +62,37 @@ export function remoteObjectOf(value: unknown): RemoteObject {
   }
 }
 
-/** Every live object whose prototype is `prototype` (V8 walks the heap). */
-export function instancesOf<T>(prototype: object): T[] {
+interface Property { name: string; value?: RemoteObject }
+
+/**
+ * The value of a variable that `fn` closes over (a module-level variable of
+ * Node's own internals, say), read through the function's scope chain; or
+ * undefined when no scope of fn holds it.
+ */
+export function closureVariable<T>(fn: Function, name: string): T | undefined {
   const holder = globalThis as unknown as Record<symbol, unknown>;
   try {
-    const { objects } = post<{ objects: RemoteObject }>('Runtime.queryObjects', {
-      prototypeObjectId: remoteObjectOf(prototype).objectId,
-      objectGroup: OBJECT_GROUP,
+    const { internalProperties = [] } = post<{ internalProperties?: Property[] }>('Runtime.getProperties', {
+      objectId: remoteObjectOf(fn).objectId,
+      ownProperties: true,
     });
-    post('Runtime.callFunctionOn', {
-      objectId: objects.objectId,
-      functionDeclaration: 'function () { globalThis[Symbol.for("posix-multiprocessing.inspector")] = this; }',
-      silent: true,
-    });
-    return (holder[HOLDER] as T[] | undefined) ?? [];
+    const scopes = internalProperties.find((p) => p.name === '[[Scopes]]')?.value;
+    if (!scopes?.objectId) return undefined;
+    const { result: chain } = post<{ result: Property[] }>('Runtime.getProperties', { objectId: scopes.objectId, ownProperties: true });
+    for (const scope of chain) {
+      if (!scope.value?.objectId) continue;
+      const { result: names } = post<{ result: Property[] }>('Runtime.getProperties', { objectId: scope.value.objectId, ownProperties: true });
+      const variable = names.find((p) => p.name === name)?.value;
+      if (!variable) continue;
+      if (!variable.objectId) return variable.value as T;
+      post('Runtime.callFunctionOn', {
+        objectId: variable.objectId,
+        functionDeclaration: 'function () { globalThis[Symbol.for("posix-multiprocessing.inspector")] = this; }',
+        silent: true,
+      });
+      return holder[HOLDER] as T;
+    }
+    return undefined;
   } finally {
     delete holder[HOLDER];
     releaseObjects();

@@ -7,6 +7,7 @@ import { resourceTrackerFd } from '../resource_tracker';
 import { busyThreadPoolRequests, startedSingleThreaded } from '../fork_safety';
 import { keepAlive as keepWatchAlive, reap, waitForExit } from '../child_watch';
 import { enterChild, runForkedChild } from '../bootstrap';
+import { prepareToStopInheritedLoopWork } from '../child_loop';
 import { identityForChild, type Process } from '../process';
 import { exitCodeOf, signalIfAlive, type Popen } from './popen';
 import type { StartMethod } from '../start_methods';
@@ -92,6 +93,7 @@ export const forkStartMethod: StartMethod = {
     // child creates then outlives the child for as long as this tree lives.
     resourceTrackerFd();
     settleThreadPool();
+    prepareToStopInheritedLoopWork();
     // The sentinel: a pidfd on Linux; elsewhere a pipe whose write end only the child holds.
     const [sentinelRead, sentinelWrite] = USE_PIDFD ? [-1, -1] : native.pipe();
     const pid = fork();
