@@ -14,6 +14,7 @@
         "native/ring.cc",
         "native/receive_memory.cc",
         "native/shm.cc",
+        "native/stack_unwind.cc",
         "native/sync.cc",
         "native/unix_socket.cc",
         "native/waiter.cc"

@@ -7,6 +7,7 @@ import { becomeChildProcess, current, type ProcessIdentity } from './current_pro
 import { forgetChildrenInNewProcess, kState, Process } from './process';
 import { onProcessExit } from './pid_watch';
 import { runLibraryExitTasks } from './exit_tasks';
+import { stopInheritedLoopWork } from './child_loop';
 
 const SIGTERM = 15;
 
@@ -52,12 +53,60 @@ export async function runToExitCode(proc: Process): Promise<number> {
   }
 }
 
+// V8 12 (Node 22) and later clear a termination once it reaches the outermost
+// call. V8 11 (Node 20) keeps it pending inside Node's timer loop, which then
+// retries processTimers forever: there the old way is kept (ChildUnwind).
+// Termination is only used from a promise continuation: inside a macrotask
+// callback it would leave Node's async-context stack pushed, which Node
+// treats as corruption and aborts.
+const CAN_LEAVE_STACK = native.unwindSupported() && Number(process.versions.v8.split('.')[0]) >= 12;
+
 /**
- * The same, for a child forked inside the parent's call to start(): it must not
- * return into the parent's code, so an async run() is driven by turning the
- * event loop from here until it settles.
+ * Runs a child forked inside the parent's call to start(), and never returns
+ * there. The parent's pending event-loop work is stopped (lib/child_loop.ts),
+ * the target is queued for the next turn of the loop, and the parent's
+ * JavaScript stack is left without running any of it (native/stack_unwind.cc):
+ * no catch or finally block, no code after start() and no promise continuation
+ * of the parent runs in the child, whatever called start().
  */
-export function runToExitCodeHere(proc: Process): number {
+export function runForkedChild(proc: Process): never {
+  stopInheritedLoopWork();
+  if (!CAN_LEAVE_STACK || microtasksRunHere()) {
+    // Called from a macrotask (or synchronous code): the target runs right
+    // here on a nested turn of the loop, and the child exits before start() returns.
+    const code = runToExitCodeHere(proc);
+    runLibraryExitTasks();
+    return native.exit(code);
+  }
+  // Called from a promise continuation, where V8 runs no nested microtasks:
+  // leave the parent's stack, then run the target on the next turn.
+  setImmediate(() => {
+    void runToExitCode(proc).then((code) => {
+      runLibraryExitTasks();
+      native.exit(code);
+    });
+  });
+  native.unwindJavaScriptStack();
+  // The termination lands at the next interrupt check at the latest (this loop's back edge).
+  for (;;) {
+    // never reached past the first check
+  }
+}
+
+/** Whether microtasks queued now run before this call returns (not inside a promise continuation). */
+function microtasksRunHere(): boolean {
+  let ran = false;
+  void Promise.resolve().then(() => { ran = true; });
+  (process as unknown as { _tickCallback(): void })._tickCallback.call(process);
+  return ran;
+}
+
+/**
+ * For a child forked from synchronous code or a macrotask (and on Node 20
+ * from anywhere): run() is called here, inside start(), and an async run() is
+ * driven by turning the event loop from here until it settles.
+ */
+function runToExitCodeHere(proc: Process): number {
   let result: unknown;
   try {
     result = proc.run();
@@ -72,13 +121,10 @@ export function runToExitCodeHere(proc: Process): number {
   const settled = Promise.resolve(result).then(() => 0, (err) => { reportError(proc, err); return 1; });
   settled.then((code) => { outcome = code; });
   const runTicks = (process as unknown as { _tickCallback(): void })._tickCallback;
-  let microtasksRun = false;
-  Promise.resolve().then(() => { microtasksRun = true; });
-  runTicks.call(process);
-  if (!microtasksRun) {
-    // start() was called from a promise continuation: V8 runs no nested
-    // microtasks, so the loop cannot be turned from here. Leave the parent's
-    // code by unwinding instead; the child's loop finishes the target.
+  if (!microtasksRunHere()) {
+    // Node 20, from a promise continuation: V8 runs no nested microtasks, so
+    // the loop cannot be turned from here. Leave the parent's code by
+    // throwing instead; the child's loop finishes the target.
     settled.then((code) => {
       runLibraryExitTasks();
       native.exit(code);

@@ -7,7 +7,7 @@
 // Cost (measured on Node 20 and 26): ~0.15-0.3 ms per function, once; a
 // script id this process has not mapped yet costs one Debugger.enable/disable
 // (~20-30 ms, which replays every loaded script's URL), so the map is kept.
-import type { Session } from 'node:inspector';
+import { inspectorSession, onScriptParsed, post, releaseObjects, remoteObjectOf, type RemoteObject } from './inspector_session';
 
 export interface FunctionLocation {
   /** The script's URL as the module loader knows it (file:// for files). */
@@ -23,44 +23,9 @@ export interface FunctionLocation {
   nested: boolean;
 }
 
-let session: Session | null | undefined;
 const scriptUrls = new Map<string, string>();
-const HOLDER = Symbol.for('posix-multiprocessing.locate');
-const GROUP = 'posix-multiprocessing';
+onScriptParsed((scriptId, url) => scriptUrls.set(scriptId, url));
 
-function openSession(): Session | null {
-  if (session !== undefined) return session;
-  try {
-    // Lazily: most programs never need it, and builds without the inspector exist.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const inspector = require('node:inspector') as typeof import('node:inspector');
-    session = new inspector.Session();
-    session.connect();
-    session.on('Debugger.scriptParsed', (message) => {
-      scriptUrls.set(message.params.scriptId, message.params.url);
-    });
-  } catch {
-    session = null;
-  }
-  return session;
-}
-
-/** An in-process session answers before post() returns; anything else is a failure. */
-function post<T>(method: string, params: object): T {
-  let answered = false;
-  let failure: Error | null = null;
-  let result: T | undefined;
-  session!.post(method, params, (err: Error | null, res?: object) => {
-    answered = true;
-    failure = err;
-    result = res as T;
-  });
-  if (!answered) throw new Error(`inspector ${method} did not answer synchronously`);
-  if (failure) throw failure;
-  return result as T;
-}
-
-interface RemoteObject { objectId?: string; description?: string; value?: any }
 interface Property { name: string; value?: RemoteObject }
 
 function scriptUrl(scriptId: string): string | undefined {
@@ -75,17 +40,10 @@ function scriptUrl(scriptId: string): string | undefined {
 
 /** Where fn was defined, or null when V8 cannot say (no inspector, a native function). */
 export function locateFunction(fn: Function): FunctionLocation | null {
-  if (openSession() === null) return null;
-  const holder = globalThis as unknown as Record<symbol, unknown>;
-  holder[HOLDER] = fn;
+  if (inspectorSession() === null) return null;
   try {
-    const { result } = post<{ result: RemoteObject }>('Runtime.evaluate', {
-      expression: 'globalThis[Symbol.for("posix-multiprocessing.locate")]',
-      objectGroup: GROUP,
-      silent: true,
-    });
     const { internalProperties = [] } = post<{ internalProperties?: Property[] }>('Runtime.getProperties', {
-      objectId: result.objectId,
+      objectId: remoteObjectOf(fn).objectId,
       ownProperties: true,
     });
     const where = internalProperties.find((p) => p.name === '[[FunctionLocation]]')?.value?.value as
@@ -104,11 +62,6 @@ export function locateFunction(fn: Function): FunctionLocation | null {
   } catch {
     return null;
   } finally {
-    delete holder[HOLDER];
-    try {
-      post('Runtime.releaseObjectGroup', { objectGroup: GROUP });
-    } catch {
-      // the session is gone; nothing is held
-    }
+    releaseObjects();
   }
 }

@@ -50,6 +50,10 @@ export interface NativeBinding {
   /** Whether a forked child gets a V8 platform without worker threads (native/child_platform.cc). */
   childPlatformPatchable(): boolean;
   waitpid(pid: number, options?: number): NativeWaitStatus;
+  /** Whether this Node exports the V8 calls unwindJavaScriptStack() needs (native/stack_unwind.cc). */
+  unwindSupported(): boolean;
+  /** Terminates the running JavaScript (no catch/finally runs); cancelled once the stack is empty. */
+  unwindJavaScriptStack(): void;
   pipe(): [number, number];
   getpid(): number;
   getppid(): number;

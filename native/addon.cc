@@ -12,6 +12,7 @@ void InitFdPassing(Napi::Env env, Napi::Object exports);
 void InitRing(Napi::Env env, Napi::Object exports);
 void InitReceiveMemory(Napi::Env env, Napi::Object exports);
 void InitUnixSocket(Napi::Env env, Napi::Object exports);
+void InitStackUnwind(Napi::Env env, Napi::Object exports);
 }  // namespace pmp
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -25,6 +26,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pmp::InitRing(env, exports);
   pmp::InitReceiveMemory(env, exports);
   pmp::InitUnixSocket(env, exports);
+  pmp::InitStackUnwind(env, exports);
   return exports;
 }
 

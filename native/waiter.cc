@@ -6,6 +6,7 @@
 
 #include "errors.h"
 #include "libuv.h"
+#include "stack_unwind.h"
 
 namespace pmp {
 
@@ -64,6 +65,7 @@ class FdWatch : public Napi::ObjectWrap<FdWatch> {
                                    {Napi::Number::New(env, status), Napi::Number::New(env, events)},
                                    self->async_context_);
     } catch (const Napi::Error& e) {
+      if (LeavingJavaScriptStack()) return;  // a forked child left the parent's code mid-callback
       napi_fatal_exception(env, e.Value());
     }
   }

@@ -6,12 +6,12 @@ import { fork } from '../posix';
 import { resourceTrackerFd } from '../resource_tracker';
 import { busyThreadPoolRequests, startedSingleThreaded } from '../fork_safety';
 import { keepAlive as keepWatchAlive, reap, waitForExit } from '../child_watch';
-import { enterChild, runToExitCodeHere } from '../bootstrap';
+import { enterChild, runForkedChild } from '../bootstrap';
+import { prepareToStopInheritedLoopWork } from '../child_loop';
 import { identityForChild, type Process } from '../process';
 import { exitCodeOf, signalIfAlive, type Popen } from './popen';
 import type { StartMethod } from '../start_methods';
 import { waitWithTimeout, pollReadable } from './waiting';
-import { runLibraryExitTasks } from '../exit_tasks';
 
 class ForkPopen implements Popen {
   readonly pid: number;
@@ -93,15 +93,14 @@ export const forkStartMethod: StartMethod = {
     // child creates then outlives the child for as long as this tree lives.
     resourceTrackerFd();
     settleThreadPool();
+    prepareToStopInheritedLoopWork();
     // The sentinel: a pidfd on Linux; elsewhere a pipe whose write end only the child holds.
     const [sentinelRead, sentinelWrite] = USE_PIDFD ? [-1, -1] : native.pipe();
     const pid = fork();
     if (pid === 0) {
       if (!USE_PIDFD) native.close(sentinelRead);
       enterChild(proc, identityForChild(proc), true);
-      const code = runToExitCodeHere(proc);
-      runLibraryExitTasks();
-      native.exit(code);
+      runForkedChild(proc);
     }
     if (!USE_PIDFD) native.close(sentinelWrite);
     return new ForkPopen(pid, USE_PIDFD ? native.pidfdOpen(pid) : sentinelRead);
