@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { native } from './native';
 import { becomeChildProcess, current, type ProcessIdentity } from './current_process';
-import { forgetChildrenInNewProcess, kState, Process } from './process';
+import { forgetChildrenInNewProcess, kState, type BaseProcess } from './process';
 import { onProcessExit } from './pid_watch';
 import { runLibraryExitTasks } from './exit_tasks';
 import { stopInheritedLoopWork } from './child_loop';
@@ -16,7 +16,7 @@ const SIGTERM = 15;
  * the process that called start() is our OS parent (fork, spawn), so the
  * kernel can signal us when it dies; otherwise (forkserver) we watch it.
  */
-export function enterChild(proc: Process, identity: ProcessIdentity, parentIsOsParent: boolean): void {
+export function enterChild(proc: BaseProcess, identity: ProcessIdentity, parentIsOsParent: boolean): void {
   becomeChildProcess(identity);
   forgetChildrenInNewProcess();
   const state = proc[kState];
@@ -33,7 +33,7 @@ export function enterChild(proc: Process, identity: ProcessIdentity, parentIsOsP
   }
 }
 
-function reportError(proc: Process, err: unknown): void {
+function reportError(proc: BaseProcess, err: unknown): void {
   const text = err instanceof Error ? err.stack ?? String(err) : String(err);
   try {
     fs.writeSync(2, `Process ${proc.name}:\n${text}\n`);
@@ -43,7 +43,7 @@ function reportError(proc: Process, err: unknown): void {
 }
 
 /** Runs proc.run() (awaiting a promise) and returns the exit code: 0, or 1 after an error. */
-export async function runToExitCode(proc: Process): Promise<number> {
+export async function runToExitCode(proc: BaseProcess): Promise<number> {
   try {
     await proc.run();
     return 0;
@@ -69,7 +69,7 @@ const CAN_LEAVE_STACK = native.unwindSupported() && Number(process.versions.v8.s
  * no catch or finally block, no code after start() and no promise continuation
  * of the parent runs in the child, whatever called start().
  */
-export function runForkedChild(proc: Process): never {
+export function runForkedChild(proc: BaseProcess): never {
   stopInheritedLoopWork();
   if (!CAN_LEAVE_STACK || microtasksRunHere()) {
     // Called from a macrotask (or synchronous code): the target runs right
@@ -106,7 +106,7 @@ function microtasksRunHere(): boolean {
  * from anywhere): run() is called here, inside start(), and an async run() is
  * driven by turning the event loop from here until it settles.
  */
-function runToExitCodeHere(proc: Process): number {
+function runToExitCodeHere(proc: BaseProcess): number {
   let result: unknown;
   try {
     result = proc.run();

@@ -16,8 +16,8 @@ import os from 'node:os';
 import { AsyncResult, kSettle, rethrowLater, type ResultCallbacks } from './async_result';
 import { ResultIterator } from './result_iterator';
 import { CodedError, CodedTypeError, Full, WorkerLostError } from './errors';
-import { getContext, type Context } from './context';
-import { cpuCount, kState, type Process } from './process';
+import { getContext, type Context, type Process } from './context';
+import { cpuCount, kState } from './process';
 import { Queue } from './queues';
 import { RawArray } from './sharedctypes';
 import { locateExport, type FunctionRef } from './function_ref';
@@ -25,7 +25,7 @@ import { registerAfterForkInChild } from './after_fork';
 import { native } from './native';
 import { ChannelEnd, closeFds, sendFds, takeFds } from './pool_fds';
 import { poolWorkerMain, type ErrorDescription, type ResultEntry, type TaskMessage, type WorkerConfig } from './pool_worker';
-import type { StartMethodName } from './start_methods';
+import type { StartMethodName } from './context';
 
 export interface PoolOptions {
   processes?: number | null;
