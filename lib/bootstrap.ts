@@ -33,10 +33,11 @@ export function enterChild(proc: BaseProcess, identity: ProcessIdentity, parentI
   }
 }
 
-function reportError(proc: BaseProcess, err: unknown): void {
+/** Python's report of a child's error: 'Process <name>:', then the stack, on stderr. */
+export function reportError(name: string, err: unknown): void {
   const text = err instanceof Error ? err.stack ?? String(err) : String(err);
   try {
-    fs.writeSync(2, `Process ${proc.name}:\n${text}\n`);
+    fs.writeSync(2, `Process ${name}:\n${text}\n`);
   } catch {
     // stderr is gone
   }
@@ -48,7 +49,7 @@ export async function runToExitCode(proc: BaseProcess): Promise<number> {
     await proc.run();
     return 0;
   } catch (err) {
-    reportError(proc, err);
+    reportError(proc.name, err);
     return 1;
   }
 }
@@ -111,14 +112,14 @@ function runToExitCodeHere(proc: BaseProcess): number {
   try {
     result = proc.run();
   } catch (err) {
-    reportError(proc, err);
+    reportError(proc.name, err);
     return 1;
   }
   if (!(result instanceof Promise) && !(typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')) {
     return 0;
   }
   let outcome: number | null = null;
-  const settled = Promise.resolve(result).then(() => 0, (err) => { reportError(proc, err); return 1; });
+  const settled = Promise.resolve(result).then(() => 0, (err) => { reportError(proc.name, err); return 1; });
   settled.then((code) => { outcome = code; });
   const runTicks = (process as unknown as { _tickCallback(): void })._tickCallback;
   if (!microtasksRunHere()) {
