@@ -70,12 +70,12 @@ async function forkedRun(makeChannel, payload) {
 }
 
 const channels = {
-  Queue: (kind) => () => {
+  Queue: () => () => {
     const q = new Queue();
     return { send: (x) => q.putSync(x), receive: () => q.getSync(), close: () => q.close() };
   },
   // The async forms (await put / await get) on both sides.
-  'Queue async': (kind) => () => {
+  'Queue async': () => () => {
     const q = new Queue();
     return { send: (x) => q.put(x), receive: () => q.get(), close: () => q.close(), awaited: true };
   },
@@ -207,7 +207,7 @@ async function main() {
 
   const py = OURS_ONLY ? null : pythonResults();
   if (py) {
-    for (const [name, payload] of Object.entries(payloads)) {
+    for (const name of Object.keys(payloads)) {
       record(name, 'Python mp.Queue', py.queue[name]);
       record(name, 'Python mp.Pipe', py.pipe[name]);
     }

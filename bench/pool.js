@@ -14,7 +14,6 @@ const { median, table } = require('./stats');
 const QUICK = process.env.QUICK === '1';
 const N = 100000;
 const ROUNDS = QUICK ? 3 : 5;
-const ONLY = process.env.ONLY;
 const APPLIES = QUICK ? 500 : 2000;
 const WORKERS = 2;
 
