@@ -12,24 +12,34 @@ import { stopInheritedLoopWork } from './child_loop';
 const SIGTERM = 15;
 
 /**
- * Makes this process the child described by `identity`. `parentIsOsParent`:
- * the process that called start() is our OS parent (fork, spawn), so the
- * kernel can signal us when it dies; otherwise (forkserver) we watch it.
+ * Makes this process the child described by `identity`. `osParentPid` is the
+ * process the kernel knows as our parent: the one that called start() (fork,
+ * spawn) or the forkserver that forked us for it.
  */
-export function enterChild(proc: BaseProcess, identity: ProcessIdentity, parentIsOsParent: boolean): void {
+export function enterChild(proc: BaseProcess, identity: ProcessIdentity, osParentPid: number): void {
   becomeChildProcess(identity);
   forgetChildrenInNewProcess();
   const state = proc[kState];
   state.isSelf = true;
   state.popen = null;
   current.processObject = proc;
-  if (identity.daemon && identity.parentPid !== null) {
-    // Python terminates daemon children when their parent exits; this also
-    // covers a parent killed with SIGKILL.
-    const armed = parentIsOsParent && native.setParentDeathSignal(SIGTERM);
-    if (!armed || native.getppid() !== identity.parentPid) {
-      onProcessExit(identity.parentPid, () => process.kill(process.pid, 'SIGTERM'));
-    }
+  if (identity.parentPid !== null) endWithParent(identity.parentPid, osParentPid);
+}
+
+/**
+ * A child never outlives the process that started it: when that process dies
+ * (SIGKILL included) the kernel sends this child SIGTERM, which ends it even in
+ * a CPU loop, where a watch on the event loop would never run. Under forkserver
+ * the kernel watches the server, which itself dies with the process it serves.
+ * Where the kernel cannot (macOS), or the parent died before we armed it, the
+ * parent's pid is watched instead.
+ */
+function endWithParent(parentPid: number, osParentPid: number): void {
+  const terminateSelf = (): void => { process.kill(process.pid, 'SIGTERM'); };
+  if (!native.setParentDeathSignal(SIGTERM)) {
+    onProcessExit(parentPid, terminateSelf);
+  } else if (native.getppid() !== osParentPid) {
+    terminateSelf(); // the parent died between our fork and the line above
   }
 }
 

@@ -11,8 +11,8 @@ export interface DescribedChild {
   importFunctions(): Promise<SpecFunctions>;
   /** File descriptors of library objects that arrived with the description. */
   objectFds: number[];
-  /** The process that called start() is our OS parent (spawn), not a server that forked us. */
-  parentIsOsParent: boolean;
+  /** Our parent as the kernel knows it: the process that called start() (spawn) or the forkserver. */
+  osParentPid: number;
 }
 
 /** Runs the described process to its end; 1 (after reporting why) if it could not even start. */
@@ -20,7 +20,7 @@ export async function runDescribedChild(child: DescribedChild): Promise<number> 
   const { spec } = child;
   try {
     const proc = instantiate(spec, await child.importFunctions(), child.objectFds);
-    enterChild(proc, spec.identity, child.parentIsOsParent);
+    enterChild(proc, spec.identity, child.osParentPid);
     return await runToExitCode(proc);
   } catch (err) {
     reportError(spec.identity.name, err);

@@ -16,6 +16,8 @@ import { registerAfterForkInChild } from './after_fork';
 import './index'; // every library object registers how to rebuild itself
 
 const CONTROL = 3;
+/** Our children's OS parent: they end when we do (bootstrap.ts, endWithParent). */
+const serverPid = native.getpid();
 const SIGKILL = 9;
 
 function reply(fd: number, message: object): void {
@@ -49,7 +51,7 @@ let warm: WarmChild | null = null;
 
 /** A forked child, once it knows what to run: run it, then exit as a fork child does. */
 async function runChild(spec: ChildSpec, importFunctions: () => Promise<SpecFunctions>, objectFds: number[]): Promise<never> {
-  const code = await runDescribedChild({ spec, importFunctions, objectFds, parentIsOsParent: false });
+  const code = await runDescribedChild({ spec, importFunctions, objectFds, osParentPid: serverPid });
   runLibraryExitTasks(); // join its own children, as fork children do (the 'exit' listeners here are the server's)
   return posix.exit(code);
 }

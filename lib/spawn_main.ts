@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   process.exit(await runDescribedChild({
-    spec, importFunctions: () => importSpecFunctions(spec), objectFds: message.fds, parentIsOsParent: true,
+    spec, importFunctions: () => importSpecFunctions(spec), objectFds: message.fds, osParentPid: spec.identity.parentPid!,
   }));
 }
 

@@ -99,7 +99,8 @@ export const forkStartMethod: StartMethod = {
     const pid = fork();
     if (pid === 0) {
       if (!USE_PIDFD) native.close(sentinelRead);
-      enterChild(proc, identityForChild(proc), true);
+      const identity = identityForChild(proc);
+      enterChild(proc, identity, identity.parentPid!);
       runForkedChild(proc);
     }
     if (!USE_PIDFD) native.close(sentinelWrite);
