@@ -2,18 +2,11 @@
 #include "addon.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  pmp::InitProcess(env, exports);
-  pmp::InitFdIo(env, exports);
-  pmp::InitFdWatch(env, exports);
-  pmp::InitFdPassing(env, exports);
-  pmp::InitUnixSocket(env, exports);
-  pmp::InitShm(env, exports);
-  pmp::InitFutex(env, exports);
-  pmp::InitFutexWaiter(env, exports);
-  pmp::InitSemaphore(env, exports);
-  pmp::InitRing(env, exports);
-  pmp::InitReceiveMemory(env, exports);
-  pmp::InitStackUnwind(env, exports);
+  using namespace pmp;
+  for (InitFunction* init : {InitProcess, InitFdIo, InitFdWatch, InitFdPassing, InitUnixSocket, InitShm, InitFutex,
+                             InitFutexWaiter, InitSemaphore, InitRing, InitReceiveMemory, InitStackUnwind}) {
+    init(env, exports);
+  }
   return exports;
 }
 
