@@ -8,9 +8,10 @@ import { native } from './native';
 import { decode, encodeMessage, frameOf } from './codec';
 import { BufferTooShort, CodedError, CodedTypeError, EOFError } from './errors';
 import { registerAfterForkInChild } from './after_fork';
-import { READABLE, WRITABLE, forgetFd, whenReady } from './fd_readiness';
+import { READABLE, WRITABLE, forgetFd, readableSync, whenReady } from './fd_readiness';
 import { reduce, registerRebuilder, type Reduced } from './reduction';
 import { receiveBuffer } from './receive_memory';
+import { toTimeout } from './wait/timeout';
 
 const HEADER = 4;
 const MAX_MESSAGE = 0xffffffff;
@@ -264,18 +265,24 @@ export class Connection<T = unknown> {
 
   /**
    * Whether a message (or end of file) is ready to read. `timeout` in ms:
-   * omitted returns at once, null waits until one is.
+   * omitted returns at once (as in Python), null or Infinity waits until one is.
    */
   poll(timeout: number | null = 0): Promise<boolean> {
-    this.#checkReadable();
-    if (native.poll([this.#fd], READABLE, 0).length > 0) return Promise.resolve(true);
-    if (timeout !== null && timeout <= 0) return Promise.resolve(false);
-    return whenReady(this.#fd, READABLE, { timeout, keep: true });
+    try {
+      const limit = toTimeout(timeout, 'Connection.poll()');
+      this.#checkReadable();
+      if (native.poll([this.#fd], READABLE, 0).length > 0) return Promise.resolve(true);
+      if (limit === 0) return Promise.resolve(false);
+      return whenReady(this.#fd, READABLE, { timeout: limit, keep: true });
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   pollSync(timeout: number | null = 0): boolean {
+    const limit = toTimeout(timeout, 'Connection.pollSync()');
     this.#checkReadable();
-    return native.poll([this.#fd], READABLE, timeout === null ? -1 : Math.max(0, timeout)).length > 0;
+    return readableSync([this.#fd], limit).length > 0;
   }
 
   /** Yields received values until the other end is closed. */
@@ -436,19 +443,20 @@ function fdOf(object: Waitable): number {
  * forever) for at least one. An empty array when the timeout ends first.
  */
 export async function wait<W extends Waitable>(objects: W[], timeout?: number | null): Promise<W[]> {
+  const limit = toTimeout(timeout, 'wait()');
   const fds = objects.map(fdOf);
   const readyNow = native.poll(fds, READABLE, 0);
-  if (readyNow.length > 0 || objects.length === 0 || (timeout != null && timeout <= 0)) return readyNow.map((i) => objects[i]);
+  if (readyNow.length > 0 || objects.length === 0 || limit === 0) return readyNow.map((i) => objects[i]);
   const controller = new AbortController();
-  const waits = fds.map((fd) => whenReady(fd, READABLE, { timeout, signal: controller.signal, duplicate: true }).catch(() => false));
+  const waits = fds.map((fd) => whenReady(fd, READABLE, { timeout: limit, signal: controller.signal, duplicate: true }).catch(() => false));
   await Promise.race(waits);
   controller.abort();
   return native.poll(fds, READABLE, 0).map((i) => objects[i]);
 }
 
 export function waitSync<W extends Waitable>(objects: W[], timeout?: number | null): W[] {
-  const fds = objects.map(fdOf);
-  return native.poll(fds, READABLE, timeout == null ? -1 : Math.max(0, timeout)).map((i) => objects[i]);
+  const limit = toTimeout(timeout, 'waitSync()');
+  return readableSync(objects.map(fdOf), limit).map((i) => objects[i]);
 }
 
 // ---- argument checks and errors ----

@@ -4,6 +4,7 @@ import { current } from './current_process';
 
 import { kContextClass, kState, Process, installExitHandler } from './process';
 import { onProcessExit } from './pid_watch';
+import { atDeadline, now, toTimeout } from './wait/timeout';
 import { assertStartMethod, getStartMethod, type StartMethodName } from './start_methods';
 
 export interface Context {
@@ -75,9 +76,11 @@ export class ParentProcess {
   }
 
   async join(timeout?: number | null): Promise<void> {
+    const limit = toTimeout(timeout, 'ParentProcess.join()');
     await new Promise<void>((resolve) => {
-      const watch = onProcessExit(this.pid, resolve);
-      if (timeout != null) setTimeout(() => { watch.cancel(); resolve(); }, timeout).unref();
+      let cancelTimer: (() => void) | undefined;
+      const watch = onProcessExit(this.pid, () => { cancelTimer?.(); resolve(); });
+      if (limit !== null) cancelTimer = atDeadline(now() + limit, () => { watch.cancel(); resolve(); }, false);
     });
   }
 }

@@ -109,7 +109,12 @@ export class Listener {
       this.#checkOpen();
       const fd = native.unixAccept(this.#fd);
       if (fd >= 0) return this.#authenticate(new Connection<T>(fd));
-      await whenReady(this.#fd, READABLE, { signal: this.#closing.signal });
+      try {
+        await whenReady(this.#fd, READABLE, { signal: this.#closing.signal });
+      } catch (err) {
+        // Closed while waiting: ERR_LISTENER_CLOSED (the abort's cause), not the AbortError.
+        throw this.#closing.signal.aborted ? this.#closing.signal.reason : err;
+      }
     }
   }
 
