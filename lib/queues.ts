@@ -11,7 +11,7 @@ import { decodeMessage, encodeMessage, MessageTag, type EncodedMessage } from '.
 import { CodedError, CodedTypeError, Empty, Full } from './errors';
 import { waitUntilChanged } from './waiter';
 import { abortError, checkSignal } from './wait/abort';
-import { blockFor, deadlineOf, expired, sliceOf, toTimeout, type Timeout } from './wait/timeout';
+import { blockFor, deadlineOf, expired, nativeMs, needsSlices, sliceOf, toTimeout, type Timeout } from './wait/timeout';
 import { randomOsName } from './os_names';
 import { resourceTrackerFd, trackResource, untrackResource } from './resource_tracker';
 import { reduce, registerRebuilder, type Reduced } from './reduction';
@@ -163,11 +163,9 @@ export class Queue<T = unknown> {
   putSync(item: T, opts?: PutOptions): void {
     const message = encodeMessage(item);
     const limit = opts === undefined ? null : waitFor(opts, 'Queue.putSync()');
-    if (this.#fitsInline(message)) {
+    if (this.#fitsInline(message) && !needsSlices(limit)) {
       // The common case, kept lean: one native call.
-      const status = limit === null
-        ? native.ringPut(this.handle, message.tag, message.body, -1) // RecordKind.Inline
-        : blockOnRing(limit, (ms) => native.ringPut(this.handle, message.tag, message.body, ms));
+      const status = native.ringPut(this.handle, message.tag, message.body, nativeMs(limit)); // RecordKind.Inline
       if (status !== RingStatus.Ok) this.#afterPut(status, null);
       return;
     }
@@ -256,7 +254,7 @@ export class Queue<T = unknown> {
     let target: Buffer | null = null;
     for (;;) {
       const into = target;
-      const status = limit === null ? this.#getInto(into, -1) : blockOnRing(limit, (ms) => this.#getInto(into, ms));
+      const status = needsSlices(limit) ? blockOnRing(limit, (ms) => this.#getInto(into, ms)) : this.#getInto(into, nativeMs(limit));
       if (status > layout.tooSmallBase) return this.#afterGet(status, target);
       target = receiveBuffer(layout.tooSmallBase - status);
     }

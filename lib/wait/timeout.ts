@@ -63,13 +63,18 @@ export function nativeMs(timeout: Timeout): number {
   return timeout === null ? -1 : Math.min(Math.ceil(timeout), MAX_WAIT_MS);
 }
 
+/** Whether one native wait cannot take `timeout` whole (blockFor slices it). */
+export function needsSlices(timeout: Timeout): boolean {
+  return timeout !== null && timeout > MAX_WAIT_MS;
+}
+
 /**
  * Runs a blocking native wait for `timeout`: one call when the native side can
  * take the timeout whole, else slices of MAX_WAIT_MS while `timedOut` says a
  * slice ended before the deadline.
  */
 export function blockFor<R>(timeout: Timeout, wait: (ms: number) => R, timedOut: (result: R) => boolean): R {
-  if (timeout === null || timeout <= MAX_WAIT_MS) return wait(nativeMs(timeout));
+  if (timeout === null || !needsSlices(timeout)) return wait(nativeMs(timeout));
   const deadline = now() + timeout;
   for (;;) {
     const result = wait(nativeMs(remaining(deadline)));
