@@ -27,3 +27,20 @@ export async function runAsync<Step, Outcome, T>(steps: Steps<Step, Outcome, T>,
   }
   return step.value;
 }
+
+/** A step that can be taken either way: blocking the thread, or as a promise (a message, a sleep). */
+export interface Twin<O> {
+  sync(): O;
+  async(): Promise<O>;
+}
+
+/** An algorithm made of twin steps; each `yield` gives back the step's result. */
+export type TwinSteps<T> = Steps<Twin<unknown>, unknown, T>;
+
+export function runTwinSync<T>(steps: TwinSteps<T>): T {
+  return runSync(steps, (step) => step.sync());
+}
+
+export function runTwinAsync<T>(steps: TwinSteps<T>): Promise<T> {
+  return runAsync(steps, (step) => step.async());
+}
