@@ -55,30 +55,19 @@ function succeeded(outcome) { assert.ifError(outcome.error); }
 // `forms`: the call, async and sync, given a timeout.
 const fork = getContext('fork');
 const objects = [
-  {
-    what: 'Lock',
-    make: () => ({ lock: new Lock() }),
-    block: (c) => c.lock.acquireSync(),
+  ...[Lock, RLock].map((Class) => ({
+    what: Class.name,
+    make: () => ({ lock: new Class() }),
+    // An RLock held by this process would be re-entered: a child holds it.
+    ...(Class === Lock ? { block: (c) => c.lock.acquireSync() } : { holdInChild: (c) => c.lock.acquireSync() }),
     release: (c) => c.lock.release(),
     released: isTrue, timedOut: isFalse,
     cleanup: (c) => { if (c.lock.isMine()) c.lock.release(); },
     forms: {
-      'Lock.acquire': (c, timeout) => c.lock.acquire({ timeout }),
-      'Lock.acquireSync': (c, timeout) => c.lock.acquireSync({ timeout }),
+      [`${Class.name}.acquire`]: (c, timeout) => c.lock.acquire({ timeout }),
+      [`${Class.name}.acquireSync`]: (c, timeout) => c.lock.acquireSync({ timeout }),
     },
-  },
-  {
-    what: 'RLock',
-    make: () => ({ lock: new RLock() }),
-    holdInChild: (c) => c.lock.acquireSync(), // held here, it would be re-entered
-    release: (c) => c.lock.release(),
-    released: isTrue, timedOut: isFalse,
-    cleanup: (c) => { if (c.lock.isMine()) c.lock.release(); },
-    forms: {
-      'RLock.acquire': (c, timeout) => c.lock.acquire({ timeout }),
-      'RLock.acquireSync': (c, timeout) => c.lock.acquireSync({ timeout }),
-    },
-  },
+  })),
   ...[Semaphore, BoundedSemaphore].map((Class) => ({
     what: Class.name,
     make: () => ({ sem: Class === Semaphore ? new Semaphore(0) : blockedBounded() }),
