@@ -16,7 +16,9 @@ import os from 'node:os';
 import { AsyncResult, kSettle, rethrowLater, type ResultCallbacks } from './async_result';
 import { ResultIterator } from './result_iterator';
 import { InputFeed } from './pool_input';
-import { AbortError, CodedError, CodedTypeError, Full, TimeoutError, WorkerLostError } from './errors';
+import { CodedError, CodedTypeError, Full, TimeoutError, WorkerLostError } from './errors';
+import { abortError, checkSignal, onAbort } from './wait/abort';
+import { atDeadline, now, toTimeout } from './wait/timeout';
 import { getContext, type Context, type Process } from './context';
 import { cpuCount, kState } from './process';
 import { Queue } from './queues';
@@ -111,8 +113,8 @@ interface Chunk {
   worker: Worker | null;
   /** Times it was run again after its worker died (maxRetries). */
   retries: number;
-  /** Fires when the chunk has run longer than its job's timeout. */
-  timer: NodeJS.Timeout | null;
+  /** Stops the watch that fires when the chunk has run longer than its job's timeout. */
+  stopTimer: (() => void) | null;
 }
 
 interface Worker {
@@ -151,8 +153,6 @@ const MAX_START_FAILURES = 3;
 const WATCHDOG_MS = 1000;
 // imap without a buffersize reads ahead at most this many chunks not yet consumed.
 const DEFAULT_READ_AHEAD_CHUNKS = 1024;
-// setTimeout's limit; a longer task timeout is no timeout (24.8 days).
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const livePools = new Set<Pool>();
 // A forked child (a worker, or any child forked while a pool runs) must not act as its parent's pool.
@@ -197,24 +197,11 @@ function checkCount(name: string, value: unknown): number | null {
 }
 
 /** A task's signal and timeout, checked; null when it has neither. */
-function taskLimits(opts: TaskOptions | null | undefined): TaskLimits | null {
+function taskLimits(opts: TaskOptions | null | undefined, call: string): TaskLimits | null {
   if (opts == null) return null;
-  const { signal = null, timeout = null } = opts;
-  if (signal !== null && !(signal instanceof AbortSignal)) {
-    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `signal must be an AbortSignal, got ${typeof signal}`);
-  }
-  let timeoutMs: number | null = null;
-  if (timeout !== null && timeout !== undefined) {
-    if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
-      throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `timeout must be a number of milliseconds, null or Infinity, got ${String(timeout)}`);
-    }
-    timeoutMs = timeout > MAX_TIMER_MS ? null : Math.max(0, timeout);
-  }
+  const signal = checkSignal(opts.signal, call) ?? null;
+  const timeoutMs = toTimeout(opts.timeout, call);
   return signal === null && timeoutMs === null ? null : { signal, timeoutMs };
-}
-
-function abortErrorOf(signal: AbortSignal): AbortError {
-  return new AbortError('The task was aborted', { cause: signal.reason });
 }
 
 function taskTimeoutError(ms: number, pid: number): TimeoutError {
@@ -225,7 +212,7 @@ function taskTimeoutError(ms: number, pid: number): TimeoutError {
 
 function mapOptions(arg: number | MapOptions | null | undefined): { chunksize: number | null; onProgress: MapOptions['onProgress']; limits: TaskLimits | null } {
   if (typeof arg === 'object' && arg !== null) {
-    return { chunksize: checkChunksize(arg.chunksize), onProgress: arg.onProgress ?? null, limits: taskLimits(arg) };
+    return { chunksize: checkChunksize(arg.chunksize), onProgress: arg.onProgress ?? null, limits: taskLimits(arg, 'Pool map') };
   }
   return { chunksize: checkChunksize(arg), onProgress: null, limits: null };
 }
@@ -327,7 +314,7 @@ export class Pool {
     this.#checkRunning();
     if (!Array.isArray(args)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'args must be an array');
     const fnId = this.#functionId(fn);
-    const limits = taskLimits(opts);
+    const limits = taskLimits(opts, 'Pool.applyAsync()');
     const result = new AsyncResult<R>(opts ?? {});
     const job = this.#newJob(1, limits, {
       onChunk: (_chunk, values) => { job.detach(); result[kSettle](true, values[0]); },
@@ -432,7 +419,7 @@ export class Pool {
     const options: ImapOptions = typeof arg === 'object' && arg !== null ? arg : { chunksize: arg };
     const chunksize = checkChunksize(options.chunksize) ?? 1;
     const buffersize = options.buffersize == null ? null : checkChunksize(options.buffersize);
-    const limits = taskLimits(options);
+    const limits = taskLimits(options, ordered ? 'Pool.imap()' : 'Pool.imapUnordered()');
     const fnId = this.#functionId(fn);
     const readAhead = (buffersize ?? DEFAULT_READ_AHEAD_CHUNKS) * chunksize;
     let taken = 0;
@@ -485,12 +472,10 @@ export class Pool {
     if (signal) {
       if (signal.aborted) {
         job.failed = true;
-        job.onCancel(abortErrorOf(signal));
+        job.onCancel(abortError(signal));
         return job;
       }
-      const onAbort = (): void => this.#cancelJob(job, abortErrorOf(signal));
-      signal.addEventListener('abort', onAbort, { once: true });
-      job.detach = () => signal.removeEventListener('abort', onAbort);
+      job.detach = onAbort(signal, (err) => this.#cancelJob(job, err));
     }
     return job;
   }
@@ -521,7 +506,7 @@ export class Pool {
 
   /** The chunk's running time is up: its worker is killed and the job fails with ERR_TASK_TIMEOUT. */
   #timeOut(chunk: Chunk): void {
-    chunk.timer = null;
+    chunk.stopTimer = null;
     if (!this.#inflight.has(chunk.seq)) return;
     this.#drainResults();
     if (!this.#inflight.has(chunk.seq)) return; // it finished just now
@@ -570,7 +555,7 @@ export class Pool {
     this.#stopWatchdog();
     for (const worker of this.#workers) if (worker) worker.inflight = [];
     for (const chunk of chunks) {
-      if (chunk.timer) clearTimeout(chunk.timer);
+      chunk.stopTimer?.();
       if (chunk.fds) closeFds(chunk.fds);
       this.#failJob(chunk, err);
     }
@@ -727,8 +712,8 @@ export class Pool {
           this.#failJob(chunk, new WorkerLostError(worker.pid, signalName(code), code >= 0 ? code : null));
         } else {
           if (chunk.seq === runningSeq) chunk.retries++;
-          if (chunk.timer) clearTimeout(chunk.timer);
-          chunk.timer = null;
+          chunk.stopTimer?.();
+          chunk.stopTimer = null;
           this.#inflight.delete(chunk.seq);
           requeue.push(chunk); // it never started (or finished unreported): run it elsewhere
         }
@@ -801,7 +786,7 @@ export class Pool {
     if (this.#outstanding === 0) this.#startWatchdog();
     this.#queue.push({
       seq: this.#nextSeq++, job, offset, fnId, star, items, fds, partOfMap: job.chunksLeft > 1 || job.deliversAfterError === true,
-      worker: null, retries: 0, timer: null,
+      worker: null, retries: 0, stopTimer: null,
     });
     this.#outstanding++;
   }
@@ -899,8 +884,7 @@ export class Pool {
     const timeoutMs = chunk.job.limits?.timeoutMs;
     if (timeoutMs != null) {
       // Counted from here: the worker was idle, so the chunk starts now.
-      chunk.timer = setTimeout(() => this.#timeOut(chunk), timeoutMs);
-      chunk.timer.unref();
+      chunk.stopTimer = atDeadline(now() + timeoutMs, () => this.#timeOut(chunk), false);
     }
     if (this.#maxtasks !== null && worker.sent >= this.#maxtasks) {
       // It exits by itself after this chunk; the pool starts its successor then.
@@ -913,8 +897,8 @@ export class Pool {
   }
 
   #finishChunk(chunk: Chunk): void {
-    if (chunk.timer) clearTimeout(chunk.timer);
-    chunk.timer = null;
+    chunk.stopTimer?.();
+    chunk.stopTimer = null;
     chunk.job.chunksLeft--;
     this.#outstanding--;
     // Nothing left to wait for (the last results may have been taken by a drain
