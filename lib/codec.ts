@@ -24,6 +24,9 @@ const { Encoder, addExtension } = ((): typeof import('cbor-x') => {
   }
 })();
 
+// lib/reduction.ts's hook (Symbol.for: the same symbol without importing it).
+const REDUCE = Symbol.for('posix-multiprocessing.reduce');
+
 /**
  * Lets instances of `Class` (and its subclasses) travel inside structured
  * messages: written as toState(value) under CBOR tag `tag`, rebuilt with
@@ -46,6 +49,8 @@ export const enum MessageTag {
   Structured = 0,
   Buffer = 1,
   ArrayBuffer = 2,
+  // On a Connection only: a Structured body whose fds follow in the next frame (SCM_RIGHTS).
+  StructuredWithFds = 3,
   // 16 + index into TYPED_ARRAYS
   TypedArrayBase = 16,
 }
@@ -127,7 +132,8 @@ export interface EncodedMessage {
  * caller has written anything.
  */
 export function encodeMessage(value: unknown): EncodedMessage {
-  if (ArrayBuffer.isView(value)) {
+  // A shared typed array (sharedctypes' Array) is a library object, not bytes: lib/reduction.ts decides.
+  if (ArrayBuffer.isView(value) && !(REDUCE in value)) {
     if (Buffer.isBuffer(value)) return { tag: MessageTag.Buffer, body: value };
     const index = TYPED_ARRAYS.indexOf(value.constructor as TypedArrayConstructor);
     if (index >= 0) {
@@ -174,11 +180,6 @@ export function decodeStructured(source: Uint8Array, end: number): unknown {
   return (structured.decode as (source: Uint8Array, end: number) => unknown)(source, end);
 }
 
-/** One buffer holding tag + body (for byte streams such as pipes). */
-export function encode(value: unknown): Buffer {
-  return frameOf(encodeMessage(value));
-}
-
 /** One buffer holding an encoded message's tag + body (a copy). */
 export function frameOf({ tag, body }: EncodedMessage): Buffer {
   const out = Buffer.allocUnsafe(1 + body.byteLength);
@@ -187,12 +188,8 @@ export function frameOf({ tag, body }: EncodedMessage): Buffer {
   return out;
 }
 
-export function decode(frame: Buffer): unknown {
-  if (frame.length === 0) throw new CodedTypeError('ERR_INVALID_MESSAGE', 'an empty frame is not an encoded value (was it sent with sendBytes?)');
-  return decodeMessage(frame[0], frame.subarray(1));
-}
-
 function unclonable(value: unknown, cause: unknown): Error {
+  if ((cause as { code?: unknown })?.code === 'ERR_UNCLONABLE') return cause as Error; // already says what and why
   const detail = cause instanceof Error ? cause.message : String(cause);
   const what = /function/.test(detail) ? 'a function' : /symbol/.test(detail) ? 'a symbol' : 'a value';
   const err = new CodedTypeError('ERR_UNCLONABLE',

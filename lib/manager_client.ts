@@ -7,7 +7,7 @@
 import { Client, clientSync } from './listener';
 import type { Connection } from './connection';
 import { registerAfterForkInChild } from './after_fork';
-import { CodedError, CodedTypeError, EOFError } from './errors';
+import { CodedError, EOFError } from './errors';
 import type { ManagerReply, ManagerRequest } from './manager_server';
 
 /** What a proxy needs to reach its manager from any process. */
@@ -84,8 +84,7 @@ function checkNotShutDown(ref: ManagerRef): void {
 
 function unwrap(reply: ManagerReply): unknown {
   if (reply[0]) return reply[1];
-  const { name, message, code } = reply[1];
-  throw name === 'TypeError' ? new CodedTypeError(code ?? 'ERR_MANAGER_REMOTE', message) : new CodedError(code ?? 'ERR_MANAGER_REMOTE', message);
+  throw reply[1]; // as the server threw it (lib/reduction.ts)
 }
 
 async function asyncConnection(ref: ManagerRef, session: Session): Promise<Connection> {
