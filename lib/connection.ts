@@ -114,7 +114,12 @@ export class Connection<T = unknown> {
   /** Sends any structured-cloneable value (refused with ERR_UNCLONABLE before anything is written). */
   send(obj: unknown): Promise<void> {
     this.#checkWritable();
-    const message = dump(obj, this.#channel);
+    let message: Outgoing;
+    try {
+      message = dump(obj, this.#channel);
+    } catch (err) {
+      return Promise.reject(err); // refused: nothing written, the connection stays usable
+    }
     if (message.fds.length > 0) return this.#writeTurn.run(() => this.#writeWithFds(message));
     if (this.#writeTurn.idle && message.body.length < COALESCE_LIMIT) {
       // Nothing queued ahead: write the frame now, in one write(2) most times.

@@ -96,11 +96,12 @@ function className(value: object): string {
   return (value as { constructor?: { name?: string } }).constructor?.name || 'object';
 }
 
-function refusal(value: object, reduced: Reduced): CodedError {
-  const what = className(value);
+function refusal(reduced: Reduced): CodedError {
+  // The kind names the library class (a Value is a SharedValue, an Array a SharedArray, whatever its typed array).
+  const what = `${/^[AEIOU]/.test(reduced.kind) ? 'an' : 'a'} ${reduced.kind}`;
   return new CodedError('ERR_UNCLONABLE',
-    `a ${what} cannot be ${sending.action}: it reaches its OS object through a file descriptor, which this channel cannot carry. ` +
-    `Pass it to the child as a Process argument (or in a Pool's initargs), or send it through a duplex Pipe (kind '${reduced.kind}')`);
+    `${what} cannot be ${sending.action}: it reaches its OS object through a file descriptor, which this channel cannot carry. ` +
+    'Pass it to the child as a Process argument (or in a Pool\'s initargs), or send it through a duplex Pipe');
 }
 
 /** Matches every reducible object for cbor-x's instanceof test (typed arrays included: SharedArray). */
@@ -116,7 +117,7 @@ const ERROR_TAG = 0x504d5002;
 registerMessageClass(ReducibleObject as unknown as abstract new () => Reducible, REDUCED_TAG, (value: Reducible) => {
   const reduced = value[reduce]();
   const fds = reduced.fds ?? [];
-  if (fds.length > 0 && !sending.carriesFds) throw refusal(value, reduced);
+  if (fds.length > 0 && !sending.carriesFds) throw refusal(reduced);
   const first = outgoingFds.length;
   outgoingFds.push(...fds);
   return [reduced.kind, reduced.state, first, fds.length];
