@@ -67,6 +67,8 @@ export interface ConnectionOptions {
 }
 
 const NO_BYTES = Buffer.alloc(0);
+// How long a receiver waits for the fds of a message that says they follow.
+const FDS_FOLLOW_MS = 1000;
 
 export class Connection<T = unknown> {
   #fd: number;
@@ -159,7 +161,12 @@ export class Connection<T = unknown> {
 
   #load(frame: Buffer): T {
     if (frame.length > 0 && frame[0] === MessageTag.StructuredWithFds) {
-      const passed = native.recvMessage(this.#fd); // already sent, right behind the frame
+      // Sent right behind the frame; a bounded wait, so bytes that only look like such a frame fail loudly.
+      if (native.poll([this.#fd], READABLE, FDS_FOLLOW_MS).length === 0) {
+        throw new CodedError('ERR_INVALID_MESSAGE', `a message announced file descriptors that did not follow within ${FDS_FOLLOW_MS} ms ` +
+          '(was it sent with sendBytes()? read those with recvBytes())');
+      }
+      const passed = native.recvMessage(this.#fd);
       if (passed === null) throw new EOFError('the connection closed between a message and its file descriptors');
       return load(MessageTag.Structured, frame.subarray(1), passed.fds) as T;
     }

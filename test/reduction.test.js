@@ -10,6 +10,17 @@ const {
 } = require('..');
 const { runNode, fixture } = require('./helpers/run_node');
 
+function semaphoreOf(Class) {
+  return {
+    make: () => new Class(2),
+    same(original, received) {
+      original.acquireSync();
+      assert.equal(received.getValue(), 1, 'a permit taken here is missing there');
+      original.release();
+    },
+  };
+}
+
 // Each library object: how to make one, how to show that `received` is the
 // same OS object as `original` (a change through one is seen through the
 // other), and how to release it. `needsFds`: reached only through an fd.
@@ -32,22 +43,8 @@ const objects = {
       assert.throws(() => original.release(), { code: 'ERR_LOCK_NOT_OWNED' });
     },
   },
-  Semaphore: {
-    make: () => new Semaphore(2),
-    same(original, received) {
-      original.acquireSync();
-      assert.equal(received.getValue(), 1);
-      original.release();
-    },
-  },
-  BoundedSemaphore: {
-    make: () => new BoundedSemaphore(2),
-    same(original, received) {
-      original.acquireSync();
-      assert.equal(received.getValue(), 1);
-      original.release();
-    },
-  },
+  Semaphore: semaphoreOf(Semaphore),
+  BoundedSemaphore: semaphoreOf(BoundedSemaphore),
   Condition: {
     make: () => new Condition(new Lock()),
     same(original, received) {
@@ -161,6 +158,25 @@ function closeObject(name, object) {
   objects[name].close?.(object);
 }
 
+async function withPool(use) {
+  const pool = new Pool({ processes: 1, context: 'fork' });
+  try {
+    await use(pool);
+  } finally {
+    pool.close();
+    await pool.join();
+  }
+}
+
+async function withManager(use) {
+  const manager = await Manager({ context: 'fork' });
+  try {
+    await use(manager);
+  } finally {
+    await manager.shutdown();
+  }
+}
+
 describe('library objects through a Queue', () => {
   for (const [name, spec] of Object.entries(objects)) {
     if (spec.byName) {
@@ -227,6 +243,31 @@ describe('library objects through a duplex Pipe (a unix socket: fds pass with SC
     assert.equal(await b.recv(), 'third');
     a.close();
     b.close();
+  });
+});
+
+describe('messages that carry fds: error paths', () => {
+  it('bytes that look like a message with fds, but have none behind them, fail recv() with ERR_INVALID_MESSAGE', () => {
+    const [a, b] = Pipe();
+    a.sendBytesSync(Buffer.from([3, 0xf6])); // tag 3: fds follow; 0xf6: null
+    assert.throws(() => b.recvSync(), { code: 'ERR_INVALID_MESSAGE', message: /did not follow within 1000 ms.*recvBytes/ });
+    a.sendSync('still usable');
+    assert.equal(b.recvSync(), 'still usable');
+    a.close();
+    b.close();
+  });
+
+  it('such bytes followed by the end of the connection fail recv() with EOFError', () => {
+    const [a, b] = Pipe();
+    a.sendBytesSync(Buffer.from([3, 0xf6]));
+    a.close();
+    assert.throws(() => b.recvSync(), { name: 'EOFError' });
+    b.close();
+  });
+
+  it('a reduced object of a kind this process cannot rebuild fails with ERR_INVALID_MESSAGE naming the kind', () => {
+    const { rebuild } = require('../dist/reduction');
+    assert.throws(() => rebuild({ kind: 'NoSuchKind', state: null }), { code: 'ERR_INVALID_MESSAGE', message: /'NoSuchKind'.*not loaded/ });
   });
 });
 
@@ -328,15 +369,11 @@ describe('manager proxies across every channel', function () {
   });
 
   it('a dict proxy passed to a Pool task refers to the same managed dict', async () => {
-    const pool = new Pool({ processes: 1, context: 'fork' });
-    try {
+    await withPool(async (pool) => {
       const dict = await manager.dict();
       await pool.apply(async (d) => { await d.set('k', 'from the worker'); }, [dict]);
       assert.equal(await dict.get('k'), 'from the worker');
-    } finally {
-      pool.close();
-      await pool.join();
-    }
+    });
   });
 });
 
@@ -415,49 +452,29 @@ describe('errors cross as themselves', () => {
 
   it('a Pool task that throws an Error with code and cause fails with all of them', async function () {
     this.timeout(30000);
-    const pool = new Pool({ processes: 1, context: 'fork' });
-    try {
-      await assert.rejects(pool.apply(() => {
-        const err = new Error('outer', { cause: new TypeError('inner') });
-        err.code = 'E_OUTER';
-        err.detail = { attempt: 3 };
-        throw err;
-      }), (err) => {
+    await withPool(async (pool) => {
+      await assert.rejects(pool.apply(() => { throw failure(); }), (err) => {
         assertSameFailure(err);
         return true;
       });
-    } finally {
-      pool.close();
-      await pool.join();
-    }
+    });
   });
 
   it('an Error with code and cause stored in a Manager comes back with all of them', async function () {
     this.timeout(30000);
-    const manager = await Manager({ context: 'fork' });
-    try {
+    await withManager(async (manager) => {
       const dict = await manager.dict();
       await dict.set('failure', failure());
       assertSameFailure(await dict.get('failure'));
-    } finally {
-      await manager.shutdown();
-    }
+    });
   });
 
   it('an error thrown by a managed object arrives with its class and code', async function () {
     this.timeout(30000);
-    const manager = await Manager({ context: 'fork' });
-    try {
+    await withManager(async (manager) => {
       const list = await manager.list();
-      await assert.rejects(list.pop(), (err) => {
-        assert.ok(err instanceof Error);
-        assert.equal(err.code, 'ERR_INDEX_OUT_OF_RANGE');
-        assert.match(err.message, /pop from empty list/);
-        return true;
-      });
-    } finally {
-      await manager.shutdown();
-    }
+      await assert.rejects(list.pop(), { name: 'Error', code: 'ERR_INDEX_OUT_OF_RANGE', message: /pop from empty list/ });
+    });
   });
 });
 
