@@ -116,12 +116,7 @@ export class Connection<T = unknown> {
   /** Sends any structured-cloneable value (refused with ERR_UNCLONABLE before anything is written). */
   send(obj: unknown): Promise<void> {
     this.#checkWritable();
-    let message: Outgoing;
-    try {
-      message = dump(obj, this.#channel);
-    } catch (err) {
-      return Promise.reject(err); // refused: nothing written, the connection stays usable
-    }
+    const message = dump(obj, this.#channel); // throws when refused: nothing written (the manager client relies on it)
     if (message.fds.length > 0) return this.#writeTurn.run(() => this.#writeWithFds(message));
     if (this.#writeTurn.idle && message.body.length < COALESCE_LIMIT) {
       // Nothing queued ahead: write the frame now, in one write(2) most times.

@@ -12,7 +12,7 @@ import { CodedError, CodedTypeError } from './errors';
 import { READABLE, whenReady } from './fd_readiness';
 import { ownPid } from './current_process';
 import { atLibraryExit } from './exit_tasks';
-import { reduce, type Reduced } from './reduction';
+import { reduce, type Channel, type Reduced } from './reduction';
 
 export interface ListenerOptions {
   /** Peers must prove they hold the same key (HMAC-SHA256 challenge in both directions). */
@@ -23,6 +23,8 @@ export interface ListenerOptions {
 
 export interface ClientOptions {
   authkey?: Buffer | Uint8Array | null;
+  /** @internal What the connection carries, for refusals (a manager's client: values stored in the manager). */
+  channel?: Channel;
 }
 
 // Client retries a connect that found the listener's backlog full, backing off up to this.
@@ -190,7 +192,7 @@ export async function Client<T = unknown>(address: string, opts: ClientOptions =
     await new Promise((resolve) => setTimeout(resolve, backoff));
     backoff = Math.min(backoff * 2, MAX_CONNECT_BACKOFF_MS);
   }
-  const conn = new Connection<T>(fd);
+  const conn = new Connection<T>(fd, { channel: opts.channel });
   if (!authkey) return conn;
   try {
     await answerChallenge(conn, authkey);
@@ -218,7 +220,7 @@ export function clientSync<T = unknown>(address: string, opts: ClientOptions = {
     native.poll([], READABLE, backoff); // a sleep: the backlog has no readiness to wait for
     backoff = Math.min(backoff * 2, MAX_CONNECT_BACKOFF_MS);
   }
-  const conn = new Connection<T>(fd);
+  const conn = new Connection<T>(fd, { channel: opts.channel });
   if (!authkey) return conn;
   try {
     answerChallengeSync(conn, authkey);

@@ -54,6 +54,7 @@ export const channels = {
   oneWayPipe: channel('oneWayPipe', 'sent through a one-way Pipe (Pipe(false))', false),
   // Listener/Client connections may be TCP sockets, which cannot carry fds.
   connection: channel('connection', 'sent through a Listener/Client connection', false),
+  manager: channel('manager', 'stored in or passed to a Manager', false),
   poolTask: channel('poolTask', 'passed as a Pool task argument', false),
   poolResult: channel('poolResult', 'returned from a Pool task', false),
   processArgs: channel('processArgs', 'passed as a Process argument', true),
