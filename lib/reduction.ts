@@ -89,9 +89,11 @@ export function rebuild(reduced: Reduced, fds: number[] = []): unknown {
 // ---- the crossing in progress -------------------------------------------------
 // Encoding and decoding are synchronous, so one module-level crossing at a time.
 
+// Most messages carry no fds: they share this array, which nothing pushes to.
+const NO_FDS: number[] = [];
 let sending: Channel = channels.queue;
-let outgoingFds: number[] = [];
-let incomingFds: number[] = [];
+let outgoingFds = NO_FDS;
+let incomingFds = NO_FDS;
 
 function className(value: object): string {
   return (value as { constructor?: { name?: string } }).constructor?.name || 'object';
@@ -119,6 +121,7 @@ registerMessageClass(ReducibleObject as unknown as abstract new () => Reducible,
   const reduced = value[reduce]();
   const fds = reduced.fds ?? [];
   if (fds.length > 0 && !sending.carriesFds) throw refusal(reduced);
+  if (outgoingFds === NO_FDS) outgoingFds = [];
   const first = outgoingFds.length;
   outgoingFds.push(...fds);
   return [reduced.kind, reduced.state, first, fds.length];
@@ -184,14 +187,13 @@ export interface Outgoing extends EncodedMessage {
  */
 export function dump(value: unknown, channel: Channel): Outgoing {
   sending = channel;
-  outgoingFds = [];
   try {
     const message = encodeMessage(value) as Outgoing;
     message.fds = outgoingFds;
     return message;
   } finally {
     sending = channels.queue;
-    outgoingFds = [];
+    outgoingFds = NO_FDS;
   }
 }
 
@@ -207,7 +209,7 @@ export function load(tag: number, body: Buffer, fds: number[] = []): unknown {
   try {
     return decodeMessage(tag, body);
   } finally {
-    incomingFds = [];
+    incomingFds = NO_FDS;
   }
 }
 
