@@ -124,7 +124,12 @@ function plainMember(member: unknown): boolean {
 export interface EncodedMessage {
   tag: number;
   body: Uint8Array;
+  /** The sender's fds the receiver needs (lib/reduction.ts fills them in); NO_FDS on most messages. */
+  fds: number[];
 }
+
+/** Shared by every message without fds; never written to. */
+export const NO_FDS: number[] = [];
 
 /**
  * Encodes `value` as a tag and a body. Refuses a value that cannot be cloned
@@ -132,19 +137,19 @@ export interface EncodedMessage {
  * caller has written anything.
  */
 export function encodeMessage(value: unknown): EncodedMessage {
-  // A shared typed array (sharedctypes' Array) is a library object, not bytes: lib/reduction.ts decides.
-  if (ArrayBuffer.isView(value) && !(REDUCE in value)) {
-    if (Buffer.isBuffer(value)) return { tag: MessageTag.Buffer, body: value };
+  if (ArrayBuffer.isView(value)) {
+    if (Buffer.isBuffer(value)) return { tag: MessageTag.Buffer, body: value, fds: NO_FDS };
     const index = TYPED_ARRAYS.indexOf(value.constructor as TypedArrayConstructor);
-    if (index >= 0) {
-      return { tag: MessageTag.TypedArrayBase + index, body: new Uint8Array(value.buffer, value.byteOffset, value.byteLength) };
+    // A shared typed array (sharedctypes' Array, never a Buffer) is a library object, not bytes: lib/reduction.ts decides.
+    if (index >= 0 && (value as { [REDUCE]?: unknown })[REDUCE] === undefined) {
+      return { tag: MessageTag.TypedArrayBase + index, body: new Uint8Array(value.buffer, value.byteOffset, value.byteLength), fds: NO_FDS };
     }
   } else if (value instanceof ArrayBuffer) {
-    return { tag: MessageTag.ArrayBuffer, body: new Uint8Array(value) };
+    return { tag: MessageTag.ArrayBuffer, body: new Uint8Array(value), fds: NO_FDS };
   }
   try {
     const encoder = typeof value !== 'object' || value === null || isPlainTree(value) ? untracked : structured;
-    return { tag: MessageTag.Structured, body: encoder.encode(value) };
+    return { tag: MessageTag.Structured, body: encoder.encode(value), fds: NO_FDS };
   } catch (err) {
     throw unclonable(value, err);
   }
@@ -181,7 +186,7 @@ export function decodeStructured(source: Uint8Array, end: number): unknown {
 }
 
 /** One buffer holding an encoded message's tag + body (a copy). */
-export function frameOf({ tag, body }: EncodedMessage): Buffer {
+export function frameOf({ tag, body }: { tag: number; body: Uint8Array }): Buffer {
   const out = Buffer.allocUnsafe(1 + body.byteLength);
   out[0] = tag;
   out.set(body, 1);

@@ -5,11 +5,11 @@
 // process's read-ahead. The fds are non-blocking: Sync forms poll(2) when they
 // would block; async forms wait on the event loop (lib/fd_readiness.ts).
 import { native } from './native';
-import { frameOf, MessageTag } from './codec';
+import { frameOf, MessageTag, type EncodedMessage } from './codec';
 import { BufferTooShort, CodedError, CodedTypeError, EOFError } from './errors';
 import { registerAfterForkInChild } from './after_fork';
 import { READABLE, WRITABLE, forgetFd, whenReady } from './fd_readiness';
-import { channelById, channels, dump, load, loadFrame, reduce, registerRebuilder, type Channel, type Outgoing, type Reduced } from './reduction';
+import { channelById, channels, dump, load, loadFrame, reduce, registerRebuilder, type Channel, type Reduced } from './reduction';
 import { receiveBuffer } from './receive_memory';
 
 const HEADER = 4;
@@ -145,7 +145,7 @@ export class Connection<T = unknown> {
 
   // The fds go in a frame of their own right behind the message, which the
   // receiver reads with recvmsg: a plain read() of a frame would drop them.
-  async #writeWithFds(message: Outgoing): Promise<void> {
+  async #writeWithFds(message: EncodedMessage): Promise<void> {
     this.#checkOpen();
     const payload = frameOf({ tag: MessageTag.StructuredWithFds, body: message.body });
     const head = Buffer.allocUnsafe(HEADER);

@@ -16,7 +16,7 @@
 // - An Error is written with its class name, message, stack, own enumerable
 //   properties (code, errno...), cause and AggregateError's errors, and rebuilt
 //   as the same class where this process knows it.
-import { encodeMessage, decodeMessage, registerMessageClass, frameOf, type EncodedMessage } from './codec';
+import { encodeMessage, decodeMessage, registerMessageClass, frameOf, NO_FDS, type EncodedMessage } from './codec';
 import * as libraryErrors from './errors';
 import { CodedError } from './errors';
 
@@ -89,8 +89,6 @@ export function rebuild(reduced: Reduced, fds: number[] = []): unknown {
 // ---- the crossing in progress -------------------------------------------------
 // Encoding and decoding are synchronous, so one module-level crossing at a time.
 
-// Most messages carry no fds: they share this array, which nothing pushes to.
-const NO_FDS: number[] = [];
 let sending: Channel = channels.queue;
 let outgoingFds = NO_FDS;
 let incomingFds = NO_FDS;
@@ -109,8 +107,8 @@ function refusal(reduced: Reduced): CodedError {
 
 /** Matches every reducible object for cbor-x's instanceof test (typed arrays included: SharedArray). */
 class ReducibleObject {
-  static [Symbol.hasInstance](value: unknown): boolean {
-    return isReducible(value);
+  static [Symbol.hasInstance](value: object): boolean {
+    return (value as Partial<Reducible>)[reduce] !== undefined; // cbor-x asks only about objects
   }
 }
 
@@ -175,26 +173,21 @@ registerMessageClass(Error, ERROR_TAG, errorState, rebuildError);
 
 // ---- the entry points --------------------------------------------------------------
 
-export interface Outgoing extends EncodedMessage {
-  /** The sender's fds the receiver needs (to send with SCM_RIGHTS); empty on most messages. */
-  fds: number[];
-}
-
 /**
  * Encodes `value` for `channel`: the message, and the fds to send with it.
  * Refuses (ERR_UNCLONABLE, nothing written) functions, symbols, and library
  * objects the channel cannot carry.
  */
-export function dump(value: unknown, channel: Channel): Outgoing {
+export function dump(value: unknown, channel: Channel): EncodedMessage {
+  // Set up front, not restored in a finally: the hot path stays lean, and only dump() encodes.
   sending = channel;
-  try {
-    const message = encodeMessage(value) as Outgoing;
+  outgoingFds = NO_FDS;
+  const message = encodeMessage(value);
+  if (outgoingFds !== NO_FDS) {
     message.fds = outgoingFds;
-    return message;
-  } finally {
-    sending = channels.queue;
     outgoingFds = NO_FDS;
   }
+  return message;
 }
 
 /** dump() as one buffer (tag + body), for byte streams and start messages. */
