@@ -10,11 +10,11 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { Pool, getContext, isMainProcess } = require('..');
 const { median, table } = require('./stats');
+const { saveResults } = require('./results');
 
 const QUICK = process.env.QUICK === '1';
 const N = 100000;
 const ROUNDS = QUICK ? 3 : 5;
-const ONLY = process.env.ONLY;
 const APPLIES = QUICK ? 500 : 2000;
 const WORKERS = 2;
 
@@ -88,6 +88,9 @@ async function main() {
   console.log(table(['workload', ...names], rows));
   const ratio = (a, b) => (a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}x`);
   const ourRate = (key, count) => rate(results[names[0]][key], count);
+  saveResults('pool', workloads.flatMap(([key, count, label]) => names.map((name) => ({
+    metric: label, system: name, value: rate(results[name]?.[key], count), unit: 'tasks/s', better: 'higher',
+  }))));
   console.log('\nratios (forkserver pool vs the others, rate / rate):\n');
   console.log(table(['workload', 'vs Python', 'vs piscina'], workloads.map(([key, count, label]) => [
     label, ratio(ourRate(key, count), rate(results['Python mp.Pool (fork)']?.[key], count)), ratio(ourRate(key, count), rate(results.piscina?.[key], count)),

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { native } from './native';
 import { becomeChildProcess, current, type ProcessIdentity } from './current_process';
-import { forgetChildrenInNewProcess, kState, Process } from './process';
+import { forgetChildrenInNewProcess, kState, type BaseProcess } from './process';
 import { onProcessExit } from './pid_watch';
 import { runLibraryExitTasks } from './exit_tasks';
 import { stopInheritedLoopWork } from './child_loop';
@@ -12,43 +12,54 @@ import { stopInheritedLoopWork } from './child_loop';
 const SIGTERM = 15;
 
 /**
- * Makes this process the child described by `identity`. `parentIsOsParent`:
- * the process that called start() is our OS parent (fork, spawn), so the
- * kernel can signal us when it dies; otherwise (forkserver) we watch it.
+ * Makes this process the child described by `identity`. `osParentPid` is the
+ * process the kernel knows as our parent: the one that called start() (fork,
+ * spawn) or the forkserver that forked us for it.
  */
-export function enterChild(proc: Process, identity: ProcessIdentity, parentIsOsParent: boolean): void {
+export function enterChild(proc: BaseProcess, identity: ProcessIdentity, osParentPid: number): void {
   becomeChildProcess(identity);
   forgetChildrenInNewProcess();
   const state = proc[kState];
   state.isSelf = true;
   state.popen = null;
   current.processObject = proc;
-  if (identity.daemon && identity.parentPid !== null) {
-    // Python terminates daemon children when their parent exits; this also
-    // covers a parent killed with SIGKILL.
-    const armed = parentIsOsParent && native.setParentDeathSignal(SIGTERM);
-    if (!armed || native.getppid() !== identity.parentPid) {
-      onProcessExit(identity.parentPid, () => process.kill(process.pid, 'SIGTERM'));
-    }
+  if (identity.parentPid !== null) endWithParent(identity.parentPid, osParentPid);
+}
+
+/**
+ * A child never outlives the process that started it: when that process dies
+ * (SIGKILL included) the kernel sends this child SIGTERM, which ends it even in
+ * a CPU loop, where a watch on the event loop would never run. Under forkserver
+ * the kernel watches the server, which itself dies with the process it serves.
+ * Where the kernel cannot (macOS), or the parent died before we armed it, the
+ * parent's pid is watched instead.
+ */
+function endWithParent(parentPid: number, osParentPid: number): void {
+  const terminateSelf = (): void => { process.kill(process.pid, 'SIGTERM'); };
+  if (!native.setParentDeathSignal(SIGTERM)) {
+    onProcessExit(parentPid, terminateSelf);
+  } else if (native.getppid() !== osParentPid) {
+    terminateSelf(); // the parent died between our fork and the line above
   }
 }
 
-function reportError(proc: Process, err: unknown): void {
+/** Python's report of a child's error: 'Process <name>:', then the stack, on stderr. */
+export function reportError(name: string, err: unknown): void {
   const text = err instanceof Error ? err.stack ?? String(err) : String(err);
   try {
-    fs.writeSync(2, `Process ${proc.name}:\n${text}\n`);
+    fs.writeSync(2, `Process ${name}:\n${text}\n`);
   } catch {
     // stderr is gone
   }
 }
 
 /** Runs proc.run() (awaiting a promise) and returns the exit code: 0, or 1 after an error. */
-export async function runToExitCode(proc: Process): Promise<number> {
+export async function runToExitCode(proc: BaseProcess): Promise<number> {
   try {
     await proc.run();
     return 0;
   } catch (err) {
-    reportError(proc, err);
+    reportError(proc.name, err);
     return 1;
   }
 }
@@ -69,7 +80,7 @@ const CAN_LEAVE_STACK = native.unwindSupported() && Number(process.versions.v8.s
  * no catch or finally block, no code after start() and no promise continuation
  * of the parent runs in the child, whatever called start().
  */
-export function runForkedChild(proc: Process): never {
+export function runForkedChild(proc: BaseProcess): never {
   stopInheritedLoopWork();
   if (!CAN_LEAVE_STACK || microtasksRunHere()) {
     // Called from a macrotask (or synchronous code): the target runs right
@@ -106,19 +117,19 @@ function microtasksRunHere(): boolean {
  * from anywhere): run() is called here, inside start(), and an async run() is
  * driven by turning the event loop from here until it settles.
  */
-function runToExitCodeHere(proc: Process): number {
+function runToExitCodeHere(proc: BaseProcess): number {
   let result: unknown;
   try {
     result = proc.run();
   } catch (err) {
-    reportError(proc, err);
+    reportError(proc.name, err);
     return 1;
   }
   if (!(result instanceof Promise) && !(typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')) {
     return 0;
   }
   let outcome: number | null = null;
-  const settled = Promise.resolve(result).then(() => 0, (err) => { reportError(proc, err); return 1; });
+  const settled = Promise.resolve(result).then(() => 0, (err) => { reportError(proc.name, err); return 1; });
   settled.then((code) => { outcome = code; });
   const runTicks = (process as unknown as { _tickCallback(): void })._tickCallback;
   if (!microtasksRunHere()) {

@@ -1,10 +1,67 @@
-// Contexts (Python's multiprocessing.get_context): the same constructors, bound
-// to one start method; and the functions that pick the default one.
+// Contexts (Python's multiprocessing.context): the start methods, which one is
+// the default, and the Process classes bound to each. This module owns the
+// start-method table and hands each Process class its launcher, so the process
+// and start-method modules never import each other.
+import { CodedError } from './errors';
 import { current } from './current_process';
-
-import { kContextClass, kState, Process, installExitHandler } from './process';
+import { BaseProcess, kContextClass, kLauncher, kState, installExitHandler, type Launcher } from './process';
 import { onProcessExit } from './pid_watch';
-import { assertStartMethod, getStartMethod, type StartMethodName } from './start_methods';
+import type { Popen } from './popen/popen';
+
+export type StartMethodName = 'fork' | 'forkserver' | 'spawn';
+
+/** A start method (Python's Popen classes): how a child is made for a process object. */
+export interface StartMethod {
+  readonly name: StartMethodName;
+  launch(proc: BaseProcess): Popen;
+}
+
+// Loaded on first use: each brings its own machinery (a server process, a spawner).
+const startMethodLoaders: Record<StartMethodName, () => StartMethod> = {
+  fork: () => (require('./popen/fork') as typeof import('./popen/fork')).forkStartMethod,
+  forkserver: () => (require('./popen/forkserver') as typeof import('./popen/forkserver')).forkserverStartMethod,
+  spawn: () => (require('./popen/spawn') as typeof import('./popen/spawn')).spawnStartMethod,
+};
+
+let chosen: StartMethodName | null = null;
+
+export function getAllStartMethods(): StartMethodName[] {
+  return process.platform === 'win32' ? ['spawn'] : ['forkserver', 'fork', 'spawn'];
+}
+
+function assertStartMethod(method: unknown): asserts method is StartMethodName {
+  if (!getAllStartMethods().includes(method as StartMethodName)) {
+    throw new CodedError('ERR_UNKNOWN_START_METHOD',
+      `cannot find context for '${String(method)}': the start methods here are ${getAllStartMethods().map((m) => `'${m}'`).join(', ')}`);
+  }
+}
+
+export function getStartMethod(allowNone = false): StartMethodName | null {
+  if (chosen === null && !allowNone) chosen = getAllStartMethods()[0];
+  return chosen;
+}
+
+export function setStartMethod(method: StartMethodName | null, opts: { force?: boolean } = {}): void {
+  if (chosen !== null && !opts.force) {
+    throw new CodedError('ERR_CONTEXT_ALREADY_SET',
+      `the start method has already been set to '${chosen}'; pass { force: true } to change it`);
+  }
+  if (method !== null) assertStartMethod(method);
+  chosen = method;
+}
+
+function launcherOf(method: StartMethodName): Launcher {
+  return (proc) => startMethodLoaders[method]().launch(proc);
+}
+
+/**
+ * Python's multiprocessing.Process: started under the default start method
+ * (getStartMethod()) as it is when start() is called.
+ */
+export class Process extends BaseProcess {
+  static override [kLauncher]: Launcher = (proc) => launcherOf(getStartMethod()!)(proc);
+}
+Object.defineProperty(Process, kContextClass, { value: true });
 
 export interface Context {
   readonly startMethod: StartMethodName;
@@ -20,12 +77,9 @@ export function getContext(method?: StartMethodName | null): Context {
   assertStartMethod(name);
   let context = contexts.get(name);
   if (!context) {
-    class ContextProcess extends Process {
-      constructor(...args: ConstructorParameters<typeof Process>) {
-        super(...args);
-        this[kState].method = name;
-      }
-    }
+    const ContextProcess = class extends Process {
+      static override [kLauncher] = launcherOf(name);
+    };
     Object.defineProperty(ContextProcess, 'name', { value: 'Process' });
     Object.defineProperty(ContextProcess, kContextClass, { value: true });
     context = { startMethod: name, Process: ContextProcess, getStartMethod: () => name };
@@ -43,7 +97,7 @@ export function currentProcess(): Process {
       writable: true,
       value: {
         target: null, args: [], kwargs: null, name: current.identity.name, daemon: false, identity: [],
-        parentPid: 0, popen: null, exitcode: null, closed: false, method: null, isSelf: true,
+        parentPid: 0, popen: null, exitcode: null, closed: false, isSelf: true,
       },
     });
     current.processObject = main;

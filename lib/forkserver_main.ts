@@ -4,18 +4,20 @@
 import { native } from './native';
 import * as posix from './posix';
 import { waitForExit } from './child_watch';
-import { enterChild, runToExitCode } from './bootstrap';
+import { runDescribedChild } from './described_child';
 import { runLibraryExitTasks } from './exit_tasks';
 import { importMainModule } from './main_module';
 import { importedModules } from './function_ref';
 import { channels, dumpFrame } from './reduction';
-import { importSpecFunctions, instantiate, readSpec, type ChildSpec, type SpecFunctions } from './process_spec';
+import { importSpecFunctions, readSpec, type ChildSpec, type SpecFunctions } from './process_spec';
 import { exitCodeOf } from './popen/popen';
 import { current } from './current_process';
 import { registerAfterForkInChild } from './after_fork';
 import './index'; // every library object registers how to rebuild itself
 
 const CONTROL = 3;
+/** Our children's OS parent: they end when we do (bootstrap.ts, endWithParent). */
+const serverPid = native.getpid();
 const SIGKILL = 9;
 
 function reply(fd: number, message: object): void {
@@ -42,17 +44,9 @@ let alreadyImportedAtWarmFork = new Set<string>();
 
 let warm: WarmChild | null = null;
 
-/** What every child does once it knows what to run: become that process, run it, exit. */
-async function runChild(spec: ChildSpec, fns: SpecFunctions, objectFds: number[]): Promise<never> {
-  let code: number;
-  try {
-    const proc = instantiate(spec, fns, objectFds);
-    enterChild(proc, spec.identity, false);
-    code = await runToExitCode(proc);
-  } catch (err) {
-    process.stderr.write(`Process ${spec.identity.name}:\n${(err as Error)?.stack ?? String(err)}\n`);
-    code = 1;
-  }
+/** A forked child, once it knows what to run: run it, then exit as a fork child does. */
+async function runChild(spec: ChildSpec, importFunctions: () => Promise<SpecFunctions>, objectFds: number[]): Promise<never> {
+  const code = await runDescribedChild({ spec, importFunctions, objectFds, osParentPid: serverPid });
   runLibraryExitTasks(); // join its own children, as fork children do (the 'exit' listeners here are the server's)
   return posix.exit(code);
 }
@@ -87,14 +81,7 @@ async function prepareWarmChild(): Promise<void> {
     native.close(theirs);
     if (request === null) posix.exit(0); // the server is gone
     const spec = readSpec(request!.data);
-    let fns: SpecFunctions;
-    try {
-      fns = await importSpecFunctions(spec);
-    } catch (err) {
-      process.stderr.write(`Process ${spec.identity.name}:\n${(err as Error)?.stack ?? String(err)}\n`);
-      return posix.exit(1);
-    }
-    await runChild(spec, fns, request!.fds);
+    await runChild(spec, () => importSpecFunctions(spec), request!.fds);
   }
   native.close(theirs);
   warm = { pid, socket: ours };
@@ -145,7 +132,7 @@ async function serve(request: { data: Buffer; fds: number[] }): Promise<void> {
   if (pid === 0) {
     leaveServerState();
     native.close(statusSocket);
-    await runChild(spec, fns, objectFds);
+    await runChild(spec, async () => fns, objectFds);
   }
   for (const fd of objectFds) native.close(fd);
   statusSockets.add(statusSocket);

@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { getContext, type Context } from './context';
-import type { Process } from './process';
-import type { StartMethodName } from './start_methods';
+import { getContext, type Context, type Process } from './context';
+
+import type { StartMethodName } from './context';
 import { Pipe, type Connection } from './connection';
 import { CodedError, CodedTypeError } from './errors';
 import { ownPid } from './current_process';

@@ -15,9 +15,10 @@
 import os from 'node:os';
 import { AsyncResult, kSettle, rethrowLater, type ResultCallbacks } from './async_result';
 import { ResultIterator } from './result_iterator';
-import { CodedError, CodedTypeError, Full, WorkerLostError } from './errors';
-import { getContext, type Context } from './context';
-import { cpuCount, kState, type Process } from './process';
+import { InputFeed } from './pool_input';
+import { AbortError, CodedError, CodedTypeError, Full, TimeoutError, WorkerLostError } from './errors';
+import { getContext, type Context, type Process } from './context';
+import { cpuCount, kState } from './process';
 import { Queue } from './queues';
 import { channels } from './reduction';
 import { RawArray } from './sharedctypes';
@@ -26,7 +27,7 @@ import { registerAfterForkInChild } from './after_fork';
 import { native } from './native';
 import { ChannelEnd, closeFds, sendFds, takeFds } from './pool_fds';
 import { poolWorkerMain, type ResultEntry, type TaskMessage, type WorkerConfig } from './pool_worker';
-import type { StartMethodName } from './start_methods';
+import type { StartMethodName } from './context';
 
 export interface PoolOptions {
   processes?: number | null;
@@ -34,20 +35,61 @@ export interface PoolOptions {
   initargs?: unknown[];
   maxtasksperchild?: number | null;
   context?: Context | StartMethodName | null;
+  /** Runs a task whose worker died again, up to this many times, before failing it with WorkerLostError (default 0). */
+  maxRetries?: number | null;
+  /** Bytes of resident memory: a worker past it is replaced after the task that took it there. */
+  maxMemoryPerChild?: number | null;
 }
 
-export interface MapOptions {
+/** Per task: abort it, or bound its running time. A running task that is aborted or times out has its worker killed and replaced. */
+export interface TaskOptions {
+  signal?: AbortSignal | null;
+  /** Milliseconds a task (a chunk, for map) may run once started; then it fails with TimeoutError, code ERR_TASK_TIMEOUT. */
+  timeout?: number | null;
+}
+
+export interface ApplyOptions<R> extends TaskOptions, ResultCallbacks<R> {}
+
+export interface MapOptions extends TaskOptions {
   chunksize?: number | null;
   /** Called in this process after each chunk with (items done, items in all). */
   onProgress?: ((done: number, total: number) => void) | null;
 }
 
+export interface ImapOptions extends TaskOptions {
+  chunksize?: number | null;
+  /** At most this many chunks submitted and not yet consumed; the input is read no further ahead (Python 3.15). */
+  buffersize?: number | null;
+}
+
+export interface PoolStats {
+  processes: number;
+  /** Workers running a task. */
+  busy: number;
+  /** Tasks (chunks, for maps) waiting for a worker. */
+  queued: number;
+  completed: number;
+  failed: number;
+}
+
 type AnyFunction = (...args: any[]) => unknown;
+
+/** What bounds a job's tasks, checked once at submission. */
+interface TaskLimits {
+  signal: AbortSignal | null;
+  timeoutMs: number | null;
+}
 
 interface Job {
   /** Chunks not yet finished. */
   chunksLeft: number;
   failed: boolean;
+  /** Its chunks may be stopped while they run (signal or timeout): each runs alone in its worker. */
+  limits: TaskLimits | null;
+  /** Ends the job at once with `err` (aborted): nothing more is delivered. */
+  onCancel(err: Error): void;
+  /** Stops listening to the job's signal once it has settled. */
+  detach(): void;
   /** imap: chunks after a failed one still deliver (the iterator needs the results before the failure). */
   deliversAfterError?: boolean;
   onChunk(chunk: Chunk, values: unknown[]): void;
@@ -68,6 +110,10 @@ interface Chunk {
   /** One of several chunks of a map/starmap/imap. */
   partOfMap: boolean;
   worker: Worker | null;
+  /** Times it was run again after its worker died (maxRetries). */
+  retries: number;
+  /** Fires when the chunk has run longer than its job's timeout. */
+  timer: NodeJS.Timeout | null;
 }
 
 interface Worker {
@@ -104,6 +150,10 @@ const MAX_QUEUED_CHUNKS = 256;
 const TERMINATE_GRACE_MS = 2000;
 const MAX_START_FAILURES = 3;
 const WATCHDOG_MS = 1000;
+// imap without a buffersize reads ahead at most this many chunks not yet consumed.
+const DEFAULT_READ_AHEAD_CHUNKS = 1024;
+// setTimeout's limit; a longer task timeout is no timeout (24.8 days).
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const livePools = new Set<Pool>();
 // A forked child (a worker, or any child forked while a pool runs) must not act as its parent's pool.
@@ -129,9 +179,44 @@ function checkChunksize(chunksize: unknown): number | null {
   return chunksize as number;
 }
 
-function mapOptions(arg: number | MapOptions | null | undefined): { chunksize: number | null; onProgress: MapOptions['onProgress'] } {
-  if (typeof arg === 'object' && arg !== null) return { chunksize: checkChunksize(arg.chunksize), onProgress: arg.onProgress ?? null };
-  return { chunksize: checkChunksize(arg), onProgress: null };
+function checkCount(name: string, value: unknown): number | null {
+  if (value == null) return null;
+  if (!Number.isInteger(value) || (value as number) < 0) throw invalid(`${name} must be an integer >= 0, got ${String(value)}`);
+  return value as number;
+}
+
+/** A task's signal and timeout, checked; null when it has neither. */
+function taskLimits(opts: TaskOptions | null | undefined): TaskLimits | null {
+  if (opts == null) return null;
+  const { signal = null, timeout = null } = opts;
+  if (signal !== null && !(signal instanceof AbortSignal)) {
+    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `signal must be an AbortSignal, got ${typeof signal}`);
+  }
+  let timeoutMs: number | null = null;
+  if (timeout !== null && timeout !== undefined) {
+    if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
+      throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `timeout must be a number of milliseconds, null or Infinity, got ${String(timeout)}`);
+    }
+    timeoutMs = timeout > MAX_TIMER_MS ? null : Math.max(0, timeout);
+  }
+  return signal === null && timeoutMs === null ? null : { signal, timeoutMs };
+}
+
+function abortErrorOf(signal: AbortSignal): AbortError {
+  return new AbortError('The task was aborted', { cause: signal.reason });
+}
+
+function taskTimeoutError(ms: number, pid: number): TimeoutError {
+  const err = new TimeoutError(`the task ran longer than its timeout of ${ms} ms: its worker (pid ${pid}) was killed and replaced`);
+  (err as { code?: string }).code = 'ERR_TASK_TIMEOUT';
+  return err;
+}
+
+function mapOptions(arg: number | MapOptions | null | undefined): { chunksize: number | null; onProgress: MapOptions['onProgress']; limits: TaskLimits | null } {
+  if (typeof arg === 'object' && arg !== null) {
+    return { chunksize: checkChunksize(arg.chunksize), onProgress: arg.onProgress ?? null, limits: taskLimits(arg) };
+  }
+  return { chunksize: checkChunksize(arg), onProgress: null, limits: null };
 }
 
 function materialise(iterable: Iterable<unknown>): unknown[] {
@@ -148,6 +233,8 @@ export class Pool {
   readonly #initializer: AnyFunction | FunctionRef | null;
   readonly #initargs: unknown[];
   readonly #maxtasks: number | null;
+  readonly #maxRetries: number;
+  readonly #maxMemory: number | null;
   readonly #ownerPid = process.pid;
   readonly #results: Queue<ResultEntry[]>;
   readonly #running: Float64Array;
@@ -157,6 +244,10 @@ export class Pool {
   #state = PoolState.Run;
   #workerCounter = 0;
   #startFailures = 0;
+  #completed = 0;
+  #failed = 0;
+  /** imap inputs still being read: more chunks may come. */
+  readonly #feeds = new Set<InputFeed>();
 
   // Functions by id: an import reference when the function is exported (the
   // worker imports it, as Python unpickles a function by name); under fork a
@@ -198,6 +289,8 @@ export class Pool {
     this.#fork = this.#ctx.startMethod === 'fork';
     this.#processes = processes;
     this.#maxtasks = maxtasks;
+    this.#maxRetries = checkCount('maxRetries', options.maxRetries) ?? 0;
+    this.#maxMemory = checkCount('maxMemoryPerChild', options.maxMemoryPerChild);
     this.#initializer = initializer && !this.#fork ? locateExport(initializer, 'initializer') : initializer;
     this.#initargs = initargs;
     this.#results = new Queue<ResultEntry[]>(0, { bufferSize: RESULT_QUEUE_BYTES, channel: channels.poolResult });
@@ -214,22 +307,23 @@ export class Pool {
 
   // ---- submitting work ----
 
-  /** Runs fn(...args) in a worker and resolves with its result. */
-  async apply<R>(fn: (...args: any[]) => R | Promise<R>, args: unknown[] = []): Promise<R> {
-    return this.applyAsync(fn, args).get();
+  /** Runs fn(...args) in a worker and resolves with its result; `{ signal, timeout }` stop it. */
+  async apply<R>(fn: (...args: any[]) => R | Promise<R>, args: unknown[] = [], opts: TaskOptions = {}): Promise<R> {
+    return this.applyAsync(fn, args, opts).get();
   }
 
-  applyAsync<R>(fn: (...args: any[]) => R | Promise<R>, args: unknown[] = [], callbacks: ResultCallbacks<R> = {}): AsyncResult<R> {
+  applyAsync<R>(fn: (...args: any[]) => R | Promise<R>, args: unknown[] = [], opts: ApplyOptions<R> = {}): AsyncResult<R> {
     this.#checkRunning();
     if (!Array.isArray(args)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'args must be an array');
     const fnId = this.#functionId(fn);
-    const result = new AsyncResult<R>(callbacks ?? {});
-    const job: Job = {
-      chunksLeft: 1,
-      failed: false,
-      onChunk: (_chunk, values) => result[kSettle](true, values[0]),
-      onError: (_chunk, err) => result[kSettle](false, err),
-    };
+    const limits = taskLimits(opts);
+    const result = new AsyncResult<R>(opts ?? {});
+    const job = this.#newJob(1, limits, {
+      onChunk: (_chunk, values) => { job.detach(); result[kSettle](true, values[0]); },
+      onError: (_chunk, err) => { job.detach(); result[kSettle](false, err); },
+      onCancel: (err) => result[kSettle](false, err),
+    });
+    if (job.failed) return result; // its signal was aborted already
     const withFds = takeFds(args);
     this.#enqueue(job, fnId, 1, [withFds ? withFds.args : args], 0, withFds?.fds ?? null);
     this.#dispatch();
@@ -256,20 +350,36 @@ export class Pool {
     return this.#mapJob(fn, iterable, 1, chunksize, callbacks);
   }
 
-  /** Results in input order, each as soon as it and those before it are done. chunksize defaults to 1. */
-  imap<T, R>(fn: (item: T) => R | Promise<R>, iterable: Iterable<T>, chunksize?: number | null): AsyncIterableIterator<R> {
+  /**
+   * Results in input order, each as soon as it and those before it are done.
+   * The input (an iterable or async iterable) is read lazily, no further ahead
+   * than `buffersize` chunks not yet consumed. chunksize defaults to 1.
+   */
+  imap<T, R>(fn: (item: T) => R | Promise<R>, iterable: Iterable<T> | AsyncIterable<T>, chunksize?: number | ImapOptions | null): AsyncIterableIterator<R> {
     return this.#imapJob(fn, iterable, chunksize, true) as AsyncIterableIterator<R>;
   }
 
-  /** Results in the order they finish. chunksize defaults to 1. */
-  imapUnordered<T, R>(fn: (item: T) => R | Promise<R>, iterable: Iterable<T>, chunksize?: number | null): AsyncIterableIterator<R> {
+  /** Results in the order they finish; the input is read as imap reads it. chunksize defaults to 1. */
+  imapUnordered<T, R>(fn: (item: T) => R | Promise<R>, iterable: Iterable<T> | AsyncIterable<T>,
+    chunksize?: number | ImapOptions | null): AsyncIterableIterator<R> {
     return this.#imapJob(fn, iterable, chunksize, false) as AsyncIterableIterator<R>;
+  }
+
+  /** What the pool is doing now, and has done (tasks: a map's chunks count one each). */
+  stats(): PoolStats {
+    return {
+      processes: this.#processes,
+      busy: this.#allWorkers().filter((w) => !w.hasExited && w.inflight.length > 0).length,
+      queued: this.#queue.length - this.#head,
+      completed: this.#completed,
+      failed: this.#failed,
+    };
   }
 
   #mapJob(fn: AnyFunction, iterable: Iterable<unknown>, star: 0 | 1, chunksizeArg: number | MapOptions | null | undefined,
     callbacks: ResultCallbacks<any>): AsyncResult<any> {
     this.#checkRunning();
-    const { chunksize: given, onProgress } = mapOptions(chunksizeArg);
+    const { chunksize: given, onProgress, limits } = mapOptions(chunksizeArg);
     const fnId = this.#functionId(fn);
     const items = materialise(iterable);
     const total = items.length;
@@ -282,19 +392,22 @@ export class Pool {
     const chunksize = given ?? Math.ceil(total / (this.#processes * 4));
     const values = new Array(total);
     let done = 0;
-    const job: Job = {
-      chunksLeft: Math.ceil(total / chunksize),
-      failed: false,
+    const job = this.#newJob(Math.ceil(total / chunksize), limits, {
       onChunk: (chunk, chunkValues) => {
         for (let i = 0; i < chunkValues.length; i++) values[chunk.offset + i] = chunkValues[i];
         done += chunkValues.length;
         if (onProgress) {
           try { onProgress(done, total); } catch (err) { rethrowLater(err); }
         }
-        if (job.chunksLeft === 0) result[kSettle](true, values);
+        if (job.chunksLeft === 0) {
+          job.detach();
+          result[kSettle](true, values);
+        }
       },
-      onError: (_chunk, err) => result[kSettle](false, err),
-    };
+      onError: (_chunk, err) => { job.detach(); result[kSettle](false, err); },
+      onCancel: (err) => result[kSettle](false, err),
+    });
+    if (job.failed) return result;
     for (let offset = 0; offset < total; offset += chunksize) {
       this.#enqueue(job, fnId, star, chunksize === total ? items : items.slice(offset, offset + chunksize), offset, null);
     }
@@ -302,31 +415,123 @@ export class Pool {
     return result;
   }
 
-  #imapJob(fn: AnyFunction, iterable: Iterable<unknown>, chunksizeArg: number | null | undefined, ordered: boolean): AsyncIterableIterator<unknown> {
+  #imapJob(fn: AnyFunction, iterable: Iterable<unknown> | AsyncIterable<unknown>, arg: number | ImapOptions | null | undefined,
+    ordered: boolean): AsyncIterableIterator<unknown> {
     this.#checkRunning();
-    const chunksize = checkChunksize(chunksizeArg) ?? 1;
+    const options: ImapOptions = typeof arg === 'object' && arg !== null ? arg : { chunksize: arg };
+    const chunksize = checkChunksize(options.chunksize) ?? 1;
+    const buffersize = options.buffersize == null ? null : checkChunksize(options.buffersize);
+    const limits = taskLimits(options);
     const fnId = this.#functionId(fn);
-    const iterator = new ResultIterator(ordered);
-    let items: unknown[];
-    try {
-      items = materialise(iterable);
-    } catch (err) {
-      iterator.fail(0, err as Error); // the input's error comes out of the iteration, as in Python
-      return iterator;
-    }
-    const job: Job = {
-      chunksLeft: Math.ceil(items.length / chunksize),
-      failed: false,
-      deliversAfterError: true,
+    const readAhead = (buffersize ?? DEFAULT_READ_AHEAD_CHUNKS) * chunksize;
+    let taken = 0;
+    let feed: InputFeed | null = null;
+    const stopReading = (): void => {
+      if (feed === null || !this.#feeds.delete(feed)) return;
+      feed.close();
+      this.#stopIdleWorkersIfDone();
+    };
+    const iterator = new ResultIterator(ordered, {
+      taken: () => { taken++; feed?.fill(); },
+      closed: () => { job.failed = true; job.detach(); stopReading(); this.#dispatch(); },
+    });
+    const job = this.#newJob(0, limits, {
       onChunk: (chunk, values) => iterator.add(chunk.offset, values),
       onError: (chunk, err) => iterator.fail(chunk.offset, err),
-    };
-    iterator.expect(items.length);
-    for (let offset = 0; offset < items.length; offset += chunksize) {
-      this.#enqueue(job, fnId, 0, items.slice(offset, offset + chunksize), offset, null);
-    }
-    this.#dispatch();
+      onCancel: (err) => { stopReading(); iterator.abort(err); },
+    }, true);
+    if (job.failed) return iterator;
+    feed = new InputFeed(iterable, chunksize, {
+      room: () => readAhead - (feed!.itemsRead - taken),
+      chunk: (offset, items) => {
+        if (this.#state === PoolState.Terminate) {
+          iterator.fail(offset, new CodedError('ERR_POOL_TERMINATED', 'the pool was terminated before this task was submitted'));
+          return false;
+        }
+        if (job.failed) return false;
+        job.chunksLeft++;
+        this.#enqueue(job, fnId, 0, items, offset, null);
+        this.#dispatch();
+        return true;
+      },
+      end: (count) => { iterator.expect(count); stopReading(); },
+      fail: (offset, err) => { iterator.fail(offset, err); stopReading(); }, // the input's error comes out of the iteration, as in Python
+    });
+    // A pool closed while this input is still being read keeps its workers for it.
+    if (feed.open) this.#feeds.add(feed);
+    feed.fill();
     return iterator;
+  }
+
+  /**
+   * A job with its signal watched: aborting it removes its queued chunks and
+   * kills the workers running the others. Already aborted: the job is failed.
+   */
+  #newJob(chunks: number, limits: TaskLimits | null,
+    handlers: Pick<Job, 'onChunk' | 'onError' | 'onCancel'>, deliversAfterError = false): Job {
+    const job: Job = { chunksLeft: chunks, failed: false, limits, deliversAfterError, detach: () => {}, ...handlers };
+    const signal = limits?.signal;
+    if (signal) {
+      if (signal.aborted) {
+        job.failed = true;
+        job.onCancel(abortErrorOf(signal));
+        return job;
+      }
+      const onAbort = (): void => this.#cancelJob(job, abortErrorOf(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      job.detach = () => signal.removeEventListener('abort', onAbort);
+    }
+    return job;
+  }
+
+  /** Ends a job now: queued chunks are dropped, running ones stopped with their workers. */
+  #cancelJob(job: Job, err: Error): void {
+    if (this.#state === PoolState.Terminate) return;
+    job.detach();
+    this.#drainResults(); // a chunk that has finished counts as done
+    const kept: Chunk[] = [];
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const chunk = this.#queue[i];
+      if (chunk.job !== job) {
+        kept.push(chunk);
+        continue;
+      }
+      if (chunk.fds) closeFds(chunk.fds);
+      this.#finishChunk(chunk);
+    }
+    this.#queue = kept;
+    this.#head = 0;
+    for (const chunk of [...this.#inflight.values()]) if (chunk.job === job) this.#stopRunningChunk(chunk);
+    job.failed = true;
+    this.#failed++;
+    job.onCancel(err);
+    this.#dispatch();
+  }
+
+  /** The chunk's running time is up: its worker is killed and the job fails with ERR_TASK_TIMEOUT. */
+  #timeOut(chunk: Chunk): void {
+    chunk.timer = null;
+    if (!this.#inflight.has(chunk.seq)) return;
+    this.#drainResults();
+    if (!this.#inflight.has(chunk.seq)) return; // it finished just now
+    const { pid } = chunk.worker!;
+    this.#stopRunningChunk(chunk);
+    chunk.job.detach();
+    this.#failJob(chunk, taskTimeoutError(chunk.job.limits!.timeoutMs!, pid));
+    this.#dispatch();
+  }
+
+  /** Takes an in-flight chunk back and kills its worker (such chunks run alone), which is then replaced. */
+  #stopRunningChunk(chunk: Chunk): void {
+    const worker = chunk.worker!;
+    this.#inflight.delete(chunk.seq);
+    const at = worker.inflight.indexOf(chunk);
+    if (at >= 0) worker.inflight.splice(at, 1);
+    chunk.worker = null;
+    this.#finishChunk(chunk);
+    // It keeps its slot until it has exited (it may still write its running slot); then a new one starts.
+    worker.leaving = true;
+    this.#signal(worker, 'SIGKILL');
   }
 
   // ---- lifecycle ----
@@ -343,6 +548,8 @@ export class Pool {
     if (this.#state === PoolState.Terminate) return;
     this.#state = PoolState.Terminate;
     this.#pumpAbort?.abort();
+    for (const feed of this.#feeds) feed.close();
+    this.#feeds.clear();
     const err = new CodedError('ERR_POOL_TERMINATED', 'the pool was terminated before this task finished');
     const chunks = [...this.#inflight.values(), ...this.#queue.slice(this.#head)];
     this.#queue = [];
@@ -352,6 +559,7 @@ export class Pool {
     this.#stopWatchdog();
     for (const worker of this.#workers) if (worker) worker.inflight = [];
     for (const chunk of chunks) {
+      if (chunk.timer) clearTimeout(chunk.timer);
       if (chunk.fds) closeFds(chunk.fds);
       this.#failJob(chunk, err);
     }
@@ -447,6 +655,7 @@ export class Pool {
       initargs: this.#initargs,
       maxtasks: this.#maxtasks,
       registry: this.#fork ? this.#registry : null,
+      reportMemory: this.#maxMemory !== null,
     };
     const prefix = { fork: 'Fork', forkserver: 'ForkServer', spawn: 'Spawn' }[this.#ctx.startMethod];
     const proc = new this.#ctx.Process({ target: poolWorkerMain, args: [config], daemon: true, name: `${prefix}PoolWorker-${++this.#workerCounter}` });
@@ -500,12 +709,15 @@ export class Pool {
       const requeue: Chunk[] = [];
       for (const chunk of lost) {
         chunk.worker = null;
-        if (chunk.seq === runningSeq || chunk.fdsSent) {
+        if (chunk.fdsSent || (chunk.seq === runningSeq && chunk.retries >= this.#maxRetries)) {
           // (a chunk whose fds went to this worker cannot run elsewhere)
           this.#inflight.delete(chunk.seq);
           this.#finishChunk(chunk);
           this.#failJob(chunk, new WorkerLostError(worker.pid, signalName(code), code >= 0 ? code : null));
         } else {
+          if (chunk.seq === runningSeq) chunk.retries++;
+          if (chunk.timer) clearTimeout(chunk.timer);
+          chunk.timer = null;
           this.#inflight.delete(chunk.seq);
           requeue.push(chunk); // it never started (or finished unreported): run it elsewhere
         }
@@ -576,7 +788,10 @@ export class Pool {
 
   #enqueue(job: Job, fnId: number, star: 0 | 1, items: unknown[], offset: number, fds: number[] | null): void {
     if (this.#outstanding === 0) this.#startWatchdog();
-    this.#queue.push({ seq: this.#nextSeq++, job, offset, fnId, star, items, fds, partOfMap: job.chunksLeft > 1, worker: null });
+    this.#queue.push({
+      seq: this.#nextSeq++, job, offset, fnId, star, items, fds, partOfMap: job.chunksLeft > 1 || job.deliversAfterError === true,
+      worker: null, retries: 0, timer: null,
+    });
     this.#outstanding++;
   }
 
@@ -585,6 +800,8 @@ export class Pool {
     for (const worker of this.#workers) {
       if (worker === null || worker.leaving || worker.hasExited) continue;
       if (!this.#knows(worker, chunk)) continue;
+      // A chunk that may be stopped runs alone, so that killing its worker stops nothing else.
+      if (worker.inflight.length > 0 && (chunk.job.limits !== null || worker.inflight[0].job.limits !== null)) continue;
       // A map's chunks may queue two deep even when slow: the next one is ready
       // when a worker finishes; single tasks (apply) wait for an idle worker.
       const cap = chunk.partOfMap ? Math.max(2, this.#queuedPerWorker) : this.#queuedPerWorker;
@@ -668,6 +885,12 @@ export class Pool {
     worker.inflight.push(chunk);
     worker.sent++;
     this.#inflight.set(chunk.seq, chunk);
+    const timeoutMs = chunk.job.limits?.timeoutMs;
+    if (timeoutMs != null) {
+      // Counted from here: the worker was idle, so the chunk starts now.
+      chunk.timer = setTimeout(() => this.#timeOut(chunk), timeoutMs);
+      chunk.timer.unref();
+    }
     if (this.#maxtasks !== null && worker.sent >= this.#maxtasks) {
       // It exits by itself after this chunk; the pool starts its successor then.
       worker.leaving = true;
@@ -679,6 +902,8 @@ export class Pool {
   }
 
   #finishChunk(chunk: Chunk): void {
+    if (chunk.timer) clearTimeout(chunk.timer);
+    chunk.timer = null;
     chunk.job.chunksLeft--;
     this.#outstanding--;
     // Nothing left to wait for (the last results may have been taken by a drain
@@ -712,6 +937,7 @@ export class Pool {
 
   #failJob(chunk: Chunk, err: Error): void {
     const { job } = chunk;
+    this.#failed++;
     if (job.deliversAfterError) {
       job.onError(chunk, err);
       return;
@@ -769,7 +995,7 @@ export class Pool {
   }
 
   #handleBatch(batch: ResultEntry[]): void {
-    for (const [seq, ok, payload, ms] of batch) {
+    for (const [seq, ok, payload, ms, rss] of batch) {
       const chunk = this.#inflight.get(seq);
       if (chunk === undefined) continue; // already failed (its worker was declared lost) or terminated
       this.#inflight.delete(seq);
@@ -783,20 +1009,22 @@ export class Pool {
       this.#avgChunkMs = this.#avgChunkMs === Infinity ? ms : this.#avgChunkMs * 0.8 + ms * 0.2;
       this.#queuedPerWorker = Math.max(1, Math.min(MAX_QUEUED_CHUNKS, Math.floor(TARGET_QUEUED_MS / Math.max(this.#avgChunkMs, 1e-3))));
       this.#finishChunk(chunk);
+      if (worker && rss !== undefined && rss > this.#maxMemory! && !worker.leaving) this.#retire(worker);
       if (chunk.job.failed) continue;
+      if (ok) this.#completed++;
       if (ok) chunk.job.onChunk(chunk, payload as unknown[]);
       else this.#failJob(chunk, payload as Error);
     }
   }
 
   #stopIdleWorkersIfDone(): void {
-    if (this.#state !== PoolState.Close || this.#outstanding > 0) return;
+    if (this.#state !== PoolState.Close || this.#outstanding > 0 || this.#feeds.size > 0) return;
     for (const worker of this.#workers) if (worker) this.#retire(worker);
     this.#checkFinished();
   }
 
   #checkFinished(): void {
-    if (this.#state === PoolState.Run || this.#outstanding > 0) return;
+    if (this.#state === PoolState.Run || this.#outstanding > 0 || (this.#feeds.size > 0 && this.#state !== PoolState.Terminate)) return;
     if (this.#allWorkers().some((w) => !w.hasExited)) return;
     livePools.delete(this);
     this.#markFinished();

@@ -15,8 +15,8 @@ import './sharedctypes'; // the running-slot array is rebuilt by it under forkse
 
 /** A chunk to run: [seq, function id, its import reference (first time only), star, items, fd count]; [-1] stops. */
 export type TaskMessage = [seq: number, fnId: number, ref: FunctionRef | null, star: 0 | 1, items: unknown[], nfds: number] | [-1];
-/** [seq, 1, results, ms] or [seq, 0, error, ms] (errors cross like any value: lib/reduction.ts) */
-export type ResultEntry = [seq: number, ok: 0 | 1, payload: unknown, ms: number];
+/** [seq, 1, results, ms] or [seq, 0, error, ms] (errors cross like any value: lib/reduction.ts); then the worker's RSS in bytes when the pool asked for it. */
+export type ResultEntry = [seq: number, ok: 0 | 1, payload: unknown, ms: number, rss?: number];
 
 export interface WorkerConfig {
   index: number;
@@ -31,6 +31,8 @@ export interface WorkerConfig {
   maxtasks: number | null;
   /** Under fork: the pool's closures by id, as they were when this worker was forked. */
   registry: Array<Function | undefined> | null;
+  /** Report the resident set size with each result (the pool has maxMemoryPerChild). */
+  reportMemory: boolean;
 }
 
 // A worker with more chunks waiting sends results in batches of up to this many.
@@ -131,6 +133,7 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
     } catch (err) {
       batch.push([seq, 0, taskError(err), performance.now() - started]);
     }
+    if (config.reportMemory) batch[batch.length - 1][4] = process.memoryUsage.rss();
     running[index] = -1;
     chunksDone++;
     if (batch.length >= MAX_BATCH) {

@@ -1,11 +1,12 @@
-// Python's multiprocessing.Process: construct with a target (or subclass and
-// override run()), start() under the context's start method, join, terminate.
+// Python's BaseProcess: construct with a target (or subclass and override
+// run()), start, join, terminate. How a child is started is not decided here:
+// the context (context.ts) owns the start methods and gives the Process classes
+// it makes their launcher, so this module imports no start method.
 import os from 'node:os';
 import { CodedError, CodedTypeError } from './errors';
 import { current, nextChildIdentity, ownPid, type ProcessIdentity } from './current_process';
 import { atLibraryExit } from './exit_tasks';
 import type { Popen } from './popen/popen';
-import { startMethodFor } from './start_methods';
 
 export interface ProcessOptions {
   target?: (...args: any[]) => unknown;
@@ -17,6 +18,12 @@ export interface ProcessOptions {
 
 /** Marks the Process classes getContext() makes: they are the library's, not user subclasses. */
 export const kContextClass = Symbol('posix-multiprocessing.contextProcess');
+
+/** Starts a child for a process object under some start method (given by the context). */
+export type Launcher = (proc: BaseProcess) => Popen;
+
+/** Where a Process class keeps its launcher: context.ts sets it on each class it makes. */
+export const kLauncher = Symbol('posix-multiprocessing.launcher');
 
 /** Internal state, kept under a symbol so a subclass's own fields are exactly the user's. */
 export const kState = Symbol('posix-multiprocessing.process');
@@ -32,13 +39,11 @@ export interface ProcessState {
   popen: Popen | null;
   exitcode: number | null;
   closed: boolean;
-  /** The start method chosen by a Context (getContext('fork').Process); null means the default. */
-  method: string | null;
   /** Set in the child: this object is the running process itself. */
   isSelf: boolean;
 }
 
-const children = new Set<Process>();
+const children = new Set<BaseProcess>();
 // A finished Process dropped without close() still releases its sentinel and
 // watchers when collected (Python's Popen has the same finalizer). Running
 // children stay in `children`, so they are never collected early.
@@ -50,7 +55,9 @@ function misuse(code: string, message: string): CodedError {
   return new CodedError(code, message);
 }
 
-export class Process {
+export class BaseProcess {
+  declare static [kLauncher]: Launcher | undefined;
+
   declare [kState]: ProcessState;
 
   constructor(opts: ProcessOptions = {}) {
@@ -81,7 +88,6 @@ export class Process {
         popen: null,
         exitcode: null,
         closed: false,
-        method: null,
         isSelf: false,
       } satisfies ProcessState,
     });
@@ -114,7 +120,9 @@ export class Process {
         'the child from starting processes of its own while it does.');
     }
     reapFinishedChildren();
-    state.popen = startMethodFor(state.method).launch(this);
+    const launch = (this.constructor as typeof BaseProcess)[kLauncher];
+    if (!launch) throw misuse('ERR_NO_START_METHOD', `cannot start ${state.name}: use the package's Process or a context's Process, which know a start method`);
+    state.popen = launch(this);
     state.popen.keepAlive(!state.daemon);
     releaseOnCollect.register(this, state.popen, this);
     children.add(this);
@@ -245,7 +253,7 @@ export class Process {
 }
 
 /** Who the child of `proc` will be: its name and identity, with this process as its parent. */
-export function identityForChild(proc: Process): ProcessIdentity {
+export function identityForChild(proc: BaseProcess): ProcessIdentity {
   const state = proc[kState];
   return {
     name: state.name,
@@ -270,7 +278,7 @@ function reapFinishedChildren(): void {
 }
 
 /** Python's active_children(): children started here and still running. */
-export function activeChildren(): Process[] {
+export function activeChildren(): BaseProcess[] {
   reapFinishedChildren();
   return [...children];
 }

@@ -3,7 +3,8 @@
 // own fields, args and kwargs through lib/reduction.ts, and its identity.
 import type { ProcessIdentity } from './current_process';
 import { importExport, locateExport, mainModulePath, type FunctionRef } from './function_ref';
-import { identityForChild, kContextClass, kState, Process } from './process';
+import { identityForChild, kContextClass, kState, type BaseProcess } from './process';
+import { Process } from './context';
 import { channels, dumpFrame, loadFrame } from './reduction';
 
 export interface ChildSpec {
@@ -15,10 +16,10 @@ export interface ChildSpec {
   payload: Buffer;
 }
 
-export function describeForChild(proc: Process): { bytes: Buffer; fds: number[]; refs: FunctionRef[] } {
+export function describeForChild(proc: BaseProcess): { bytes: Buffer; fds: number[]; refs: FunctionRef[] } {
   const state = proc[kState];
   const target = state.target ? locateExport(state.target, 'target') : null;
-  const isUserSubclass = proc.constructor !== Process && !Object.prototype.hasOwnProperty.call(proc.constructor, kContextClass);
+  const isUserSubclass = !Object.prototype.hasOwnProperty.call(proc.constructor, kContextClass);
   const subclass = isUserSubclass ? locateExport(proc.constructor, 'Process subclass') : null;
   const fields = subclass ? { ...proc } : {};
   const { bytes, fds } = dumpFrame({ args: state.args, kwargs: state.kwargs, fields }, channels.processArgs);
@@ -71,7 +72,6 @@ export function instantiate(spec: ChildSpec, fns: SpecFunctions, fds: number[]):
       popen: null,
       exitcode: null,
       closed: false,
-      method: null,
       isSelf: true,
     },
   });

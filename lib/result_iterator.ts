@@ -1,7 +1,17 @@
 // What imap and imapUnordered return (Python's IMapIterator): an async iterator
 // fed by the pool as chunks finish; ordered, it holds results back until those
 // before them have arrived. A failed chunk ends the iteration with its error
-// (at its position when ordered).
+// (at its position when ordered). The pool hears of each result taken and of
+// an iteration left early, so that it reads its input only as fast as results
+// are consumed.
+
+export interface ResultConsumer {
+  /** A result was handed to the consumer. */
+  taken(): void;
+  /** The consumer left the iteration (break, return) or it ended with an error. */
+  closed(): void;
+}
+
 export class ResultIterator<R = unknown> implements AsyncIterableIterator<R> {
   readonly #ordered: boolean;
   #expected = Infinity;
@@ -13,9 +23,11 @@ export class ResultIterator<R = unknown> implements AsyncIterableIterator<R> {
   #error: { offset: number; err: Error } | null = null;
   #finished = false;
   #wake: (() => void) | null = null;
+  readonly #consumer: ResultConsumer | null;
 
-  constructor(ordered: boolean) {
+  constructor(ordered: boolean, consumer: ResultConsumer | null = null) {
     this.#ordered = ordered;
+    this.#consumer = consumer;
   }
 
   /** How many results the iteration has in all. */
@@ -44,6 +56,15 @@ export class ResultIterator<R = unknown> implements AsyncIterableIterator<R> {
     this.#notify();
   }
 
+  /** Ends the iteration with `err` now, before any result not yet taken (an aborted imap). */
+  abort(err: Error): void {
+    this.#pending = [];
+    this.#pendingHead = 0;
+    this.#chunks.clear();
+    this.#error = { offset: -Infinity, err };
+    this.#notify();
+  }
+
   #notify(): void {
     const wake = this.#wake;
     this.#wake = null;
@@ -60,14 +81,15 @@ export class ResultIterator<R = unknown> implements AsyncIterableIterator<R> {
           this.#pendingHead = 0;
         }
         this.#yielded++;
+        this.#consumer?.taken();
         return { done: false, value: value as R };
       }
       if (this.#error && (!this.#ordered || this.#error.offset <= this.#nextOffset)) {
-        this.#finished = true;
+        this.#finish();
         throw this.#error.err;
       }
       if (this.#yielded >= this.#expected) {
-        this.#finished = true;
+        this.#finish();
         return { done: true, value: undefined };
       }
       await new Promise<void>((resolve) => { this.#wake = resolve; });
@@ -75,8 +97,14 @@ export class ResultIterator<R = unknown> implements AsyncIterableIterator<R> {
   }
 
   async return(): Promise<IteratorResult<R>> {
-    this.#finished = true;
+    this.#finish();
     return { done: true, value: undefined };
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#consumer?.closed();
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<R> {

@@ -1,9 +1,10 @@
 // A child started by the `spawn` start method: `node spawn_main.js <main> <argv as JSON>`,
 // with its description (and any fds) waiting on fd 3.
 import { native } from './native';
-import { enterChild, runToExitCode } from './bootstrap';
+import { reportError } from './bootstrap';
+import { runDescribedChild } from './described_child';
 import { importMainModule } from './main_module';
-import { importSpecFunctions, instantiate, readSpec } from './process_spec';
+import { importSpecFunctions, readSpec } from './process_spec';
 import { current } from './current_process';
 import './index'; // every library object registers how to rebuild itself
 
@@ -19,17 +20,15 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const spec = readSpec(message.data);
-  let code: number;
   try {
     await importMainModule(spec.mainPath, JSON.parse(parentArgv));
-    const proc = instantiate(spec, await importSpecFunctions(spec), message.fds);
-    enterChild(proc, spec.identity, true);
-    code = await runToExitCode(proc);
   } catch (err) {
-    process.stderr.write(`Process ${spec.identity.name}:\n${(err as Error)?.stack ?? String(err)}\n`);
-    code = 1;
+    reportError(spec.identity.name, err);
+    process.exit(1);
   }
-  process.exit(code);
+  process.exit(await runDescribedChild({
+    spec, importFunctions: () => importSpecFunctions(spec), objectFds: message.fds, osParentPid: spec.identity.parentPid!,
+  }));
 }
 
 void main();

@@ -47,7 +47,7 @@ using FlushForegroundTasksFn = bool (*)(void* platform, void* isolate);
 
 struct Prepared {
   bool tried = false;
-  void** object = nullptr;   // the NodePlatform; its first word is the vtable pointer
+  void** object = nullptr;      // the NodePlatform; its first word is the vtable pointer
   void** child_vptr = nullptr;  // the address point in our patched copy
 };
 
@@ -86,12 +86,12 @@ void Prepare() {
   prepared.tried = true;
   auto get_isolate = reinterpret_cast<GetCurrentIsolateFn>(Symbol("_ZN2v87Isolate10GetCurrentEv"));
   auto get_context = reinterpret_cast<GetCurrentContextFn>(Symbol("_ZN2v87Isolate17GetCurrentContextEv"));
-  auto get_environment = reinterpret_cast<GetCurrentEnvironmentFn>(
-      Symbol("_ZN4node21GetCurrentEnvironmentEN2v85LocalINS0_7ContextEEE"));
-  auto get_platform = reinterpret_cast<GetMultiIsolatePlatformFn>(
-      Symbol("_ZN4node23GetMultiIsolatePlatformEPNS_11EnvironmentE"));
-  auto flush = reinterpret_cast<FlushForegroundTasksFn>(
-      Symbol("_ZN4node12NodePlatform20FlushForegroundTasksEPN2v87IsolateE"));
+  auto get_environment =
+      reinterpret_cast<GetCurrentEnvironmentFn>(Symbol("_ZN4node21GetCurrentEnvironmentEN2v85LocalINS0_7ContextEEE"));
+  auto get_platform =
+      reinterpret_cast<GetMultiIsolatePlatformFn>(Symbol("_ZN4node23GetMultiIsolatePlatformEPNS_11EnvironmentE"));
+  auto flush =
+      reinterpret_cast<FlushForegroundTasksFn>(Symbol("_ZN4node12NodePlatform20FlushForegroundTasksEPN2v87IsolateE"));
   void* number_of_workers = Symbol("_ZN4node12NodePlatform21NumberOfWorkerThreadsEv");
   void* drain_tasks = Symbol("_ZN4node12NodePlatform10DrainTasksEPN2v87IsolateE");
   void* vtable = Symbol("_ZTVN4node12NodePlatformE");

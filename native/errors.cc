@@ -49,8 +49,32 @@ Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall) {
   return error;
 }
 
-void ThrowErrno(Napi::Env env, int err, const char* syscall) {
-  throw ErrnoError(env, err, syscall);
+void ThrowErrno(Napi::Env env, int err, const char* syscall) { throw ErrnoError(env, err, syscall); }
+
+static std::string Describe(const Napi::Value& value) {
+  switch (value.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_number: return value.ToString().Utf8Value();  // NaN, Infinity, 1.5
+    case napi_string: return "'" + value.As<Napi::String>().Utf8Value() + "' (a string)";
+    case napi_boolean: return value.ToBoolean() ? "true" : "false";
+    case napi_object: return value.IsArray() ? "an array" : "an object";
+    case napi_function: return "a function";
+    case napi_symbol: return "a symbol";
+    case napi_bigint: return "a bigint";
+    default: return "an external";
+  }
+}
+
+void ThrowInvalidArgType(const Napi::Value& value, const std::string& requirement) {
+  Napi::TypeError error = Napi::TypeError::New(value.Env(), requirement + ", got " + Describe(value));
+  error.Set("code", Napi::String::New(value.Env(), "ERR_INVALID_ARG_TYPE"));
+  throw error;
+}
+
+int Int32Arg(const Napi::Value& value, const char* name) {
+  if (!value.IsNumber()) ThrowInvalidArgType(value, std::string(name) + " must be a number");
+  return value.As<Napi::Number>().Int32Value();
 }
 
 }  // namespace pmp

@@ -1,5 +1,7 @@
 #include "fork_advice.h"
 
+#include "posix_call.h"
+
 #if defined(__linux__)
 #include <errno.h>
 #include <fcntl.h>
@@ -17,10 +19,14 @@
 namespace pmp {
 
 bool ParseAdviceMode(const std::string& name, AdviceMode* mode) {
-  if (name == "probe") *mode = AdviceMode::kProbe;
-  else if (name == "smaps") *mode = AdviceMode::kSmaps;
-  else if (name == "anon") *mode = AdviceMode::kAnon;
-  else return false;
+  if (name == "probe")
+    *mode = AdviceMode::kProbe;
+  else if (name == "smaps")
+    *mode = AdviceMode::kSmaps;
+  else if (name == "anon")
+    *mode = AdviceMode::kAnon;
+  else
+    return false;
   return true;
 }
 
@@ -34,10 +40,16 @@ static ssize_t ReadProcFile(const char* path, char* buf, size_t cap, bool* trunc
   size_t used = 0;
   *truncated = false;
   for (;;) {
-    if (used == cap) { *truncated = true; break; }
-    ssize_t n = read(fd, buf + used, cap - used);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) { int err = errno; close(fd); return -err; }
+    if (used == cap) {
+      *truncated = true;
+      break;
+    }
+    ssize_t n = RetryOnEintr([&] { return read(fd, buf + used, cap - used); });
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      return -err;
+    }
     if (n == 0) break;
     used += static_cast<size_t>(n);
   }
@@ -52,7 +64,10 @@ static int ReadProcFileGrowing(const char* path, std::string* out) {
     bool truncated = false;
     ssize_t n = ReadProcFile(path, &(*out)[0], cap, &truncated);
     if (n < 0) return static_cast<int>(-n);
-    if (!truncated) { out->resize(static_cast<size_t>(n)); return 0; }
+    if (!truncated) {
+      out->resize(static_cast<size_t>(n));
+      return 0;
+    }
     cap *= 2;
   }
 }
@@ -100,11 +115,15 @@ static void ParseMaps(const char* buf, size_t len, std::vector<Mapping>* out) {
 // one range: madvise() skips the unmapped gaps between them (it reports ENOMEM,
 // which AdviseRanges ignores, after applying the advice to every mapping in the
 // range), so a heap of thousands of chunks costs a handful of syscalls.
-static void AppendRun(std::vector<AddressRange>* ranges, bool* in_run,
-                      const Mapping& m, bool dont_fork) {
-  if (!dont_fork) { *in_run = false; return; }
-  if (*in_run) ranges->back().end = m.end;
-  else ranges->push_back({m.start, m.end});
+static void AppendRun(std::vector<AddressRange>* ranges, bool* in_run, const Mapping& m, bool dont_fork) {
+  if (!dont_fork) {
+    *in_run = false;
+    return;
+  }
+  if (*in_run)
+    ranges->back().end = m.end;
+  else
+    ranges->push_back({m.start, m.end});
   *in_run = true;
 }
 
@@ -124,7 +143,10 @@ static int FindByProbe(std::vector<AddressRange>* ranges, const char** failed_sy
   static std::string last_maps;
   static std::vector<AddressRange> last_ranges;
   std::string own;
-  if (int err = ReadProcFileGrowing("/proc/self/maps", &own)) { *failed_syscall = "open"; return err; }
+  if (int err = ReadProcFileGrowing("/proc/self/maps", &own)) {
+    *failed_syscall = "open";
+    return err;
+  }
   if (own == last_maps) {
     *ranges = last_ranges;
     return 0;
@@ -133,37 +155,55 @@ static int FindByProbe(std::vector<AddressRange>* ranges, const char** failed_sy
   for (;;) {
     if (report_cap < want) {
       if (report != nullptr) munmap(report, report_cap);
-      void* mem = mmap(nullptr, want, PROT_READ | PROT_WRITE,
-                       MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-      if (mem == MAP_FAILED) { report = nullptr; report_cap = 0; *failed_syscall = "mmap"; return errno; }
+      void* mem = mmap(nullptr, want, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (mem == MAP_FAILED) {
+        report = nullptr;
+        report_cap = 0;
+        *failed_syscall = "mmap";
+        return errno;
+      }
       report = static_cast<ProbeReport*>(mem);
       report_cap = want;
       // The new mapping may sit in a gap between DONTFORK mappings: list it too,
       // or a coalesced run would cover it and MADV_DONTFORK it after the fork.
-      if (int err = ReadProcFileGrowing("/proc/self/maps", &own)) { *failed_syscall = "open"; return err; }
+      if (int err = ReadProcFileGrowing("/proc/self/maps", &own)) {
+        *failed_syscall = "open";
+        return err;
+      }
     }
     report->length = 0;
     report->error = 0;
     report->truncated = false;
     // A raw clone: no atfork handlers, and the child only makes syscalls.
     long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-    if (pid < 0) { *failed_syscall = "clone"; return errno; }
+    if (pid < 0) {
+      *failed_syscall = "clone";
+      return errno;
+    }
     if (pid == 0) {
       bool truncated = false;
-      ssize_t n = ReadProcFile("/proc/self/maps", report->maps,
-                               report_cap - sizeof(ProbeReport), &truncated);
-      if (n < 0) report->error = static_cast<int>(-n);
-      else report->length = static_cast<size_t>(n);
+      ssize_t n = ReadProcFile("/proc/self/maps", report->maps, report_cap - sizeof(ProbeReport), &truncated);
+      if (n < 0)
+        report->error = static_cast<int>(-n);
+      else
+        report->length = static_cast<size_t>(n);
       report->truncated = truncated;
       syscall(SYS_exit_group, 0);
     }
     int status = 0;
-    while (waitpid(static_cast<pid_t>(pid), &status, 0) < 0) {
-      if (errno != EINTR) { *failed_syscall = "waitpid"; return errno; }
+    if (RetryOnEintr([&] { return waitpid(static_cast<pid_t>(pid), &status, 0); }) < 0) {
+      *failed_syscall = "waitpid";
+      return errno;
     }
     // A probe that did not finish reported nothing: never read that as "no mapping is inherited".
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { *failed_syscall = "clone"; return ECHILD; }
-    if (report->error != 0) { *failed_syscall = "open"; return report->error; }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      *failed_syscall = "clone";
+      return ECHILD;
+    }
+    if (report->error != 0) {
+      *failed_syscall = "open";
+      return report->error;
+    }
     if (!report->truncated) break;
     want *= 2;
   }
@@ -187,7 +227,10 @@ static int FindByProbe(std::vector<AddressRange>* ranges, const char** failed_sy
 
 static int FindBySmaps(std::vector<AddressRange>* ranges, const char** failed_syscall) {
   std::string smaps;
-  if (int err = ReadProcFileGrowing("/proc/self/smaps", &smaps)) { *failed_syscall = "open"; return err; }
+  if (int err = ReadProcFileGrowing("/proc/self/smaps", &smaps)) {
+    *failed_syscall = "open";
+    return err;
+  }
   const char* buf = smaps.data();
   const char* end = buf + smaps.size();
   Mapping current = {0, 0, false};
@@ -204,8 +247,8 @@ static int FindBySmaps(std::vector<AddressRange>* ranges, const char** failed_sy
           break;
         }
       }
-    } else if (line < eol && isxdigit(static_cast<unsigned char>(*line)) &&
-               memchr(line, '-', eol - line) != nullptr && ParseMapsLine(line, eol, &m)) {
+    } else if (line < eol && isxdigit(static_cast<unsigned char>(*line)) && memchr(line, '-', eol - line) != nullptr &&
+               ParseMapsLine(line, eol, &m)) {
       if (current.end != 0) AppendRun(ranges, &in_run, current, current_dont_fork);
       current = m;
       current_dont_fork = false;
@@ -218,7 +261,10 @@ static int FindBySmaps(std::vector<AddressRange>* ranges, const char** failed_sy
 
 static int FindAnonymous(std::vector<AddressRange>* ranges, const char** failed_syscall) {
   std::string maps;
-  if (int err = ReadProcFileGrowing("/proc/self/maps", &maps)) { *failed_syscall = "open"; return err; }
+  if (int err = ReadProcFileGrowing("/proc/self/maps", &maps)) {
+    *failed_syscall = "open";
+    return err;
+  }
   std::vector<Mapping> all;
   ParseMaps(maps.data(), maps.size(), &all);
   bool in_run = false;
@@ -226,8 +272,7 @@ static int FindAnonymous(std::vector<AddressRange>* ranges, const char** failed_
   return 0;
 }
 
-int FindDontForkRanges(AdviceMode mode, std::vector<AddressRange>* ranges,
-                       const char** failed_syscall) {
+int FindDontForkRanges(AdviceMode mode, std::vector<AddressRange>* ranges, const char** failed_syscall) {
   switch (mode) {
     case AdviceMode::kProbe: return FindByProbe(ranges, failed_syscall);
     case AdviceMode::kSmaps: return FindBySmaps(ranges, failed_syscall);

@@ -27,8 +27,7 @@ enum class AdviceMode { kProbe, kSmaps, kAnon };
 bool ParseAdviceMode(const std::string& name, AdviceMode* mode);
 
 // Returns 0 and fills `ranges`, or an errno value with `syscall` set.
-int FindDontForkRanges(AdviceMode mode, std::vector<AddressRange>* ranges,
-                       const char** failed_syscall);
+int FindDontForkRanges(AdviceMode mode, std::vector<AddressRange>* ranges, const char** failed_syscall);
 
 void AdviseRanges(const std::vector<AddressRange>& ranges, int advice);
 

@@ -7,12 +7,26 @@
 #include <napi.h>
 #include <stdint.h>
 
+#if defined(__APPLE__)
+// Darwin's private but stable futex equivalent (used by libc++ and Chromium).
+extern "C" int __ulock_wait(uint32_t operation, void* addr, uint64_t value, uint32_t timeout_us);
+extern "C" int __ulock_wake(uint32_t operation, void* addr, uint64_t wake_value);
+#endif
+
 namespace pmp {
+
+#if defined(__APPLE__)
+constexpr uint32_t kUlCompareAndWait = 1;        // UL_COMPARE_AND_WAIT: this process only
+constexpr uint32_t kUlCompareAndWaitShared = 3;  // UL_COMPARE_AND_WAIT_SHARED
+constexpr uint32_t kUlfWakeAll = 0x00000100;     // ULF_WAKE_ALL
+constexpr uint32_t kUlfNoErrno = 0x01000000;     // ULF_NO_ERRNO
+#endif
 
 enum class FutexWaitResult { kWoken, kNotEqual, kTimedOut };
 
-// Sleeps while *word == expected, at most timeout_ms (< 0: no limit). Retries
-// EINTR with the time left. Returns an errno value in *err on failure.
+// Sleeps while *word == expected, at most timeout_ms (kWaitForever: no limit;
+// 0 times out at once without looking). Retries EINTR with the time left.
+// Returns an errno value in *err on failure.
 FutexWaitResult FutexWaitShared(uint32_t* word, uint32_t expected, double timeout_ms, int* err);
 
 // Wakes up to `count` waiters on word; returns how many (0 where unknown).

@@ -10,7 +10,6 @@
 // waiters on one Event cost one entry. Beyond 127 distinct pairs, or without
 // futex_waitv, the thread also re-reads every word each millisecond or two.
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -20,8 +19,10 @@
 #include <algorithm>
 #include <vector>
 
+#include "addon.h"
 #include "errors.h"
 #include "futex.h"
+#include "posix_call.h"
 
 #if defined(__linux__)
 #include <linux/futex.h>
@@ -30,11 +31,6 @@
 #ifndef SYS_futex_waitv
 #define SYS_futex_waitv 449
 #endif
-#elif defined(__APPLE__)
-extern "C" int __ulock_wait(uint32_t operation, void* addr, uint64_t value, uint32_t timeout_us);
-extern "C" int __ulock_wake(uint32_t operation, void* addr, uint64_t wake_value);
-#define UL_COMPARE_AND_WAIT 1
-#define ULF_NO_ERRNO 0x01000000
 #endif
 
 namespace pmp {
@@ -65,33 +61,30 @@ class FutexWaiter : public Napi::ObjectWrap<FutexWaiter> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "FutexWaiter",
-                       {InstanceAccessor("fd", &FutexWaiter::Fd, nullptr),
-                        InstanceMethod("add", &FutexWaiter::Add),
-                        InstanceMethod("cancel", &FutexWaiter::Cancel),
-                        InstanceMethod("take", &FutexWaiter::Take),
+                       {InstanceAccessor("fd", &FutexWaiter::Fd, nullptr), InstanceMethod("add", &FutexWaiter::Add),
+                        InstanceMethod("cancel", &FutexWaiter::Cancel), InstanceMethod("take", &FutexWaiter::Take),
                         InstanceMethod("afterForkInChild", &FutexWaiter::AfterForkInChild),
                         InstanceMethod("close", &FutexWaiter::Close)});
   }
 
   explicit FutexWaiter(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FutexWaiter>(info) {
     pthread_mutex_init(&mutex_, nullptr);
-    if (int err = Start()) ThrowErrno(info.Env(), err, "pthread_create");
+    Start(info.Env());
   }
 
   ~FutexWaiter() override { Stop(); }
 
  private:
-  // Notification fd + thread. Returns 0 or an errno value.
-  int Start() {
+  // Notification fd + thread; throws what failed.
+  void Start(Napi::Env env) {
 #if defined(__linux__)
     notify_read_ = notify_write_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (notify_read_ < 0) return errno;
+    if (notify_read_ < 0) ThrowErrno(env, errno, "eventfd");
 #else
     int fds[2];
-    if (pipe(fds) != 0) return errno;
+    if (pipe(fds) != 0) ThrowErrno(env, errno, "pipe");
     for (int fd : fds) {
-      fcntl(fd, F_SETFD, FD_CLOEXEC);
-      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+      if (int err = SetCloseOnExecNonBlocking(fd)) CloseAndThrow(env, fds, 2, err, "fcntl");
     }
     notify_read_ = fds[0];
     notify_write_ = fds[1];
@@ -104,7 +97,7 @@ class FutexWaiter : public Napi::ObjectWrap<FutexWaiter> {
     int err = pthread_create(&thread_, nullptr, ThreadMain, this);
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     running_ = err == 0;
-    return err;
+    if (err != 0) ThrowErrno(env, err, "pthread_create");
   }
 
   void CloseNotifyFds() {
@@ -130,7 +123,7 @@ class FutexWaiter : public Napi::ObjectWrap<FutexWaiter> {
 #if defined(__linux__)
     syscall(SYS_futex, &doorbell_, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 #elif defined(__APPLE__)
-    __ulock_wake(UL_COMPARE_AND_WAIT | ULF_NO_ERRNO, &doorbell_, 0);
+    __ulock_wake(kUlCompareAndWait | kUlfNoErrno, &doorbell_, 0);
 #endif
   }
 
@@ -205,19 +198,18 @@ class FutexWaiter : public Napi::ObjectWrap<FutexWaiter> {
         deadline.tv_nsec -= 1000000000L;
       }
       if (have_waitv) {
-        long rc = syscall(SYS_futex_waitv, entries.data(), entries.size(), 0, poll ? &deadline : nullptr,
-                          CLOCK_MONOTONIC);
+        long rc =
+            syscall(SYS_futex_waitv, entries.data(), entries.size(), 0, poll ? &deadline : nullptr, CLOCK_MONOTONIC);
         if (rc >= 0) woken_index = rc;
         if (rc < 0 && errno == ENOSYS) have_waitv = false;
       }
       if (!have_waitv) {
         // Older kernels: sleep on the doorbell alone, re-reading the words often.
         struct timespec slice = {0, kPollNanos};
-        syscall(SYS_futex, &doorbell_, FUTEX_WAIT_PRIVATE, bell, any_pending ? &slice : nullptr,
-                nullptr, 0);
+        syscall(SYS_futex, &doorbell_, FUTEX_WAIT_PRIVATE, bell, any_pending ? &slice : nullptr, nullptr, 0);
       }
 #elif defined(__APPLE__)
-      __ulock_wait(UL_COMPARE_AND_WAIT | ULF_NO_ERRNO, &doorbell_, bell, poll ? kPollNanos / 1000 : 0);
+      __ulock_wait(kUlCompareAndWait | kUlfNoErrno, &doorbell_, bell, poll ? kPollNanos / 1000 : 0);
 #else
       usleep(kPollNanos / 1000);
 #endif
@@ -271,7 +263,7 @@ class FutexWaiter : public Napi::ObjectWrap<FutexWaiter> {
   Napi::Value Take(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     char drain[64];
-    while (read(notify_read_, drain, sizeof(drain)) > 0) {
+    while (RetryOnEintr([&] { return read(notify_read_, drain, sizeof(drain)); }) > 0) {
     }
     std::vector<double> done;
     pthread_mutex_lock(&mutex_);
@@ -293,7 +285,7 @@ class FutexWaiter : public Napi::ObjectWrap<FutexWaiter> {
     pending_.clear();
     done_.clear();
     CloseNotifyFds();
-    if (int err = Start()) ThrowErrno(info.Env(), err, "pthread_create");
+    Start(info.Env());
     return Napi::Number::New(info.Env(), notify_read_);
   }
 
@@ -313,8 +305,6 @@ class FutexWaiter : public Napi::ObjectWrap<FutexWaiter> {
   int notify_write_ = -1;
 };
 
-void InitFutexWaiter(Napi::Env env, Napi::Object exports) {
-  exports.Set("FutexWaiter", FutexWaiter::Define(env));
-}
+void InitFutexWaiter(Napi::Env env, Napi::Object exports) { exports.Set("FutexWaiter", FutexWaiter::Define(env)); }
 
 }  // namespace pmp

@@ -23,7 +23,6 @@ int uv_poll_stop(uv_poll_t* handle);
 void uv_close(uv_handle_t* handle, uv_close_cb close_cb);
 void uv_ref(uv_handle_t* handle);
 void uv_unref(uv_handle_t* handle);
-const char* uv_strerror(int err);
 int uv_check_init(uv_loop_t* loop, uv_check_t* check);
 int uv_check_start(uv_check_t* check, uv_check_cb cb);
 int uv_check_stop(uv_check_t* check);
@@ -32,9 +31,8 @@ int uv_check_stop(uv_check_t* check);
 namespace pmp {
 // Values from uv.h (libuv 1.x): the handle type enum and poll event bits.
 constexpr int kUvCheckHandleType = 2;  // UV_CHECK
-constexpr int kUvPollHandleType = 8;  // UV_POLL
-constexpr int kUvReadable = 1;        // UV_READABLE
-constexpr int kUvWritable = 2;        // UV_WRITABLE
-constexpr int kUvRunOnce = 1;         // UV_RUN_ONCE
-constexpr int kUvRunNoWait = 2;       // UV_RUN_NOWAIT
+constexpr int kUvPollHandleType = 8;   // UV_POLL
+constexpr int kUvReadable = 1;         // UV_READABLE
+constexpr int kUvRunOnce = 1;          // UV_RUN_ONCE
+constexpr int kUvRunNoWait = 2;        // UV_RUN_NOWAIT
 }  // namespace pmp

@@ -1,7 +1,7 @@
-// fork/waitpid/pipe/kill/_exit and friends: thin wrappers, EINTR loops, errno
-// to JS errors. Policy (when fork is safe, what the child does) lives in lib/.
+// fork/waitpid/kill/_exit and friends, and the event-loop calls a forked child
+// needs: thin wrappers, errno to JS errors. Policy (when fork is safe, what the
+// child does) lives in lib/.
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -15,10 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "errors.h"
+#include "addon.h"
 #include "child_platform.h"
+#include "errors.h"
 #include "fork_advice.h"
 #include "libuv.h"
+#include "posix_call.h"
 
 namespace pmp {
 
@@ -28,17 +30,11 @@ static uv_loop_t* EventLoop(Napi::Env env) {
   return loop;
 }
 
-static int ToInt(const Napi::Value& v, const char* what) {
-  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a number");
-  return v.As<Napi::Number>().Int32Value();
-}
-
 // fork(adviceMode = "probe"): returns 0 in the child, the child's pid in the parent.
 static Napi::Value Fork(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   AdviceMode mode = AdviceMode::kProbe;
-  if (info.Length() > 0 && info[0].IsString() &&
-      !ParseAdviceMode(info[0].As<Napi::String>().Utf8Value(), &mode)) {
+  if (info.Length() > 0 && info[0].IsString() && !ParseAdviceMode(info[0].As<Napi::String>().Utf8Value(), &mode)) {
     throw Napi::TypeError::New(env, "advice mode must be 'probe', 'smaps' or 'anon'");
   }
   PrepareChildPlatform();
@@ -96,45 +92,22 @@ static Napi::Value DescribeStatus(Napi::Env env, pid_t pid, int status) {
 // that belong to child_process); lib/ checks the argument.
 static Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  pid_t pid = ToInt(info[0], "pid");
-  int options = info.Length() > 1 && !info[1].IsUndefined() ? ToInt(info[1], "options") : 0;
+  pid_t pid = Int32Arg(info[0], "pid");
+  int options = info.Length() > 1 && !info[1].IsUndefined() ? Int32Arg(info[1], "options") : 0;
   int status = 0;
-  pid_t got;
-  do {
-    got = waitpid(pid, &status, options);
-  } while (got < 0 && errno == EINTR);
+  pid_t got = RetryOnEintr([&] { return waitpid(pid, &status, options); });
   if (got < 0) ThrowErrno(env, errno, "waitpid");
   return DescribeStatus(env, got, status);
 }
 
-static Napi::Value Pipe(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fds[2];
-#if defined(__linux__)
-  if (pipe2(fds, O_CLOEXEC) != 0) ThrowErrno(env, errno, "pipe");
-#else
-  if (pipe(fds) != 0) ThrowErrno(env, errno, "pipe");
-  fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-  fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-#endif
-  Napi::Array result = Napi::Array::New(env, 2);
-  result.Set(0u, Napi::Number::New(env, fds[0]));
-  result.Set(1u, Napi::Number::New(env, fds[1]));
-  return result;
-}
+static Napi::Value GetPid(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), getpid()); }
 
-static Napi::Value GetPid(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), getpid());
-}
-
-static Napi::Value GetPpid(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), getppid());
-}
+static Napi::Value GetPpid(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), getppid()); }
 
 static Napi::Value Kill(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  pid_t pid = ToInt(info[0], "pid");
-  int sig = ToInt(info[1], "signal");
+  pid_t pid = Int32Arg(info[0], "pid");
+  int sig = Int32Arg(info[1], "signal");
   if (kill(pid, sig) != 0) ThrowErrno(env, errno, "kill");
   return env.Undefined();
 }
@@ -149,23 +122,15 @@ static Napi::Value Exit(const Napi::CallbackInfo& info) {
 // pidfd_open(pid): an fd that becomes readable when the process ends (Linux >= 5.3).
 static Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  pid_t pid = ToInt(info[0], "pid");
+  pid_t pid = Int32Arg(info[0], "pid");
 #if defined(__linux__) && defined(SYS_pidfd_open)
-  long fd = syscall(SYS_pidfd_open, pid, 0);
+  long fd = syscall(SYS_pidfd_open, pid, 0);  // pidfds are always close-on-exec
   if (fd < 0) ThrowErrno(env, errno, "pidfd_open");
-  fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
   return Napi::Number::New(env, static_cast<double>(fd));
 #else
   (void)pid;
   ThrowErrno(env, ENOSYS, "pidfd_open");
 #endif
-}
-
-static Napi::Value CloseFd(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fd = ToInt(info[0], "fd");
-  if (close(fd) != 0 && errno != EINTR) ThrowErrno(env, errno, "close");
-  return env.Undefined();
 }
 
 // Whether the loop still has active handles or requests (the forked child's
@@ -186,7 +151,7 @@ static Napi::Value RunLoopOnce(const Napi::CallbackInfo& info) {
 // The signal a child gets when its parent dies (Linux); daemon children use it.
 static Napi::Value SetParentDeathSignal(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int sig = ToInt(info[0], "signal");
+  int sig = Int32Arg(info[0], "signal");
 #if defined(__linux__)
   if (prctl(PR_SET_PDEATHSIG, sig) != 0) ThrowErrno(env, errno, "prctl");
   return Napi::Boolean::New(env, true);
@@ -200,13 +165,10 @@ static Napi::Value SetParentDeathSignal(const Napi::CallbackInfo& info) {
 // the owner of the child (libuv for child_process children) still can.
 static Napi::Value PeekExit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  pid_t pid = ToInt(info[0], "pid");
+  pid_t pid = Int32Arg(info[0], "pid");
   siginfo_t si;
   memset(&si, 0, sizeof si);
-  int r;
-  do {
-    r = waitid(P_PID, pid, &si, WEXITED | WNOWAIT | WNOHANG);
-  } while (r < 0 && errno == EINTR);
+  int r = RetryOnEintr([&] { return waitid(P_PID, pid, &si, WEXITED | WNOWAIT | WNOHANG); });
   if (r < 0) ThrowErrno(env, errno, "waitid");
   if (si.si_pid == 0) return env.Null();
   Napi::Object result = Napi::Object::New(env);
@@ -224,19 +186,19 @@ static Napi::Value IdleSyscalls(Napi::Env env) {
 #if defined(__linux__)
   long idle[] = {
 #ifdef SYS_futex
-    SYS_futex,
+      SYS_futex,
 #endif
 #ifdef SYS_futex_waitv
-    SYS_futex_waitv,
+      SYS_futex_waitv,
 #endif
 #ifdef SYS_epoll_wait
-    SYS_epoll_wait,
+      SYS_epoll_wait,
 #endif
 #ifdef SYS_epoll_pwait
-    SYS_epoll_pwait,
+      SYS_epoll_pwait,
 #endif
 #ifdef SYS_epoll_pwait2
-    SYS_epoll_pwait2,
+      SYS_epoll_pwait2,
 #endif
   };
   for (long nr : idle) list.Set(list.Length(), Napi::Number::New(env, static_cast<double>(nr)));
@@ -245,20 +207,19 @@ static Napi::Value IdleSyscalls(Napi::Env env) {
 }
 
 void InitProcess(Napi::Env env, Napi::Object exports) {
-  exports.Set("fork", Napi::Function::New(env, Fork, "fork"));
-  exports.Set("childPlatformPatchable", Napi::Function::New(env, ChildPlatformPatchable, "childPlatformPatchable"));
-  exports.Set("waitpid", Napi::Function::New(env, WaitPid, "waitpid"));
-  exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
-  exports.Set("getpid", Napi::Function::New(env, GetPid, "getpid"));
-  exports.Set("getppid", Napi::Function::New(env, GetPpid, "getppid"));
-  exports.Set("kill", Napi::Function::New(env, Kill, "kill"));
-  exports.Set("exit", Napi::Function::New(env, Exit, "exit"));
-  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
-  exports.Set("close", Napi::Function::New(env, CloseFd, "close"));
-  exports.Set("loopAlive", Napi::Function::New(env, LoopAlive, "loopAlive"));
-  exports.Set("runLoopOnce", Napi::Function::New(env, RunLoopOnce, "runLoopOnce"));
-  exports.Set("setParentDeathSignal", Napi::Function::New(env, SetParentDeathSignal, "setParentDeathSignal"));
-  exports.Set("peekExit", Napi::Function::New(env, PeekExit, "peekExit"));
+  ExportFunctions(env, exports,
+                  {{"fork", Fork},
+                   {"childPlatformPatchable", ChildPlatformPatchable},
+                   {"waitpid", WaitPid},
+                   {"getpid", GetPid},
+                   {"getppid", GetPpid},
+                   {"kill", Kill},
+                   {"exit", Exit},
+                   {"pidfdOpen", PidfdOpen},
+                   {"loopAlive", LoopAlive},
+                   {"runLoopOnce", RunLoopOnce},
+                   {"setParentDeathSignal", SetParentDeathSignal},
+                   {"peekExit", PeekExit}});
   exports.Set("idleSyscalls", IdleSyscalls(env));
   exports.Set("WNOHANG", Napi::Number::New(env, WNOHANG));
 }

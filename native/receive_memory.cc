@@ -7,7 +7,7 @@
 // 32 MiB block (mmap threshold 32 MiB, trim threshold twice that), so freed
 // receive buffers are reused instead of returned to the kernel. At most 64 MiB
 // of free heap is then kept. Other C libraries: nothing to do (returns false).
-#include <napi.h>
+#include "addon.h"
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -17,7 +17,7 @@ namespace pmp {
 
 namespace {
 
-constexpr int kMmapThreshold = 32 * 1024 * 1024;  // glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit
+constexpr int kMmapThreshold = 32 * 1024 * 1024;    // glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit
 constexpr int kTrimThreshold = 2 * kMmapThreshold;  // what its dynamic policy pairs with it
 
 Napi::Value TuneMallocForLargeMessages(const Napi::CallbackInfo& info) {
@@ -32,7 +32,7 @@ Napi::Value TuneMallocForLargeMessages(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitReceiveMemory(Napi::Env env, Napi::Object exports) {
-  exports.Set("tuneMallocForLargeMessages", Napi::Function::New(env, TuneMallocForLargeMessages, "tuneMallocForLargeMessages"));
+  ExportFunctions(env, exports, {{"tuneMallocForLargeMessages", TuneMallocForLargeMessages}});
 }
 
 }  // namespace pmp

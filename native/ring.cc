@@ -12,15 +12,18 @@
 // JoinableQueue's task count is a lock-free counter of the same kind.
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <string.h>
-#include <time.h>
 
 #include <algorithm>
+#include <string>
 
+#include "addon.h"
 #include "errors.h"
 #include "futex.h"
+#include "timeout.h"
 
 namespace pmp {
 
@@ -136,8 +139,8 @@ Ring RingOfBuffer(const Napi::Value& v) {
   size_t length;
   uint8_t* base = BytesOf(env, v, &length);
   RingHeader* h = reinterpret_cast<RingHeader*>(base);
-  if (base == nullptr || length < kHeaderSize || reinterpret_cast<uintptr_t>(base) % 64 != 0 ||
-      h->magic != kMagic || h->capacity + kHeaderSize > length) {
+  if (base == nullptr || length < kHeaderSize || reinterpret_cast<uintptr_t>(base) % 64 != 0 || h->magic != kMagic ||
+      h->capacity + kHeaderSize > length) {
     throw Napi::Error::New(env, "not an initialised ring (unmapped, bad magic or size)");
   }
   return {h, base + kHeaderSize, h->capacity};
@@ -171,23 +174,21 @@ Napi::Value RingHandleOf(const Napi::CallbackInfo& info) {
   });
 }
 
+// A number argument; NaN when it is not a number (every use range-checks it).
 double NumberArg(const Napi::CallbackInfo& info, size_t i) {
-  double value = -1;
+  double value = NAN;
   napi_get_value_double(info.Env(), info[i], &value);
   return value;
 }
 
-int64_t NowUs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+// An integer argument in [0, max]; a RangeError naming `what` otherwise.
+uint32_t SmallIntArg(const Napi::CallbackInfo& info, size_t i, uint32_t max, const char* what) {
+  double value = NumberArg(info, i);
+  if (!(value >= 0 && value <= max && value == static_cast<double>(static_cast<uint32_t>(value)))) {
+    throw Napi::RangeError::New(info.Env(), std::string(what) + " must be an integer from 0 to " + std::to_string(max));
+  }
+  return static_cast<uint32_t>(value);
 }
-
-int64_t DeadlineFor(double timeout_ms) {
-  return timeout_ms < 0 ? -1 : NowUs() + static_cast<int64_t>(timeout_ms * 1000);
-}
-
-bool Expired(int64_t deadline_us) { return deadline_us >= 0 && deadline_us <= NowUs(); }
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -199,12 +200,12 @@ inline void CpuRelax() {
 
 // True if *word changed from `seen` within kSpinBeforeSleepUs (or the deadline).
 bool SpinUntilChanged(const uint32_t* word, uint32_t seen, int64_t deadline_us) {
-  int64_t until = NowUs() + kSpinBeforeSleepUs;
+  int64_t until = MonotonicUs() + kSpinBeforeSleepUs;
   if (deadline_us >= 0) until = std::min(until, deadline_us);
   for (int i = 0;; i++) {
     if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != seen) return true;
     CpuRelax();
-    if ((i & 63) == 63 && NowUs() >= until) return false;
+    if ((i & 63) == 63 && MonotonicUs() >= until) return false;
   }
 }
 
@@ -213,7 +214,7 @@ bool SpinUntilChanged(const uint32_t* word, uint32_t seen, int64_t deadline_us) 
 bool SleepOn(Napi::Env env, uint32_t* word, uint32_t seen, int64_t deadline_us) {
   double slice = kWaitSliceMs;
   if (deadline_us >= 0) {
-    int64_t left = deadline_us - NowUs();
+    int64_t left = deadline_us - MonotonicUs();
     if (left <= 0) return false;
     slice = std::min(slice, left / 1000.0);
   }
@@ -221,6 +222,22 @@ bool SleepOn(Napi::Env env, uint32_t* word, uint32_t seen, int64_t deadline_us) 
   FutexWaitShared(word, seen, slice, &err);
   if (err != 0) ThrowErrno(env, err, "futex_wait");
   return true;
+}
+
+// How a put that found no room, or a get that found no item, waits for the
+// other side's state word to move on from `seen`: first a spin (then the caller
+// looks again and, if it must wait still, counts itself in `waiting`), then a
+// sleep, after which it is no longer counted. False once the deadline has passed.
+bool AwaitChange(Napi::Env env, bool* spun, uint32_t* word, uint32_t seen, uint32_t* waiting, int64_t deadline_us) {
+  if (!*spun) {
+    *spun = true;
+    SpinUntilChanged(word, seen, deadline_us);
+    return true;
+  }
+  *spun = false;
+  bool in_time = SleepOn(env, word, seen, deadline_us);
+  __atomic_fetch_sub(waiting, 1, __ATOMIC_SEQ_CST);
+  return in_time;
 }
 
 class SideLock {
@@ -272,10 +289,13 @@ Napi::Value RingInit(const Napi::CallbackInfo& info) {
   uint8_t* base = BytesOf(env, info[0], &length);
   double capacity = NumberArg(info, 1);
   double maxsize = NumberArg(info, 2);
-  uint64_t cap = static_cast<uint64_t>(capacity);
-  if (capacity < 4096 || capacity > kMaxCapacity || (cap & (cap - 1)) != 0 || capacity + kHeaderSize > length ||
-      reinterpret_cast<uintptr_t>(base) % 64 != 0 || !(maxsize >= 0) || maxsize > kCountMask) {
-    throw Napi::RangeError::New(env, "ringInit: capacity must be a power of two in [4096, 2^26] that fits the buffer; maxsize < 2^24");
+  // Range first: casting NaN or Infinity to an integer is undefined behaviour.
+  bool in_range = capacity >= 4096 && capacity <= kMaxCapacity && maxsize >= 0 && maxsize <= kCountMask;
+  uint64_t cap = in_range ? static_cast<uint64_t>(capacity) : 0;
+  if (!in_range || (cap & (cap - 1)) != 0 || capacity + kHeaderSize > length ||
+      reinterpret_cast<uintptr_t>(base) % 64 != 0) {
+    throw Napi::RangeError::New(
+        env, "ringInit: capacity must be a power of two in [4096, 2^26] that fits the buffer; maxsize < 2^24");
   }
   RingHeader* h = reinterpret_cast<RingHeader*>(base);
   memset(h, 0, kHeaderSize);
@@ -298,12 +318,12 @@ Napi::Value RingPut(const Napi::CallbackInfo& info) {
   Ring r = RingAt(info[0]);
   RingHeader* h = r.h;
   uint8_t record[kRecordHeader] = {0};
-  uint32_t tag_and_kind = static_cast<uint32_t>(NumberArg(info, 1));
+  uint32_t tag_and_kind = SmallIntArg(info, 1, 0xffff, "ringPut: tagAndKind");
   record[4] = static_cast<uint8_t>(tag_and_kind & 255);
   record[5] = static_cast<uint8_t>(tag_and_kind >> 8);
   size_t body_length;
   const uint8_t* body = BytesOf(env, info[2], &body_length);
-  int64_t deadline = DeadlineFor(NumberArg(info, 3));
+  int64_t deadline = DeadlineUs(TimeoutMsArg(info[3], "ringPut"));
   bool register_waiter = info.Length() > 4;
   uint64_t size = kRecordHeader + body_length;
   if (size > r.capacity) return Napi::Number::New(env, kTooBig);
@@ -356,15 +376,9 @@ Napi::Value RingPut(const Napi::CallbackInfo& info) {
       WakeIfWaiting(&h->getters_waiting, WordOf(&h->put.state));
       return Napi::Number::New(env, kOk);
     }
-    if (!spun) {
-      spun = true;
-      SpinUntilChanged(WordOf(&h->get.state), seen, deadline);
-      continue;
+    if (!AwaitChange(env, &spun, WordOf(&h->get.state), seen, &h->putters_waiting, deadline)) {
+      return Napi::Number::New(env, kWouldBlock);
     }
-    spun = false;
-    bool in_time = SleepOn(env, WordOf(&h->get.state), seen, deadline);
-    __atomic_fetch_sub(&h->putters_waiting, 1, __ATOMIC_SEQ_CST);
-    if (!in_time) return Napi::Number::New(env, kWouldBlock);
   }
 }
 
@@ -384,7 +398,7 @@ Napi::Value RingGet(const Napi::CallbackInfo& info) {
   if (!(offset >= 0) || offset > room) throw Napi::RangeError::New(env, "ringGet: targetOffset out of range");
   target += static_cast<size_t>(offset);
   room -= static_cast<size_t>(offset);
-  int64_t deadline = DeadlineFor(NumberArg(info, 3));
+  int64_t deadline = DeadlineUs(TimeoutMsArg(info[3], "ringGet"));
   bool register_waiter = info.Length() > 4;
   bool spun = false;
   for (;;) {
@@ -454,15 +468,9 @@ Napi::Value RingGet(const Napi::CallbackInfo& info) {
       if (wake_putters) FutexWakeShared(WordOf(&h->get.state), INT_MAX);
       return Napi::Number::New(env, result);
     }
-    if (!spun) {
-      spun = true;
-      SpinUntilChanged(WordOf(&h->put.state), seen, deadline);
-      continue;
+    if (!AwaitChange(env, &spun, WordOf(&h->put.state), seen, &h->getters_waiting, deadline)) {
+      return Napi::Number::New(env, kWouldBlock);
     }
-    spun = false;
-    bool in_time = SleepOn(env, WordOf(&h->put.state), seen, deadline);
-    __atomic_fetch_sub(&h->getters_waiting, 1, __ATOMIC_SEQ_CST);
-    if (!in_time) return Napi::Number::New(env, kWouldBlock);
   }
 }
 
@@ -471,8 +479,7 @@ Napi::Value RingUnwait(const Napi::CallbackInfo& info) {
   Ring r = RingAt(info[0]);
   RingHeader* h = r.h;
   uint32_t* counts[] = {&h->putters_waiting, &h->getters_waiting, &h->joiners_waiting};
-  uint32_t which = static_cast<uint32_t>(NumberArg(info, 1));
-  if (which > kJoiner) throw Napi::RangeError::New(info.Env(), "ringUnwait: unknown waiter kind");
+  uint32_t which = SmallIntArg(info, 1, kJoiner, "ringUnwait: waiter kind");
   // Never below zero, even if a count was lost with a killed process.
   uint32_t v = __atomic_load_n(counts[which], __ATOMIC_ACQUIRE);
   while (v > 0 && !__atomic_compare_exchange_n(counts[which], &v, v - 1, false, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE)) {
@@ -512,7 +519,7 @@ Napi::Value RingJoin(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Ring r = RingAt(info[0]);
   RingHeader* h = r.h;
-  int64_t deadline = DeadlineFor(NumberArg(info, 1));
+  int64_t deadline = DeadlineUs(TimeoutMsArg(info[1], "ringJoin"));
   bool register_waiter = info.Length() > 2;
   for (;;) {
     uint32_t seen = __atomic_load_n(&h->task_seq, __ATOMIC_SEQ_CST);
@@ -561,15 +568,16 @@ Napi::Value RingStats(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitRing(Napi::Env env, Napi::Object exports) {
-  exports.Set("ringInit", Napi::Function::New(env, RingInit, "ringInit"));
-  exports.Set("ringHandle", Napi::Function::New(env, RingHandleOf, "ringHandle"));
-  exports.Set("ringPut", Napi::Function::New(env, RingPut, "ringPut"));
-  exports.Set("ringGet", Napi::Function::New(env, RingGet, "ringGet"));
-  exports.Set("ringUnwait", Napi::Function::New(env, RingUnwait, "ringUnwait"));
-  exports.Set("ringTaskDone", Napi::Function::New(env, RingTaskDone, "ringTaskDone"));
-  exports.Set("ringJoin", Napi::Function::New(env, RingJoin, "ringJoin"));
-  exports.Set("ringClose", Napi::Function::New(env, RingClose, "ringClose"));
-  exports.Set("ringStats", Napi::Function::New(env, RingStats, "ringStats"));
+  ExportFunctions(env, exports,
+                  {{"ringInit", RingInit},
+                   {"ringHandle", RingHandleOf},
+                   {"ringPut", RingPut},
+                   {"ringGet", RingGet},
+                   {"ringUnwait", RingUnwait},
+                   {"ringTaskDone", RingTaskDone},
+                   {"ringJoin", RingJoin},
+                   {"ringClose", RingClose},
+                   {"ringStats", RingStats}});
   Napi::Object layout = Napi::Object::New(env);
   layout.Set("headerSize", Napi::Number::New(env, kHeaderSize));
   layout.Set("tooSmallBase", Napi::Number::New(env, kTooSmallBase));

@@ -3,23 +3,25 @@
 // policy and live in lib/ (resource_tracker.ts, shared_memory.ts).
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "addon.h"
 #include "errors.h"
+#include "posix_call.h"
 
 namespace pmp {
 
 // shm_open wants "/name"; lib/ passes names without the slash.
 static std::string ShmPath(const Napi::Value& v) {
-  if (!v.IsString()) throw Napi::TypeError::New(v.Env(), "name must be a string");
+  if (!v.IsString()) ThrowInvalidArgType(v, "name must be a string");
   std::string name = v.As<Napi::String>().Utf8Value();
   if (name.empty() || name[0] != '/') name.insert(0, "/");
   return name;
@@ -32,7 +34,7 @@ static Napi::Error ShmError(Napi::Env env, int err, const char* syscall, const s
 }
 
 static double ToSize(const Napi::Value& v, const char* what) {
-  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a number");
+  if (!v.IsNumber()) ThrowInvalidArgType(v, std::string(what) + " must be a number");
   double size = v.As<Napi::Number>().DoubleValue();
   if (!(size >= 0) || size > 9007199254740991.0) {
     throw Napi::RangeError::New(v.Env(), std::string(what) + " must be a non-negative integer");
@@ -59,31 +61,20 @@ static Napi::Value ShmOpen(const Napi::CallbackInfo& info) {
   off_t size = info.Length() > 2 && !info[2].IsUndefined() ? static_cast<off_t>(ToSize(info[2], "size")) : 0;
   mode_t mode = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Uint32Value() : 0600;
 
-  int fd;
-  do {
-    fd = shm_open(path.c_str(), oflag, mode);
-  } while (fd < 0 && errno == EINTR);
+  // POSIX makes shm_open's fd close-on-exec.
+  int fd = RetryOnEintr([&] { return shm_open(path.c_str(), oflag, mode); });
   if (fd < 0) throw ShmError(env, errno, "shm_open", path);
-  fcntl(fd, F_SETFD, FD_CLOEXEC);
 
   if (size > 0 && (oflag & O_CREAT)) {
     struct stat st;
     const char* failed = nullptr;
-    int err = 0;
     if (fstat(fd, &st) != 0) {
       failed = "fstat";
-      err = errno;
-    } else if (st.st_size < size) {
-      int rc;
-      do {
-        rc = ftruncate(fd, size);
-      } while (rc != 0 && errno == EINTR);
-      if (rc != 0) {
-        failed = "ftruncate";
-        err = errno;
-      }
+    } else if (st.st_size < size && RetryOnEintr([&] { return ftruncate(fd, size); }) != 0) {
+      failed = "ftruncate";
     }
     if (failed != nullptr) {
+      int err = errno;
       // Leave nothing half-made behind when we created it.
       if (oflag & O_EXCL) shm_unlink(path.c_str());
       close(fd);
@@ -118,26 +109,16 @@ static Napi::Value AnonymousShared(const Napi::CallbackInfo& info) {
     if (fd < 0 && errno != EEXIST) ThrowErrno(env, errno, "shm_open");
   }
   if (fd < 0) ThrowErrno(env, EEXIST, "shm_open");
-  shm_unlink(path);
-  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  shm_unlink(path);  // the fd is close-on-exec already, as every shm_open fd
 #endif
-  int rc;
-  do {
-    rc = ftruncate(fd, size);
-  } while (rc != 0 && errno == EINTR);
-  if (rc != 0) {
-    int err = errno;
-    close(fd);
-    ThrowErrno(env, err, "ftruncate");
-  }
+  if (RetryOnEintr([&] { return ftruncate(fd, size); }) != 0) CloseAndThrow(env, fd, errno, "ftruncate");
   return Napi::Number::New(env, fd);
 }
 
 static Napi::Value FdSize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "fd must be a number");
   struct stat st;
-  if (fstat(info[0].As<Napi::Number>().Int32Value(), &st) != 0) ThrowErrno(env, errno, "fstat");
+  if (fstat(Int32Arg(info[0], "fd"), &st) != 0) ThrowErrno(env, errno, "fstat");
   return Napi::Number::New(env, static_cast<double>(st.st_size));
 }
 
@@ -175,8 +156,7 @@ static void FinalizeMapping(Napi::Env, uint8_t*, Mapping* mapping) {
 // is collected or by unmap(buffer).
 static Napi::Value MapShared(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "fd must be a number");
-  int fd = info[0].As<Napi::Number>().Int32Value();
+  int fd = Int32Arg(info[0], "fd");
   size_t length = static_cast<size_t>(ToSize(info[1], "size"));
   if (length == 0) throw ErrnoError(env, EINVAL, "mmap");
   void* addr = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -193,7 +173,7 @@ static Napi::Value MapShared(const Napi::CallbackInfo& info) {
 // Buffer's ArrayBuffer, so every view over it reads as empty.
 static Napi::Value Unmap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "unmap(buffer): pass a Buffer from mapShared()");
+  if (!info[0].IsTypedArray()) ThrowInvalidArgType(info[0], "unmap(buffer): pass a Buffer from mapShared()");
   Napi::ArrayBuffer ab = info[0].As<Napi::TypedArray>().ArrayBuffer();
   void* addr = ab.Data();
   Mapping* mapping = nullptr;
@@ -205,8 +185,8 @@ static Napi::Value Unmap(const Napi::CallbackInfo& info) {
     live->erase(it);
   }
   // Swap in the zero pages before detaching: detaching may run the finalizer.
-  void* placeholder = mmap(mapping->addr, mapping->length, PROT_READ | PROT_WRITE,
-                           MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* placeholder =
+      mmap(mapping->addr, mapping->length, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   {
     std::lock_guard<std::mutex> lock(mappings_mutex);
     if (placeholder == MAP_FAILED) {
@@ -222,12 +202,13 @@ static Napi::Value Unmap(const Napi::CallbackInfo& info) {
 }
 
 void InitShm(Napi::Env env, Napi::Object exports) {
-  exports.Set("shmOpen", Napi::Function::New(env, ShmOpen, "shmOpen"));
-  exports.Set("shmUnlink", Napi::Function::New(env, ShmUnlink, "shmUnlink"));
-  exports.Set("anonymousShared", Napi::Function::New(env, AnonymousShared, "anonymousShared"));
-  exports.Set("fdSize", Napi::Function::New(env, FdSize, "fdSize"));
-  exports.Set("mapShared", Napi::Function::New(env, MapShared, "mapShared"));
-  exports.Set("unmap", Napi::Function::New(env, Unmap, "unmap"));
+  ExportFunctions(env, exports,
+                  {{"shmOpen", ShmOpen},
+                   {"shmUnlink", ShmUnlink},
+                   {"anonymousShared", AnonymousShared},
+                   {"fdSize", FdSize},
+                   {"mapShared", MapShared},
+                   {"unmap", Unmap}});
 }
 
 }  // namespace pmp

@@ -14,10 +14,9 @@
 // called through the symbols the node binary exports for addons; Isolate* is
 // opaque here and member functions take it as their first argument (Itanium
 // C++ ABI). If a symbol is missing, unwindSupported() says so and nothing runs.
-#include <napi.h>
-
 #include <cstdlib>
 
+#include "addon.h"
 #include "libuv.h"
 #include "stack_unwind.h"
 
@@ -65,8 +64,8 @@ const V8Api& Api() {
     api.terminate = reinterpret_cast<IsolateFn>(Lookup("_ZN2v87Isolate18TerminateExecutionEv"));
     api.cancel_terminate = reinterpret_cast<IsolateFn>(Lookup("_ZN2v87Isolate24CancelTerminateExecutionEv"));
     api.is_terminating = reinterpret_cast<IsolateQueryFn>(Lookup("_ZN2v87Isolate22IsExecutionTerminatingEv"));
-    api.add_call_completed = reinterpret_cast<AddCallCompletedFn>(
-        Lookup("_ZN2v87Isolate24AddCallCompletedCallbackEPFvPS0_E"));
+    api.add_call_completed =
+        reinterpret_cast<AddCallCompletedFn>(Lookup("_ZN2v87Isolate24AddCallCompletedCallbackEPFvPS0_E"));
   }
   return api;
 }
@@ -91,14 +90,13 @@ void OnCheck(uv_check_t* handle) {
   if (api.is_terminating(isolate)) api.cancel_terminate(isolate);
 }
 
-Napi::Value UnwindSupported(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), Api().complete());
-}
+Napi::Value UnwindSupported(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), Api().complete()); }
 
 Napi::Value UnwindJavaScriptStack(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!Api().complete()) {
-    Napi::Error::New(env, "this Node does not export the V8 calls needed to leave the stack").ThrowAsJavaScriptException();
+    Napi::Error::New(env, "this Node does not export the V8 calls needed to leave the stack")
+        .ThrowAsJavaScriptException();
     return env.Undefined();
   }
   void* isolate = api.get_current();
@@ -125,8 +123,8 @@ Napi::Value UnwindJavaScriptStack(const Napi::CallbackInfo& info) {
 bool LeavingJavaScriptStack() { return leaving; }
 
 void InitStackUnwind(Napi::Env env, Napi::Object exports) {
-  exports.Set("unwindSupported", Napi::Function::New(env, UnwindSupported, "unwindSupported"));
-  exports.Set("unwindJavaScriptStack", Napi::Function::New(env, UnwindJavaScriptStack, "unwindJavaScriptStack"));
+  ExportFunctions(env, exports,
+                  {{"unwindSupported", UnwindSupported}, {"unwindJavaScriptStack", UnwindJavaScriptStack}});
 }
 
 }  // namespace pmp

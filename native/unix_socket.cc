@@ -10,7 +10,9 @@
 
 #include <string>
 
+#include "addon.h"
 #include "errors.h"
+#include "posix_call.h"
 
 namespace pmp {
 
@@ -23,34 +25,16 @@ static bool UnixAddress(const std::string& path, struct sockaddr_un* addr) {
   return true;
 }
 
-static int MakeCloexecNonBlocking(int fd) {
-  if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) return errno;
-  int flags = fcntl(fd, F_GETFL);
-  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return errno;
-  return 0;
-}
-
-static int NewStreamSocket(int* err) {
+static int NewStreamSocket(Napi::Env env) {
   int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  if (fd < 0) {
-    *err = errno;
-    return -1;
-  }
-  if ((*err = MakeCloexecNonBlocking(fd)) != 0) {
-    close(fd);
-    return -1;
-  }
+  if (fd < 0) ThrowErrno(env, errno, "socket");
+  if (int err = SetCloseOnExecNonBlocking(fd)) CloseAndThrow(env, fd, err, "fcntl");
   return fd;
 }
 
 static std::string PathArg(const Napi::Value& v) {
-  if (!v.IsString()) throw Napi::TypeError::New(v.Env(), "path must be a string");
+  if (!v.IsString()) ThrowInvalidArgType(v, "path must be a string");
   return v.As<Napi::String>().Utf8Value();
-}
-
-[[noreturn]] static void CloseAndThrow(Napi::Env env, int fd, int err, const char* syscall) {
-  close(fd);
-  ThrowErrno(env, err, syscall);
 }
 
 // unixListen(path, backlog) -> fd bound to path and listening.
@@ -60,9 +44,7 @@ static Napi::Value UnixListen(const Napi::CallbackInfo& info) {
   int backlog = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 128;
   struct sockaddr_un addr;
   if (!UnixAddress(path, &addr)) ThrowErrno(env, ENAMETOOLONG, "bind");
-  int err = 0;
-  int fd = NewStreamSocket(&err);
-  if (fd < 0) ThrowErrno(env, err, "socket");
+  int fd = NewStreamSocket(env);
   if (bind(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) != 0) CloseAndThrow(env, fd, errno, "bind");
   if (listen(fd, backlog) != 0) CloseAndThrow(env, fd, errno, "listen");
   return Napi::Number::New(env, fd);
@@ -71,18 +53,14 @@ static Napi::Value UnixListen(const Napi::CallbackInfo& info) {
 // unixAccept(fd) -> a connected fd, or -1 when no connection is waiting.
 static Napi::Value UnixAccept(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "fd must be a number");
-  int listen_fd = info[0].As<Napi::Number>().Int32Value();
-  int fd;
-  do {
-    fd = accept(listen_fd, nullptr, nullptr);
-  } while (fd < 0 && errno == EINTR);
+  int listen_fd = Int32Arg(info[0], "fd");
+  int fd = RetryOnEintr([&] { return accept(listen_fd, nullptr, nullptr); });
   if (fd < 0) {
     // ECONNABORTED: the peer gave up before we accepted; nothing is waiting.
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED) return Napi::Number::New(env, -1);
     ThrowErrno(env, errno, "accept");
   }
-  if (int e = MakeCloexecNonBlocking(fd)) CloseAndThrow(env, fd, e, "fcntl");
+  if (int err = SetCloseOnExecNonBlocking(fd)) CloseAndThrow(env, fd, err, "fcntl");
   return Napi::Number::New(env, fd);
 }
 
@@ -93,14 +71,8 @@ static Napi::Value UnixConnect(const Napi::CallbackInfo& info) {
   std::string path = PathArg(info[0]);
   struct sockaddr_un addr;
   if (!UnixAddress(path, &addr)) ThrowErrno(env, ENAMETOOLONG, "connect");
-  int err = 0;
-  int fd = NewStreamSocket(&err);
-  if (fd < 0) ThrowErrno(env, err, "socket");
-  int rc;
-  do {
-    rc = connect(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr));
-  } while (rc != 0 && errno == EINTR);
-  if (rc != 0) {
+  int fd = NewStreamSocket(env);
+  if (RetryOnEintr([&] { return connect(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)); }) != 0) {
     int e = errno;
     if (e == EAGAIN) {
       close(fd);
@@ -112,9 +84,7 @@ static Napi::Value UnixConnect(const Napi::CallbackInfo& info) {
 }
 
 void InitUnixSocket(Napi::Env env, Napi::Object exports) {
-  exports.Set("unixListen", Napi::Function::New(env, UnixListen, "unixListen"));
-  exports.Set("unixAccept", Napi::Function::New(env, UnixAccept, "unixAccept"));
-  exports.Set("unixConnect", Napi::Function::New(env, UnixConnect, "unixConnect"));
+  ExportFunctions(env, exports, {{"unixListen", UnixListen}, {"unixAccept", UnixAccept}, {"unixConnect", UnixConnect}});
 }
 
 }  // namespace pmp

@@ -8,9 +8,9 @@ import { busyThreadPoolRequests, startedSingleThreaded } from '../fork_safety';
 import { keepAlive as keepWatchAlive, reap, waitForExit } from '../child_watch';
 import { enterChild, runForkedChild } from '../bootstrap';
 import { prepareToStopInheritedLoopWork } from '../child_loop';
-import { identityForChild, type Process } from '../process';
+import { identityForChild, type BaseProcess } from '../process';
 import { exitCodeOf, signalIfAlive, type Popen } from './popen';
-import type { StartMethod } from '../start_methods';
+import type { StartMethod } from '../context';
 import { waitWithTimeout, pollReadable } from './waiting';
 
 class ForkPopen implements Popen {
@@ -88,7 +88,7 @@ function settleThreadPool(): void {
 
 export const forkStartMethod: StartMethod = {
   name: 'fork',
-  launch(proc: Process): Popen {
+  launch(proc: BaseProcess): Popen {
     // Start the resource tracker now, so the child inherits it: a segment the
     // child creates then outlives the child for as long as this tree lives.
     resourceTrackerFd();
@@ -99,7 +99,8 @@ export const forkStartMethod: StartMethod = {
     const pid = fork();
     if (pid === 0) {
       if (!USE_PIDFD) native.close(sentinelRead);
-      enterChild(proc, identityForChild(proc), true);
+      const identity = identityForChild(proc);
+      enterChild(proc, identity, identity.parentPid!);
       runForkedChild(proc);
     }
     if (!USE_PIDFD) native.close(sentinelWrite);

@@ -11,8 +11,8 @@ import { loadFrame } from '../reduction';
 import { mainModulePath } from '../function_ref';
 import { registerAfterForkInChild } from '../after_fork';
 import { resourceTrackerFd, TRACKER_FD_ENV } from '../resource_tracker';
-import type { Process } from '../process';
-import type { StartMethod } from '../start_methods';
+import type { BaseProcess } from '../process';
+import type { StartMethod } from '../context';
 import { childNodeArgs } from './child_command';
 import { signalIfAlive, type Popen } from './popen';
 import { pollReadable, waitWithTimeout } from './waiting';
@@ -172,7 +172,7 @@ function requestChild(forkserver: Forkserver, spec: { bytes: Buffer; fds: number
 
 export const forkserverStartMethod: StartMethod = {
   name: 'forkserver',
-  launch(proc: Process): Popen {
+  launch(proc: BaseProcess): Popen {
     const spec = describeForChild(proc);
     for (let attempt = 0; attempt < 2; attempt++) {
       server ??= startForkserver();

@@ -6,8 +6,8 @@ import { native } from '../native';
 import { describeForChild } from '../process_spec';
 import { resourceTrackerFd, TRACKER_FD_ENV } from '../resource_tracker';
 import { mainModulePath } from '../function_ref';
-import type { Process } from '../process';
-import type { StartMethod } from '../start_methods';
+import type { BaseProcess } from '../process';
+import type { StartMethod } from '../context';
 import { childNodeArgs } from './child_command';
 import { exitCodeOf, type Popen } from './popen';
 import { pollReadable, waitWithTimeout } from './waiting';
@@ -69,7 +69,7 @@ class SpawnPopen implements Popen {
 
 export const spawnStartMethod: StartMethod = {
   name: 'spawn',
-  launch(proc: Process): Popen {
+  launch(proc: BaseProcess): Popen {
     const spec = describeForChild(proc);
     const [ours, theirs] = native.socketpair();
     native.setNonBlocking(ours, false);

@@ -4,6 +4,7 @@
 // for any native wait that can be expressed as a readable fd.
 #include <stdlib.h>
 
+#include "addon.h"
 #include "errors.h"
 #include "libuv.h"
 #include "stack_unwind.h"
@@ -14,10 +15,8 @@ class FdWatch : public Napi::ObjectWrap<FdWatch> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "FdWatch",
-                       {InstanceMethod("stop", &FdWatch::Stop),
-                        InstanceMethod("pause", &FdWatch::Pause),
-                        InstanceMethod("resume", &FdWatch::Resume),
-                        InstanceMethod("ref", &FdWatch::RefLoop),
+                       {InstanceMethod("stop", &FdWatch::Stop), InstanceMethod("pause", &FdWatch::Pause),
+                        InstanceMethod("resume", &FdWatch::Resume), InstanceMethod("ref", &FdWatch::RefLoop),
                         InstanceMethod("unref", &FdWatch::UnrefLoop)});
   }
 
@@ -26,10 +25,9 @@ class FdWatch : public Napi::ObjectWrap<FdWatch> {
   explicit FdWatch(const Napi::CallbackInfo& info)
       : Napi::ObjectWrap<FdWatch>(info), async_context_(info.Env(), "FdWatch") {
     Napi::Env env = info.Env();
-    if (!info[0].IsNumber() || !info[1].IsFunction()) {
-      throw Napi::TypeError::New(env, "FdWatch(fd: number, callback: function)");
-    }
-    int fd = info[0].As<Napi::Number>().Int32Value();
+    int fd = Int32Arg(info[0], "FdWatch(fd: number, callback: function): fd");
+    if (!info[1].IsFunction())
+      ThrowInvalidArgType(info[1], "FdWatch(fd: number, callback: function): callback must be a function");
     callback_ = Napi::Persistent(info[1].As<Napi::Function>());
     handle_ = static_cast<uv_poll_t*>(calloc(1, uv_handle_size(kUvPollHandleType)));
     struct uv_loop_s* loop = nullptr;
@@ -61,8 +59,7 @@ class FdWatch : public Napi::ObjectWrap<FdWatch> {
     Napi::Env env = self->Env();
     Napi::HandleScope scope(env);
     try {
-      self->callback_.MakeCallback(env.Global(),
-                                   {Napi::Number::New(env, status), Napi::Number::New(env, events)},
+      self->callback_.MakeCallback(env.Global(), {Napi::Number::New(env, status), Napi::Number::New(env, events)},
                                    self->async_context_);
     } catch (const Napi::Error& e) {
       if (LeavingJavaScriptStack()) return;  // a forked child left the parent's code mid-callback
@@ -117,8 +114,6 @@ class FdWatch : public Napi::ObjectWrap<FdWatch> {
   int events_ = kUvReadable;
 };
 
-void InitWaiter(Napi::Env env, Napi::Object exports) {
-  exports.Set("FdWatch", FdWatch::Define(env));
-}
+void InitFdWatch(Napi::Env env, Napi::Object exports) { exports.Set("FdWatch", FdWatch::Define(env)); }
 
 }  // namespace pmp
