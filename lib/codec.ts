@@ -24,6 +24,9 @@ const { Encoder, addExtension } = ((): typeof import('cbor-x') => {
   }
 })();
 
+// lib/reduction.ts's hook (Symbol.for: the same symbol without importing it).
+const REDUCE = Symbol.for('posix-multiprocessing.reduce');
+
 /**
  * Lets instances of `Class` (and its subclasses) travel inside structured
  * messages: written as toState(value) under CBOR tag `tag`, rebuilt with
@@ -46,6 +49,8 @@ export const enum MessageTag {
   Structured = 0,
   Buffer = 1,
   ArrayBuffer = 2,
+  // On a Connection only: a Structured body whose fds follow in the next frame (SCM_RIGHTS).
+  StructuredWithFds = 3,
   // 16 + index into TYPED_ARRAYS
   TypedArrayBase = 16,
 }
@@ -119,7 +124,12 @@ function plainMember(member: unknown): boolean {
 export interface EncodedMessage {
   tag: number;
   body: Uint8Array;
+  /** The sender's fds the receiver needs (lib/reduction.ts fills them in); NO_FDS on most messages. */
+  fds: number[];
 }
+
+/** Shared by every message without fds; never written to. */
+export const NO_FDS: number[] = [];
 
 /**
  * Encodes `value` as a tag and a body. Refuses a value that cannot be cloned
@@ -128,17 +138,18 @@ export interface EncodedMessage {
  */
 export function encodeMessage(value: unknown): EncodedMessage {
   if (ArrayBuffer.isView(value)) {
-    if (Buffer.isBuffer(value)) return { tag: MessageTag.Buffer, body: value };
+    if (Buffer.isBuffer(value)) return { tag: MessageTag.Buffer, body: value, fds: NO_FDS };
     const index = TYPED_ARRAYS.indexOf(value.constructor as TypedArrayConstructor);
-    if (index >= 0) {
-      return { tag: MessageTag.TypedArrayBase + index, body: new Uint8Array(value.buffer, value.byteOffset, value.byteLength) };
+    // A shared typed array (sharedctypes' Array, never a Buffer) is a library object, not bytes: lib/reduction.ts decides.
+    if (index >= 0 && (value as { [REDUCE]?: unknown })[REDUCE] === undefined) {
+      return { tag: MessageTag.TypedArrayBase + index, body: new Uint8Array(value.buffer, value.byteOffset, value.byteLength), fds: NO_FDS };
     }
   } else if (value instanceof ArrayBuffer) {
-    return { tag: MessageTag.ArrayBuffer, body: new Uint8Array(value) };
+    return { tag: MessageTag.ArrayBuffer, body: new Uint8Array(value), fds: NO_FDS };
   }
   try {
     const encoder = typeof value !== 'object' || value === null || isPlainTree(value) ? untracked : structured;
-    return { tag: MessageTag.Structured, body: encoder.encode(value) };
+    return { tag: MessageTag.Structured, body: encoder.encode(value), fds: NO_FDS };
   } catch (err) {
     throw unclonable(value, err);
   }
@@ -174,25 +185,16 @@ export function decodeStructured(source: Uint8Array, end: number): unknown {
   return (structured.decode as (source: Uint8Array, end: number) => unknown)(source, end);
 }
 
-/** One buffer holding tag + body (for byte streams such as pipes). */
-export function encode(value: unknown): Buffer {
-  return frameOf(encodeMessage(value));
-}
-
 /** One buffer holding an encoded message's tag + body (a copy). */
-export function frameOf({ tag, body }: EncodedMessage): Buffer {
+export function frameOf({ tag, body }: { tag: number; body: Uint8Array }): Buffer {
   const out = Buffer.allocUnsafe(1 + body.byteLength);
   out[0] = tag;
   out.set(body, 1);
   return out;
 }
 
-export function decode(frame: Buffer): unknown {
-  if (frame.length === 0) throw new CodedTypeError('ERR_INVALID_MESSAGE', 'an empty frame is not an encoded value (was it sent with sendBytes?)');
-  return decodeMessage(frame[0], frame.subarray(1));
-}
-
 function unclonable(value: unknown, cause: unknown): Error {
+  if ((cause as { code?: unknown })?.code === 'ERR_UNCLONABLE') return cause as Error; // already says what and why
   const detail = cause instanceof Error ? cause.message : String(cause);
   const what = /function/.test(detail) ? 'a function' : /symbol/.test(detail) ? 'a symbol' : 'a value';
   const err = new CodedTypeError('ERR_UNCLONABLE',

@@ -7,11 +7,11 @@
 // Sync forms serve them with poll(2), async forms on the event loop
 // (lib/fd_readiness.ts).
 import { native } from './native';
-import { decode, encodeMessage, frameOf } from './codec';
+import { frameOf, MessageTag, type EncodedMessage } from './codec';
 import { BufferTooShort, CodedError, CodedTypeError, EOFError } from './errors';
 import { registerAfterForkInChild } from './after_fork';
 import { READABLE, WRITABLE, forgetFd, readableSync, whenReady } from './fd_readiness';
-import { reduce, registerRebuilder, type Reduced } from './reduction';
+import { channelById, channels, dump, load, loadFrame, reduce, registerRebuilder, type Channel, type Reduced } from './reduction';
 import { receiveBuffer } from './receive_memory';
 import { toTimeout } from './wait/timeout';
 import { runAsync, runSync, type Steps } from './wait/steps';
@@ -69,12 +69,19 @@ type IoSteps<T> = Steps<number, unknown, T>;
 export interface ConnectionOptions {
   readable?: boolean;
   writable?: boolean;
+  /** @internal What carries the messages (Pipe's socketpair can carry fds); default: a Listener/Client connection. */
+  channel?: Channel;
 }
+
+const NO_BYTES = Buffer.alloc(0);
+// How long a receiver waits for the fds of a message that says they follow.
+const FDS_FOLLOW_MS = 1000;
 
 export class Connection<T = unknown> {
   #fd: number;
   readonly #readable: boolean;
   readonly #writable: boolean;
+  readonly #channel: Channel;
   readonly #header = Buffer.allocUnsafe(HEADER);
   readonly #readTurn = new TurnLock();
   readonly #writeTurn = new TurnLock();
@@ -87,6 +94,7 @@ export class Connection<T = unknown> {
     this.#fd = fd;
     this.#readable = opts.readable ?? true;
     this.#writable = opts.writable ?? true;
+    this.#channel = opts.channel ?? channels.connection;
     if (!this.#readable && !this.#writable) throw new CodedError('ERR_INVALID_ARG_VALUE', 'at least one of readable or writable must be true');
     native.setNonBlocking(fd, true);
     closeOnCollect.register(this, fd, this);
@@ -117,7 +125,8 @@ export class Connection<T = unknown> {
   /** Sends any structured-cloneable value (refused with ERR_UNCLONABLE before anything is written). */
   send(obj: unknown): Promise<void> {
     this.#checkWritable();
-    const message = encodeMessage(obj);
+    const message = dump(obj, this.#channel); // throws when refused: nothing written (the manager client relies on it)
+    if (message.fds.length > 0) return this.#writeTurn.run(() => this.#writeWithFds(message));
     if (this.#writeTurn.idle && message.body.length < COALESCE_LIMIT) {
       // Nothing queued ahead: write the frame now, in one write(2) most times.
       try {
@@ -134,8 +143,38 @@ export class Connection<T = unknown> {
 
   sendSync(obj: unknown): void {
     this.#checkWritable();
-    const { tag, body } = encodeMessage(obj);
-    this.#writeFrameSync(body, 0, body.length, tag);
+    const message = dump(obj, this.#channel);
+    if (message.fds.length > 0) {
+      this.#writeFrameSync(message.body, 0, message.body.length, MessageTag.StructuredWithFds);
+      native.sendMessage(this.#fd, NO_BYTES, message.fds);
+      return;
+    }
+    this.#writeFrameSync(message.body, 0, message.body.length, message.tag);
+  }
+
+  // The fds go in a frame of their own right behind the message, which the
+  // receiver reads with recvmsg: a plain read() of a frame would drop them.
+  async #writeWithFds(message: EncodedMessage): Promise<void> {
+    this.#checkOpen();
+    const payload = frameOf({ tag: MessageTag.StructuredWithFds, body: message.body });
+    const head = Buffer.allocUnsafe(HEADER);
+    head.writeUInt32LE(payload.length, 0);
+    await this.#writeAll(Buffer.concat([head, payload]));
+    native.sendMessage(this.#fd, NO_BYTES, message.fds);
+  }
+
+  #load(frame: Buffer): T {
+    if (frame.length > 0 && frame[0] === MessageTag.StructuredWithFds) {
+      // Sent right behind the frame; a bounded wait, so bytes that only look like such a frame fail loudly.
+      if (native.poll([this.#fd], READABLE, FDS_FOLLOW_MS).length === 0) {
+        throw new CodedError('ERR_INVALID_MESSAGE', `a message announced file descriptors that did not follow within ${FDS_FOLLOW_MS} ms ` +
+          '(was it sent with sendBytes()? read those with recvBytes())');
+      }
+      const passed = native.recvMessage(this.#fd);
+      if (passed === null) throw new EOFError('the connection closed between a message and its file descriptors');
+      return load(MessageTag.Structured, frame.subarray(1), passed.fds) as T;
+    }
+    return loadFrame(frame) as T;
   }
 
   /** Sends bytes buf[offset, offset + size) as one message. */
@@ -215,18 +254,18 @@ export class Connection<T = unknown> {
       // the waiting machinery (a frame only partly there is finished async).
       try {
         const frame = this.#readFrameNow(Infinity, this.#finishInTurn);
-        if (frame instanceof Promise) return frame.then((bytes) => decode(bytes) as T);
-        if (frame !== null) return Promise.resolve(decode(frame) as T);
+        if (frame instanceof Promise) return frame.then((bytes) => this.#load(bytes));
+        if (frame !== null) return Promise.resolve(this.#load(frame));
       } catch (err) {
         return Promise.reject(err);
       }
     }
-    return this.#readTurn.run(async () => decode(await this.#async(this.#readFrameSteps(Infinity))) as T);
+    return this.#readTurn.run(async () => this.#load(await this.#async(this.#readFrameSteps(Infinity))));
   }
 
   recvSync(): T {
     this.#checkReadable();
-    return decode(this.#readFrameSync(Infinity)) as T;
+    return this.#load(this.#readFrameSync(Infinity));
   }
 
   /** The next message as bytes; a message longer than maxlength is discarded with ERR_MESSAGE_TOO_LONG. */
@@ -392,11 +431,12 @@ export class Connection<T = unknown> {
   /** For forkserver/spawn: the child gets a copy of the fd. */
   [reduce](): Reduced {
     this.#checkOpen();
-    return { kind: 'Connection', state: { readable: this.#readable, writable: this.#writable }, fds: [this.#fd] };
+    return { kind: 'Connection', state: { readable: this.#readable, writable: this.#writable, channel: this.#channel.id }, fds: [this.#fd] };
   }
 }
 
-registerRebuilder('Connection', (state: ConnectionOptions, fds: number[]) => new Connection(fds[0], state));
+registerRebuilder('Connection', (state: { readable: boolean; writable: boolean; channel: string }, fds: number[]) =>
+  new Connection(fds[0], { readable: state.readable, writable: state.writable, channel: channelById(state.channel) }));
 
 /**
  * A connected pair. duplex (default): both ends send and receive (socketpair).
@@ -405,10 +445,11 @@ registerRebuilder('Connection', (state: ConnectionOptions, fds: number[]) => new
 export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
   if (duplex) {
     const [a, b] = native.socketpair();
-    return [new Connection<T>(a), new Connection<T>(b)];
+    return [new Connection<T>(a, { channel: channels.socketPipe }), new Connection<T>(b, { channel: channels.socketPipe })];
   }
   const [readFd, writeFd] = native.pipe();
-  return [new Connection<T>(readFd, { writable: false }), new Connection<T>(writeFd, { readable: false })];
+  const channel = channels.oneWayPipe;
+  return [new Connection<T>(readFd, { writable: false, channel }), new Connection<T>(writeFd, { readable: false, channel })];
 }
 
 // ---- wait() over connections, sentinels and fds ----

@@ -1,7 +1,6 @@
 // The forkserver process: `node --single-threaded forkserver_main.js <main> <argv as JSON>`,
 // with the control socket on fd 3. It imports the main module behind the
 // guard, says it is ready, then waits idle; each request is forked from here.
-import v8 from 'node:v8';
 import { native } from './native';
 import * as posix from './posix';
 import { waitForExit } from './child_watch';
@@ -9,6 +8,7 @@ import { runDescribedChild } from './described_child';
 import { runLibraryExitTasks } from './exit_tasks';
 import { importMainModule } from './main_module';
 import { importedModules } from './function_ref';
+import { channels, dumpFrame } from './reduction';
 import { importSpecFunctions, readSpec, type ChildSpec, type SpecFunctions } from './process_spec';
 import { exitCodeOf } from './popen/popen';
 import { current } from './current_process';
@@ -21,12 +21,7 @@ const serverPid = native.getpid();
 const SIGKILL = 9;
 
 function reply(fd: number, message: object): void {
-  native.sendMessage(fd, v8.serialize(message), []);
-}
-
-function errorReply(err: unknown): { error: { code: string; message: string } } {
-  const e = err as { code?: string; message?: string };
-  return { error: { code: e.code ?? 'ERR_FORKSERVER_FAILED', message: e.message ?? String(err) } };
+  native.sendMessage(fd, dumpFrame(message, channels.control).bytes, []);
 }
 
 /** Status sockets of running children, closed in each new child. */
@@ -129,7 +124,7 @@ async function serve(request: { data: Buffer; fds: number[] }): Promise<void> {
     pid = useWarmChild(request.data, objectFds);
     pid ??= await posix.forkWhenIdle({ timeout: 10000 });
   } catch (err) {
-    reply(statusSocket, errorReply(err));
+    reply(statusSocket, { error: err });
     native.close(statusSocket);
     for (const fd of objectFds) native.close(fd);
     return;
@@ -163,7 +158,7 @@ async function main(): Promise<void> {
   try {
     await importMainModule(process.argv[2] || null, JSON.parse(process.argv[3]));
   } catch (err) {
-    reply(CONTROL, errorReply(err));
+    reply(CONTROL, { error: err });
     posix.exit(1);
   }
   reply(CONTROL, { ready: true });

@@ -13,7 +13,7 @@ import { CodedError, CodedTypeError } from './errors';
 import { READABLE, whenReady } from './fd_readiness';
 import { ownPid } from './current_process';
 import { atLibraryExit } from './exit_tasks';
-import { reduce, type Reduced } from './reduction';
+import { reduce, type Channel, type Reduced } from './reduction';
 
 export interface ListenerOptions {
   /** Peers must prove they hold the same key (HMAC-SHA256 challenge in both directions). */
@@ -24,6 +24,8 @@ export interface ListenerOptions {
 
 export interface ClientOptions {
   authkey?: Buffer | Uint8Array | null;
+  /** @internal What the connection carries, for refusals (a manager's client: values stored in the manager). */
+  channel?: Channel;
 }
 
 // Client retries a connect that found the listener's backlog full, backing off up to this.
@@ -166,16 +168,16 @@ export class Listener {
 /** Connects to a Listener's address; with an authkey, both challenges must pass (else AuthenticationError). */
 export async function Client<T = unknown>(address: string, opts: ClientOptions = {}): Promise<Connection<T>> {
   checkAddress(address, 'Client()');
-  return runTwinAsync(clientSteps<T>(address, checkAuthkey(opts?.authkey, 'Client()')));
+  return runTwinAsync(clientSteps<T>(address, checkAuthkey(opts?.authkey, 'Client()'), opts.channel));
 }
 
 /** Client() blocking the calling thread. */
 export function clientSync<T = unknown>(address: string, opts: ClientOptions = {}): Connection<T> {
   checkAddress(address, 'clientSync()');
-  return runTwinSync(clientSteps<T>(address, checkAuthkey(opts?.authkey, 'clientSync()')));
+  return runTwinSync(clientSteps<T>(address, checkAuthkey(opts?.authkey, 'clientSync()'), opts.channel));
 }
 
-function* clientSteps<T>(address: string, authkey: Buffer | null): TwinSteps<Connection<T>> {
+function* clientSteps<T>(address: string, authkey: Buffer | null, channel: Channel | undefined): TwinSteps<Connection<T>> {
   let backoff = 1;
   for (;;) {
     let fd: number;
@@ -184,7 +186,7 @@ function* clientSteps<T>(address: string, authkey: Buffer | null): TwinSteps<Con
     } catch (err) {
       throw withAddress(err, address);
     }
-    if (fd >= 0) return yield* authenticated(new Connection<T>(fd), authkey, connectHandshake);
+    if (fd >= 0) return yield* authenticated(new Connection<T>(fd, { channel }), authkey, connectHandshake);
     yield pause(backoff); // the listener's backlog is full: it has no readiness to wait for
     backoff = Math.min(backoff * 2, MAX_CONNECT_BACKOFF_MS);
   }

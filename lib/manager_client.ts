@@ -7,7 +7,8 @@
 import { Client, clientSync } from './listener';
 import type { Connection } from './connection';
 import { registerAfterForkInChild } from './after_fork';
-import { CodedError, CodedTypeError, EOFError } from './errors';
+import { CodedError, EOFError } from './errors';
+import { channels } from './reduction';
 import type { ManagerReply, ManagerRequest } from './manager_server';
 
 /** What a proxy needs to reach its manager from any process. */
@@ -84,14 +85,13 @@ function checkNotShutDown(ref: ManagerRef): void {
 
 function unwrap(reply: ManagerReply): unknown {
   if (reply[0]) return reply[1];
-  const { name, message, code } = reply[1];
-  throw name === 'TypeError' ? new CodedTypeError(code ?? 'ERR_MANAGER_REMOTE', message) : new CodedError(code ?? 'ERR_MANAGER_REMOTE', message);
+  throw reply[1]; // as the server threw it (lib/reduction.ts)
 }
 
 async function asyncConnection(ref: ManagerRef, session: Session): Promise<Connection> {
   if (session.asyncConn) return session.asyncConn;
   if (!session.connecting) {
-    session.connecting = Client(ref.address, { authkey: ref.authkey }).then((conn) => {
+    session.connecting = Client(ref.address, { authkey: ref.authkey, channel: channels.manager }).then((conn) => {
       session.asyncConn = conn;
       return conn;
     }, (err) => {
@@ -126,7 +126,7 @@ export function callManagerSync(ref: ManagerRef, objectId: number, method: strin
   const session = sessionFor(ref);
   let reply: ManagerReply;
   try {
-    session.syncConn ??= clientSync(ref.address, { authkey: ref.authkey });
+    session.syncConn ??= clientSync(ref.address, { authkey: ref.authkey, channel: channels.manager });
     session.syncConn.sendSync([objectId, method, args] satisfies ManagerRequest);
     reply = session.syncConn.recvSync() as ManagerReply;
   } catch (err) {

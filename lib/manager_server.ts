@@ -2,7 +2,8 @@
 // that listens on a unix socket, authenticates each connection with the
 // manager's authkey, and serves each connection's calls independently on its
 // event loop. Requests are [objectId, method, args]; object 0 is the server
-// itself ('create'). Replies are [true, value] or [false, { name, message, code }].
+// itself ('create'). Replies are [true, value] or [false, error] (errors cross as
+// themselves: lib/reduction.ts).
 import fs from 'node:fs';
 import { Listener } from './listener';
 import { acceptHandshake } from './connection_auth';
@@ -22,15 +23,9 @@ export interface ManagerServerConfig {
 }
 
 export type ManagerRequest = [objectId: number, method: string, args: unknown[]];
-export type ErrorDescription = { name: string; message: string; code?: string };
-export type ManagerReply = [ok: true, value: unknown] | [ok: false, error: ErrorDescription];
+export type ManagerReply = [ok: true, value: unknown] | [ok: false, error: unknown];
 
 export const SERVER_OBJECT = 0;
-
-function describeError(err: unknown): ErrorDescription {
-  if (err instanceof Error) return { name: err.name, message: err.message, code: (err as { code?: string }).code };
-  return { name: 'Error', message: String(err) };
-}
 
 class ManagedObjects {
   readonly #objects = new Map<number, { type: ManagedType; value: unknown }>();
@@ -63,7 +58,7 @@ async function serveConnection(conn: Connection, authkey: Buffer, objects: Manag
       try {
         reply = [true, objects.handle(request)];
       } catch (err) {
-        reply = [false, describeError(err)];
+        reply = [false, err];
       }
       await conn.send(reply);
     }
@@ -82,7 +77,7 @@ export async function managerServerMain(config: ManagerServerConfig): Promise<vo
   try {
     listener = new Listener(config.address);
   } catch (err) {
-    config.ready.sendSync({ ok: false, error: describeError(err) });
+    config.ready.sendSync({ ok: false, error: err });
     config.ready.close();
     process.exit(1); // never return: under fork that would unwind into the parent's code
   }

@@ -16,7 +16,7 @@ import { CodedError, CodedTypeError } from './errors';
 import { toTimeout, type Timeout } from './wait/timeout';
 import { ownPid } from './current_process';
 import { atLibraryExit } from './exit_tasks';
-import { managerServerMain, SERVER_OBJECT, type ErrorDescription } from './manager_server';
+import { managerServerMain, SERVER_OBJECT } from './manager_server';
 import { callManager, callManagerSync, forgetManager, type ManagerRef } from './manager_client';
 import { entriesOf, makeProxy, type DictProxy, type ListProxy, type Namespace } from './proxies';
 import type { DictKey } from './managed_objects';
@@ -36,7 +36,7 @@ const DEFAULT_START_TIMEOUT_MS = 60_000;
 // After SIGTERM, how long shutdown() waits before SIGKILL.
 const SHUTDOWN_GRACE_MS = 5_000;
 
-type ReadyMessage = { ok: true; pid: number } | { ok: false; error: ErrorDescription };
+type ReadyMessage = { ok: true; pid: number } | { ok: false; error: Error };
 
 let managerCounter = 0;
 const runningManagers = new Set<SyncManager>();

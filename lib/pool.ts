@@ -22,12 +22,13 @@ import { atDeadline, now, toTimeout } from './wait/timeout';
 import { getContext, type Context, type Process } from './context';
 import { cpuCount, kState } from './process';
 import { Queue } from './queues';
+import { channels } from './reduction';
 import { RawArray } from './sharedctypes';
 import { locateExport, type FunctionRef } from './function_ref';
 import { registerAfterForkInChild } from './after_fork';
 import { native } from './native';
 import { ChannelEnd, closeFds, sendFds, takeFds } from './pool_fds';
-import { poolWorkerMain, type ErrorDescription, type ResultEntry, type TaskMessage, type WorkerConfig } from './pool_worker';
+import { poolWorkerMain, type ResultEntry, type TaskMessage, type WorkerConfig } from './pool_worker';
 import type { StartMethodName } from './context';
 
 export interface PoolOptions {
@@ -172,18 +173,6 @@ function signalName(code: number): string | null {
   return entry ? entry[0] : `signal ${-code}`;
 }
 
-/** Rebuilds a worker's error in this process: same type where it is a built-in, name, message, code and the worker's stack. */
-function rebuildError(description: ErrorDescription): Error {
-  const builtins: Record<string, ErrorConstructor> = { TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError };
-  const Ctor = builtins[description.name] ?? Error;
-  const err = new Ctor(description.message);
-  if (err.name !== description.name) Object.defineProperty(err, 'name', { value: description.name, writable: true, configurable: true });
-  if (description.code !== undefined) (err as { code?: unknown }).code = description.code;
-  if (description.thrown !== undefined) (err as { thrown?: unknown }).thrown = description.thrown;
-  if (description.stack) err.stack = description.stack;
-  return err;
-}
-
 function checkChunksize(chunksize: unknown): number | null {
   if (chunksize == null) return null;
   if (!Number.isInteger(chunksize) || (chunksize as number) < 1) throw invalid(`chunksize must be an integer >= 1, got ${String(chunksize)}`);
@@ -291,7 +280,7 @@ export class Pool {
     this.#maxMemory = checkCount('maxMemoryPerChild', options.maxMemoryPerChild);
     this.#initializer = initializer && !this.#fork ? locateExport(initializer, 'initializer') : initializer;
     this.#initargs = initargs;
-    this.#results = new Queue<ResultEntry[]>(0, { bufferSize: RESULT_QUEUE_BYTES });
+    this.#results = new Queue<ResultEntry[]>(0, { bufferSize: RESULT_QUEUE_BYTES, channel: channels.poolResult });
     this.#running = RawArray('d', processes) as unknown as Float64Array;
     this.#running.fill(-1);
     this.#workers = new Array(processes).fill(null);
@@ -639,7 +628,7 @@ export class Pool {
   }
 
   #startWorker(index: number): void {
-    const inbox = new Queue<TaskMessage>(0, { bufferSize: INBOX_BYTES });
+    const inbox = new Queue<TaskMessage>(0, { bufferSize: INBOX_BYTES, channel: channels.poolTask });
     const [ours, theirs] = native.socketpair();
     const config: WorkerConfig = {
       index,
@@ -1008,7 +997,7 @@ export class Pool {
       if (chunk.job.failed) continue;
       if (ok) this.#completed++;
       if (ok) chunk.job.onChunk(chunk, payload as unknown[]);
-      else this.#failJob(chunk, rebuildError(payload as ErrorDescription));
+      else this.#failJob(chunk, payload as Error);
     }
   }
 

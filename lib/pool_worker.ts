@@ -5,8 +5,8 @@
 // pool knows which task was lost (and that the others never started).
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { encodeMessage } from './codec';
 import { Empty } from './errors';
+import { channels, dump } from './reduction';
 import { importExport, type FunctionRef } from './function_ref';
 import { ChannelEnd, receiveFds, restoreFds } from './pool_fds';
 import { native } from './native';
@@ -15,17 +15,8 @@ import './sharedctypes'; // the running-slot array is rebuilt by it under forkse
 
 /** A chunk to run: [seq, function id, its import reference (first time only), star, items, fd count]; [-1] stops. */
 export type TaskMessage = [seq: number, fnId: number, ref: FunctionRef | null, star: 0 | 1, items: unknown[], nfds: number] | [-1];
-/** [seq, 1, results, ms] or [seq, 0, error description, ms]; then the worker's RSS in bytes when the pool asked for it. */
+/** [seq, 1, results, ms] or [seq, 0, error, ms] (errors cross like any value: lib/reduction.ts); then the worker's RSS in bytes when the pool asked for it. */
 export type ResultEntry = [seq: number, ok: 0 | 1, payload: unknown, ms: number, rss?: number];
-
-export interface ErrorDescription {
-  name: string;
-  message: string;
-  stack: string;
-  code?: unknown;
-  /** A thrown value that was not an Error (structured-cloneable ones only). */
-  thrown?: unknown;
-}
 
 export interface WorkerConfig {
   index: number;
@@ -47,12 +38,10 @@ export interface WorkerConfig {
 // A worker with more chunks waiting sends results in batches of up to this many.
 const MAX_BATCH = 64;
 
-export function describeError(err: unknown): ErrorDescription {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return { name: err.name, message: err.message, stack: err.stack ?? `${err.name}: ${err.message}`, ...(code !== undefined ? { code } : {}) };
-  }
-  return { name: 'Error', message: `a pool task threw a non-Error value: ${String(err)}`, stack: '', thrown: err };
+/** What a failed task reports: the error itself; a thrown non-Error value rides on an Error as `thrown`. */
+function taskError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  return Object.assign(new Error(`a pool task threw a non-Error value: ${String(err)}`), { thrown: err });
 }
 
 /** Sends a batch; an entry whose result cannot be cloned becomes an ERR_UNCLONABLE error instead. */
@@ -65,12 +54,12 @@ function sendBatch(results: Queue<ResultEntry[]>, batch: ResultEntry[]): void {
   }
   const checked = batch.map((entry): ResultEntry => {
     try {
-      encodeMessage(entry);
+      dump(entry, channels.poolResult);
       return entry;
     } catch (err) {
-      const description = describeError(err);
-      description.message = `the task's result cannot be sent back to the pool: ${description.message}`;
-      return [entry[0], 0, description, entry[3]];
+      const error = taskError(err);
+      error.message = `the task's result cannot be sent back to the pool: ${error.message}`;
+      return [entry[0], 0, error, entry[3]];
     }
   });
   results.putSync(checked);
@@ -142,7 +131,7 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
       }
       batch.push([seq, 1, out, performance.now() - started]);
     } catch (err) {
-      batch.push([seq, 0, describeError(err), performance.now() - started]);
+      batch.push([seq, 0, taskError(err), performance.now() - started]);
     }
     if (config.reportMemory) batch[batch.length - 1][4] = process.memoryUsage.rss();
     running[index] = -1;

@@ -1,19 +1,18 @@
 // How a Process is described to a child that cannot inherit it (forkserver,
 // spawn) and rebuilt there: the target or subclass by import reference, its
 // own fields, args and kwargs through lib/reduction.ts, and its identity.
-import v8 from 'node:v8';
 import type { ProcessIdentity } from './current_process';
 import { importExport, locateExport, mainModulePath, type FunctionRef } from './function_ref';
 import { identityForChild, kContextClass, kState, type BaseProcess } from './process';
 import { Process } from './context';
-import { dumpForChild, loadInChild } from './reduction';
+import { channels, dumpFrame, loadFrame } from './reduction';
 
 export interface ChildSpec {
   identity: ProcessIdentity;
   mainPath: string | null;
   target: FunctionRef | null;
   subclass: FunctionRef | null;
-  /** dumpForChild({ args, kwargs, fields }) */
+  /** { args, kwargs, fields }, dumped on the processArgs channel (its fds travel with the spec) */
   payload: Buffer;
 }
 
@@ -23,7 +22,7 @@ export function describeForChild(proc: BaseProcess): { bytes: Buffer; fds: numbe
   const isUserSubclass = !Object.prototype.hasOwnProperty.call(proc.constructor, kContextClass);
   const subclass = isUserSubclass ? locateExport(proc.constructor, 'Process subclass') : null;
   const fields = subclass ? { ...proc } : {};
-  const { bytes, fds } = dumpForChild({ args: state.args, kwargs: state.kwargs, fields }, `the arguments of ${state.name}`);
+  const { bytes, fds } = dumpFrame({ args: state.args, kwargs: state.kwargs, fields }, channels.processArgs);
   const spec: ChildSpec = {
     identity: identityForChild(proc),
     mainPath: mainModulePath(),
@@ -31,11 +30,11 @@ export function describeForChild(proc: BaseProcess): { bytes: Buffer; fds: numbe
     subclass,
     payload: bytes,
   };
-  return { bytes: v8.serialize(spec), fds, refs: [target, subclass].filter((r): r is FunctionRef => r !== null) };
+  return { bytes: dumpFrame(spec, channels.control).bytes, fds, refs: [target, subclass].filter((r): r is FunctionRef => r !== null) };
 }
 
 export function readSpec(bytes: Uint8Array): ChildSpec {
-  return v8.deserialize(bytes) as ChildSpec;
+  return loadFrame(bytes) as ChildSpec;
 }
 
 export interface SpecFunctions {
@@ -53,7 +52,7 @@ export async function importSpecFunctions(spec: ChildSpec): Promise<SpecFunction
 
 /** Builds the child's Process object (the subclass, with its fields) from the spec. */
 export function instantiate(spec: ChildSpec, fns: SpecFunctions, fds: number[]): Process {
-  const { args, kwargs, fields } = loadInChild(spec.payload, fds) as {
+  const { args, kwargs, fields } = loadFrame(spec.payload, fds) as {
     args: unknown[]; kwargs: Record<string, unknown> | null; fields: Record<string, unknown>;
   };
   const proto = (fns.subclass ?? Process).prototype as Process;

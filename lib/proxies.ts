@@ -5,7 +5,6 @@
 import { reduce, registerRebuilder, type Reduced } from './reduction';
 import { callManager, callManagerSync, type ManagerRef } from './manager_client';
 import { CodedTypeError } from './errors';
-import { registerMessageClass } from './codec';
 import type { DictKey, ManagedType } from './managed_objects';
 
 interface ProxyState {
@@ -213,8 +212,5 @@ function rebuildProxy(state: ProxyState): DictProxy | ListProxy | Namespace {
   return makeProxy(state.type, { address: state.address, authkey: Buffer.from(state.authkey) }, state.id);
 }
 
-// Process args under forkserver/spawn...
+// Wherever it crosses (no fds: it reconnects by address), lib/reduction.ts.
 registerRebuilder('ManagerProxy', rebuildProxy);
-// ...and inside messages: Queue items, Pipe messages, Pool task arguments, values stored in a manager.
-const PROXY_MESSAGE_TAG = 0x504d5000; // 'PMP\0': an unassigned CBOR tag
-registerMessageClass(BaseProxy, PROXY_MESSAGE_TAG, (proxy) => proxy[reduce]().state, rebuildProxy);

@@ -7,14 +7,14 @@
 // /dev/shm. Items larger than half the ring travel in a temporary named segment
 // whose name goes through the ring.
 import { native, type RingHandle } from './native';
-import { decodeMessage, encodeMessage, MessageTag, type EncodedMessage } from './codec';
+import { decodeMessage, MessageTag, type EncodedMessage } from './codec';
 import { CodedError, CodedTypeError, Empty, Full } from './errors';
 import { waitUntilChanged } from './waiter';
 import { abortError, checkSignal } from './wait/abort';
 import { blockFor, deadlineOf, expired, nativeMs, needsSlices, sliceOf, toTimeout, type Timeout } from './wait/timeout';
 import { randomOsName } from './os_names';
 import { resourceTrackerFd, trackResource, untrackResource } from './resource_tracker';
-import { reduce, registerRebuilder, type Reduced } from './reduction';
+import { channelById, channels, dump, reduce, registerRebuilder, type Channel, type Reduced } from './reduction';
 import { receiveBuffer } from './receive_memory';
 import { landing } from './landing_slab';
 
@@ -46,6 +46,8 @@ export type GetOptions = PutOptions;
 export interface QueueOptions {
   /** Bytes of ring (default 4 MiB); larger items still pass, through a temporary segment. */
   bufferSize?: number;
+  /** @internal What the items are, for refusals: a Pool's queues carry tasks and results. */
+  channel?: Channel;
 }
 
 /** How long a put or get may wait: { block: false } polls once whatever the timeout (checked all the same). */
@@ -109,6 +111,7 @@ export class Queue<T = unknown> {
   /** What the native ring calls take. */
   protected readonly handle: RingHandle;
   readonly #fd: number;
+  readonly #channel: Channel;
   readonly #maxsize: number;
   readonly #spillThreshold: number;
   readonly #stats = new Float64Array(8);
@@ -123,6 +126,7 @@ export class Queue<T = unknown> {
     this.ring = mapping.ring;
     this.handle = native.ringHandle(mapping.ring);
     this.#fd = mapping.fd;
+    this.#channel = opts.channel ?? channels.queue;
     closeOnCollect.register(this, mapping.fd);
     native.ringStats(this.handle, this.#stats);
     this.#maxsize = this.#stats[3];
@@ -135,7 +139,7 @@ export class Queue<T = unknown> {
 
   /** Puts item, waiting for room (async; never blocks the event loop). */
   async put(item: T, opts: PutOptions = {}): Promise<void> {
-    const message = encodeMessage(item);
+    const message = dump(item, this.#channel);
     const limit = waitFor(opts, 'Queue.put()');
     const signal = checkSignal(opts.signal, 'Queue.put()');
     if (signal?.aborted) throw abortError(signal);
@@ -161,7 +165,7 @@ export class Queue<T = unknown> {
 
   /** Puts item, blocking this thread while the queue is full. */
   putSync(item: T, opts?: PutOptions): void {
-    const message = encodeMessage(item);
+    const message = dump(item, this.#channel);
     const limit = opts === undefined ? null : waitFor(opts, 'Queue.putSync()');
     if (this.#fitsInline(message) && !needsSlices(limit)) {
       // The common case, kept lean: one native call.
@@ -369,7 +373,7 @@ export class Queue<T = unknown> {
   }
 
   [reduce](): Reduced {
-    return { kind: (this.constructor as typeof Queue).reduceKind, state: null, fds: [this.#fd] };
+    return { kind: (this.constructor as typeof Queue).reduceKind, state: { channel: this.#channel.id }, fds: [this.#fd] };
   }
 
   static reduceKind = 'Queue';
@@ -438,6 +442,7 @@ function readSpill(spill: string): Buffer {
   }
 }
 
-registerRebuilder('Queue', (_state, fds: number[]) => new Queue(0, {}, fds[0]));
-registerRebuilder('JoinableQueue', (_state, fds: number[]) => new JoinableQueue(0, {}, fds[0]));
-registerRebuilder('SimpleQueue', (_state, fds: number[]) => new SimpleQueue({}, fds[0]));
+type QueueState = { channel: string };
+registerRebuilder('Queue', (state: QueueState, fds: number[]) => new Queue(0, { channel: channelById(state.channel) }, fds[0]));
+registerRebuilder('JoinableQueue', (state: QueueState, fds: number[]) => new JoinableQueue(0, { channel: channelById(state.channel) }, fds[0]));
+registerRebuilder('SimpleQueue', (state: QueueState, fds: number[]) => new SimpleQueue({ channel: channelById(state.channel) }, fds[0]));

@@ -1,9 +1,23 @@
-// How each library object crosses a process boundary (Python's reduction.py).
-// Under the `fork` start method a child simply inherits the JS object and the OS
-// objects behind it. Under `forkserver` and `spawn` an object is reduced to a
-// plain, structured-cloneable description (names of OS objects, plus any file
-// descriptors to pass alongside) and rebuilt in the child by its registered kind.
-import v8 from 'node:v8';
+// How every value crosses a process boundary (Python's reduction.py): Process
+// args under forkserver and spawn, Queue and Pipe messages, Pool tasks and
+// results, Manager values, and the start methods' control messages. One codec
+// (lib/codec.ts: cbor-x, with raw fast paths for Buffers and typed arrays) and
+// two hooks on it, both decided here:
+//
+// - A library object (anything with a [reduce]() method: Lock ... Barrier, the
+//   Queue family, Connection, SharedMemory, Value/Array, manager proxies) is
+//   written as its reduced form { kind, state, fds } and rebuilt on arrival by
+//   the rebuilder registered under `kind` where the class lives. The channel
+//   decides: one that can carry file descriptors (a unix socket with
+//   SCM_RIGHTS, a start message) takes the fds along; one that cannot (a
+//   shared-memory ring, a pipe) takes only objects reachable without fds (by
+//   name: SharedMemory, proxies), and refuses the rest with ERR_UNCLONABLE
+//   before anything is written. Never a silent copy.
+// - An Error is written with its class name, message, stack, own enumerable
+//   properties (code, errno...), cause and AggregateError's errors, and rebuilt
+//   as the same class where this process knows it.
+import { encodeMessage, decodeMessage, registerMessageClass, frameOf, NO_FDS, type EncodedMessage } from './codec';
+import * as libraryErrors from './errors';
 import { CodedError } from './errors';
 
 export const reduce = Symbol.for('posix-multiprocessing.reduce');
@@ -13,7 +27,7 @@ export interface Reduced {
   kind: string;
   /** Structured-cloneable state; refers to fds by index into `fds`. */
   state: unknown;
-  /** File descriptors the child needs (sent with SCM_RIGHTS). */
+  /** File descriptors the receiver needs (sent with SCM_RIGHTS). */
   fds?: number[];
 }
 
@@ -21,10 +35,41 @@ export interface Reducible {
   [reduce](): Reduced;
 }
 
+/** A way values travel between processes, and whether file descriptors can go with them. */
+export interface Channel {
+  /** Key in `channels` (a rebuilt Queue keeps its channel by this name). */
+  readonly id: string;
+  /** How a refusal reads: 'a Lock cannot be <action>'. */
+  readonly action: string;
+  readonly carriesFds: boolean;
+}
+
+function channel(id: string, action: string, carriesFds: boolean): Channel {
+  return { id, action, carriesFds };
+}
+
+export const channels = {
+  queue: channel('queue', 'put in a Queue', false),
+  socketPipe: channel('socketPipe', 'sent through a duplex Pipe', true),
+  oneWayPipe: channel('oneWayPipe', 'sent through a one-way Pipe (Pipe(false))', false),
+  // Listener/Client connections may be TCP sockets, which cannot carry fds.
+  connection: channel('connection', 'sent through a Listener/Client connection', false),
+  manager: channel('manager', 'stored in or passed to a Manager', false),
+  poolTask: channel('poolTask', 'passed as a Pool task argument', false),
+  poolResult: channel('poolResult', 'returned from a Pool task', false),
+  processArgs: channel('processArgs', 'passed as a Process argument', true),
+  control: channel('control', 'sent in a start method\'s control message', true),
+} satisfies Record<string, Channel>;
+
+export function channelById(id: string): Channel {
+  return (channels as Record<string, Channel>)[id] ?? channels.queue;
+}
+
 type Rebuilder = (state: any, fds: number[]) => unknown;
 
 const rebuilders = new Map<string, Rebuilder>();
 
+/** How objects reduced under `kind` are rebuilt; call it where the class lives. */
 export function registerRebuilder(kind: string, rebuild: Rebuilder): void {
   rebuilders.set(kind, rebuild);
 }
@@ -36,80 +81,134 @@ export function isReducible(value: unknown): value is Reducible {
 export function rebuild(reduced: Reduced, fds: number[] = []): unknown {
   const rebuilder = rebuilders.get(reduced.kind);
   if (!rebuilder) {
-    throw new Error(`cannot rebuild a '${reduced.kind}' in this process: its module was not loaded`);
+    throw new CodedError('ERR_INVALID_MESSAGE', `cannot rebuild a '${reduced.kind}' in this process: its module was not loaded`);
   }
   return rebuilder(reduced.state, fds);
 }
 
-// --- Sending values to a child started by forkserver or spawn -----------------
+// ---- the crossing in progress -------------------------------------------------
+// Encoding and decoding are synchronous, so one module-level crossing at a time.
 
+let sending: Channel = channels.queue;
+let outgoingFds = NO_FDS;
+let incomingFds = NO_FDS;
 
-const REDUCED_MARKER = '__posixMultiprocessingReduced';
-
-interface Marker {
-  [REDUCED_MARKER]: Reduced;
+function className(value: object): string {
+  return (value as { constructor?: { name?: string } }).constructor?.name || 'object';
 }
 
-/**
- * Serialises `value` for a child: library objects become their reduced form,
- * everything else goes through the structured-clone algorithm. Returns the
- * bytes and the fds to send alongside them.
- */
-export function dumpForChild(value: unknown, what: string): { bytes: Buffer; fds: number[] } {
-  const fds: number[] = [];
-  const seen = new Map<object, unknown>();
-  const replace = (item: unknown): unknown => {
-    if (typeof item !== 'object' || item === null) return item;
-    if (seen.has(item)) return seen.get(item);
-    if (isReducible(item)) {
-      const reduced = item[reduce]();
-      const offset = fds.length;
-      fds.push(...(reduced.fds ?? []));
-      const marker: Marker = { [REDUCED_MARKER]: { kind: reduced.kind, state: reduced.state, fds: (reduced.fds ?? []).map((_, i) => offset + i) } };
-      seen.set(item, marker);
-      return marker;
-    }
-    if (Array.isArray(item)) {
-      const copy: unknown[] = [];
-      seen.set(item, copy);
-      for (const element of item) copy.push(replace(element));
-      return copy;
-    }
-    const proto = Object.getPrototypeOf(item);
-    if (proto === Object.prototype || proto === null) {
-      const copy: Record<string, unknown> = {};
-      seen.set(item, copy);
-      for (const [key, element] of Object.entries(item)) copy[key] = replace(element);
-      return copy;
-    }
-    seen.set(item, item); // Map, Set, Date, typed arrays...: structured clone handles them
-    return item;
-  };
-  try {
-    return { bytes: v8.serialize(replace(value)), fds };
-  } catch (err) {
-    throw new CodedError('ERR_UNCLONABLE',
-      `${what} cannot be sent to the child: ${(err as Error).message.replace(/\.+$/, "")}. Pass data the structured-clone ` +
-      "algorithm accepts (functions and symbols are not), or use the 'fork' start method.");
+function refusal(reduced: Reduced): CodedError {
+  // The kind names the library class (a Value is a SharedValue, an Array a SharedArray, whatever its typed array).
+  const what = `${/^[AEIOU]/.test(reduced.kind) ? 'an' : 'a'} ${reduced.kind}`;
+  return new CodedError('ERR_UNCLONABLE',
+    `${what} cannot be ${sending.action}: it reaches its OS object through a file descriptor, which this channel cannot carry. ` +
+    'Pass it to the child as a Process argument (or in a Pool\'s initargs), or send it through a duplex Pipe');
+}
+
+/** Matches every reducible object for cbor-x's instanceof test (typed arrays included: SharedArray). */
+class ReducibleObject {
+  static [Symbol.hasInstance](value: object): boolean {
+    return (value as Partial<Reducible>)[reduce] !== undefined; // cbor-x asks only about objects
   }
 }
 
-/** Rebuilds what dumpForChild sent, given the fds that arrived with it. */
-export function loadInChild(bytes: Uint8Array, fds: number[]): unknown {
-  const visited = new Set<object>();
-  const restore = (item: unknown): unknown => {
-    if (typeof item !== 'object' || item === null || visited.has(item)) return item;
-    visited.add(item);
-    if (REDUCED_MARKER in item) {
-      const reduced = (item as Marker)[REDUCED_MARKER];
-      return rebuild(reduced, (reduced.fds ?? []).map((i) => fds[i]));
-    }
-    if (Array.isArray(item)) {
-      for (let i = 0; i < item.length; i++) item[i] = restore(item[i]);
-    } else if (Object.getPrototypeOf(item) === Object.prototype) {
-      for (const key of Object.keys(item)) (item as Record<string, unknown>)[key] = restore((item as Record<string, unknown>)[key]);
-    }
-    return item;
-  };
-  return restore(v8.deserialize(bytes));
+const REDUCED_TAG = 0x504d5001; // 'PMP\1': unassigned CBOR tags
+const ERROR_TAG = 0x504d5002;
+
+registerMessageClass(ReducibleObject as unknown as abstract new () => Reducible, REDUCED_TAG, (value: Reducible) => {
+  const reduced = value[reduce]();
+  const fds = reduced.fds ?? [];
+  if (fds.length > 0 && !sending.carriesFds) throw refusal(reduced);
+  if (outgoingFds === NO_FDS) outgoingFds = [];
+  const first = outgoingFds.length;
+  outgoingFds.push(...fds);
+  return [reduced.kind, reduced.state, first, fds.length];
+}, ([kind, state, first, count]: [string, unknown, number, number]) =>
+  rebuild({ kind, state }, incomingFds.slice(first, first + count)) as Reducible);
+
+// ---- errors ----------------------------------------------------------------------
+
+const knownErrors = new Map<string, new (...args: any[]) => Error>();
+for (const Class of [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError,
+  ...Object.values(libraryErrors)]) {
+  if (typeof Class === 'function' && (Class === Error || Class.prototype instanceof Error)) knownErrors.set(Class.name, Class as never);
 }
+
+interface ErrorState {
+  className: string;
+  name: string;
+  message: string;
+  stack: string | undefined;
+  props: Record<string, unknown>;
+  cause?: unknown;
+  errors?: unknown[];
+}
+
+function errorState(err: Error): ErrorState {
+  const props: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(err)) {
+    // class fields such as `name = 'Empty'` are own properties; a method on an error instance cannot cross
+    if (key !== 'name' && typeof value !== 'function') props[key] = value;
+  }
+  const state: ErrorState = { className: className(err), name: err.name, message: err.message, stack: err.stack, props };
+  if ('cause' in err) state.cause = err.cause;
+  if (err instanceof AggregateError) state.errors = err.errors;
+  return state;
+}
+
+function rebuildError(state: ErrorState): Error {
+  const Class = knownErrors.get(state.className);
+  // A native error object with the class's prototype, without running its constructor.
+  const err: Error = Reflect.construct(Error, [state.message], Class ?? Error);
+  const name = Class ? state.name : state.name !== 'Error' ? state.name : state.className;
+  if (err.name !== name) Object.defineProperty(err, 'name', { value: name, writable: true, configurable: true, enumerable: false });
+  Object.assign(err, state.props);
+  if (state.stack !== undefined) Object.defineProperty(err, 'stack', { value: state.stack, writable: true, configurable: true, enumerable: false });
+  if ('cause' in state) Object.defineProperty(err, 'cause', { value: state.cause, writable: true, configurable: true, enumerable: false });
+  if (state.errors) Object.defineProperty(err, 'errors', { value: state.errors, writable: true, configurable: true, enumerable: false });
+  return err;
+}
+
+registerMessageClass(Error, ERROR_TAG, errorState, rebuildError);
+
+// ---- the entry points --------------------------------------------------------------
+
+/**
+ * Encodes `value` for `channel`: the message, and the fds to send with it.
+ * Refuses (ERR_UNCLONABLE, nothing written) functions, symbols, and library
+ * objects the channel cannot carry.
+ */
+export function dump(value: unknown, channel: Channel): EncodedMessage {
+  // Set up front, not restored in a finally: the hot path stays lean, and only dump() encodes.
+  sending = channel;
+  outgoingFds = NO_FDS;
+  const message = encodeMessage(value);
+  if (outgoingFds !== NO_FDS) {
+    message.fds = outgoingFds;
+    outgoingFds = NO_FDS;
+  }
+  return message;
+}
+
+/** dump() as one buffer (tag + body), for byte streams and start messages. */
+export function dumpFrame(value: unknown, channel: Channel): { bytes: Buffer; fds: number[] } {
+  const message = dump(value, channel);
+  return { bytes: frameOf(message), fds: message.fds };
+}
+
+/** Rebuilds what dump() wrote, given the fds that arrived with it (the rebuilt objects own them). */
+export function load(tag: number, body: Buffer, fds: number[] = []): unknown {
+  incomingFds = fds;
+  try {
+    return decodeMessage(tag, body);
+  } finally {
+    incomingFds = NO_FDS;
+  }
+}
+
+export function loadFrame(frame: Uint8Array, fds: number[] = []): unknown {
+  if (frame.length === 0) throw new CodedError('ERR_INVALID_MESSAGE', 'an empty frame is not an encoded value (was it sent with sendBytes?)');
+  const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  return load(bytes[0], bytes.subarray(1), fds);
+}
+

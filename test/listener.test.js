@@ -231,9 +231,9 @@ describe('Listener and Client', () => {
   });
 
   it('a Listener passed to a forkserver or spawn child is refused with ERR_UNCLONABLE, naming its address', () => {
-    const { dumpForChild } = require('../dist/reduction');
+    const { dump, channels } = require('../dist/reduction');
     const listener = new Listener();
-    assert.throws(() => dumpForChild({ args: [listener] }, 'the arguments'), (err) => {
+    assert.throws(() => dump({ args: [listener] }, channels.processArgs), (err) => {
       assert.equal(err.code, 'ERR_UNCLONABLE');
       assert.ok(err.message.includes(listener.address));
       return true;

@@ -518,10 +518,10 @@ describe('Manager: other objects and lifetime', function () {
   });
 
   it('a SyncManager passed to a forkserver or spawn child is refused with ERR_UNCLONABLE', async () => {
-    const { dumpForChild } = require('../dist/reduction');
+    const { dump, channels } = require('../dist/reduction');
     const manager = await Manager({ context: 'fork' });
     try {
-      assert.throws(() => dumpForChild({ args: [manager] }, 'the arguments'), { code: 'ERR_UNCLONABLE', message: /pass their proxies/ });
+      assert.throws(() => dump({ args: [manager] }, channels.processArgs), { code: 'ERR_UNCLONABLE', message: /pass their proxies/ });
     } finally {
       await manager.shutdown();
     }

@@ -4,10 +4,10 @@
 // description and its fds (SCM_RIGHTS) with a fresh socket; the server answers
 // on that socket with the child's pid, and later with its exit status.
 import { spawn } from 'node:child_process';
-import v8 from 'node:v8';
 import { native, type NativeFdWatch } from '../native';
 import { CodedError } from '../errors';
 import { describeForChild } from '../process_spec';
+import { loadFrame } from '../reduction';
 import { mainModulePath } from '../function_ref';
 import { registerAfterForkInChild } from '../after_fork';
 import { resourceTrackerFd, TRACKER_FD_ENV } from '../resource_tracker';
@@ -19,7 +19,8 @@ import { within } from '../wait/timeout';
 
 interface ServerReply {
   pid?: number;
-  error?: { code: string; message: string };
+  /** What the server could not do, as it was thrown there. */
+  error?: Error;
   exitCode?: number;
 }
 
@@ -32,7 +33,7 @@ let server: Forkserver | null = null;
 
 function receive(fd: number): ServerReply | null {
   const message = native.recvMessage(fd);
-  return message ? (v8.deserialize(message.data) as ServerReply) : null;
+  return message ? (loadFrame(message.data) as ServerReply) : null;
 }
 
 function startForkserver(): Forkserver {
@@ -51,8 +52,10 @@ function startForkserver(): Forkserver {
   if (!hello || hello.error) {
     native.close(ours);
     const reason = hello?.error;
-    throw new CodedError(reason?.code ?? 'ERR_FORKSERVER_FAILED',
+    const err = new CodedError((reason as { code?: string } | undefined)?.code ?? 'ERR_FORKSERVER_FAILED',
       `the forkserver could not start: ${reason?.message ?? 'it exited before it was ready'}`);
+    if (reason) err.cause = reason;
+    throw err;
   }
   return { pid: child.pid ?? 0, socket: ours };
 }
@@ -162,7 +165,7 @@ function requestChild(forkserver: Forkserver, spec: { bytes: Buffer; fds: number
   }
   if (reply.error) {
     native.close(ours);
-    throw new CodedError(reply.error.code, reply.error.message);
+    throw reply.error;
   }
   return { pid: reply.pid!, statusSocket: ours };
 }
