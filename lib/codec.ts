@@ -44,6 +44,18 @@ export function registerMessageClass<T>(Class: abstract new (...args: any[]) => 
   });
 }
 
+/** The CBOR tags of our own extensions ('PMP' and a number: tags no registry assigns). */
+export const enum ExtensionTag {
+  /** A library object, reduced (reduction.ts). */
+  Reduced = 0x504d5001,
+  /** An Error with its class, code and cause (reduction.ts). */
+  Error = 0x504d5002,
+  /** A Date as its exact time value in ms (cbor-x's own tag 1 writes float seconds, which rounds far from 1970). */
+  Date = 0x504d5003,
+}
+
+registerMessageClass(Date, ExtensionTag.Date, (date: Date) => date.getTime(), (ms: number) => new Date(ms));
+
 /** First byte of every encoded message: how its body is to be read. */
 export const enum MessageTag {
   Structured = 0,

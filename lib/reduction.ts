@@ -16,7 +16,7 @@
 // - An Error is written with its class name, message, stack, own enumerable
 //   properties (code, errno...), cause and AggregateError's errors, and rebuilt
 //   as the same class where this process knows it.
-import { encodeMessage, decodeMessage, registerMessageClass, frameOf, NO_FDS, type EncodedMessage } from './codec';
+import { encodeMessage, decodeMessage, registerMessageClass, frameOf, ExtensionTag, NO_FDS, type EncodedMessage } from './codec';
 import * as libraryErrors from './errors';
 import { CodedError } from './errors';
 
@@ -112,10 +112,8 @@ class ReducibleObject {
   }
 }
 
-const REDUCED_TAG = 0x504d5001; // 'PMP\1': unassigned CBOR tags
-const ERROR_TAG = 0x504d5002;
 
-registerMessageClass(ReducibleObject as unknown as abstract new () => Reducible, REDUCED_TAG, (value: Reducible) => {
+registerMessageClass(ReducibleObject as unknown as abstract new () => Reducible, ExtensionTag.Reduced, (value: Reducible) => {
   const reduced = value[reduce]();
   const fds = reduced.fds ?? [];
   if (fds.length > 0 && !sending.carriesFds) throw refusal(reduced);
@@ -169,7 +167,7 @@ function rebuildError(state: ErrorState): Error {
   return err;
 }
 
-registerMessageClass(Error, ERROR_TAG, errorState, rebuildError);
+registerMessageClass(Error, ExtensionTag.Error, errorState, rebuildError);
 
 // ---- the entry points --------------------------------------------------------------
 

@@ -7,7 +7,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const fc = require('fast-check');
 const { Pipe, Listener, Client, AuthenticationError, EOFError } = require('..');
-const { encode, decode } = require('../dist/codec');
+const { dumpFrame, loadFrame, channels } = require('../dist/reduction');
+
+const encode = (value) => dumpFrame(value, channels.queue).bytes;
+const decode = (bytes) => loadFrame(bytes);
 
 const RUNS = Number(process.env.FUZZ_RUNS) || 200;
 const SLOW_RUNS = Math.max(10, Math.round(RUNS / 10));
@@ -18,6 +21,43 @@ const cloneable = fc.anything({
   withNullPrototype: false, withBoxedValues: false, withObjectString: false, withSparseArray: false,
   withUnicodeString: true,
 });
+
+/**
+ * The value as it arrives. Two known limits of cbor-x, documented in the
+ * README: -0 arrives as 0 (written as the integer 0; typed arrays keep it, as
+ * raw bytes), and an own key '__proto__' arrives as '__proto_' (its guard
+ * against prototype pollution).
+ */
+function asArrives(value, seen = new Map()) {
+  if (Object.is(value, -0)) return 0;
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;
+  if (seen.has(value)) return seen.get(value);
+  if (Array.isArray(value)) {
+    const copy = [];
+    seen.set(value, copy);
+    for (const item of value) copy.push(asArrives(item, seen));
+    return copy;
+  }
+  if (value instanceof Map) {
+    const copy = new Map();
+    seen.set(value, copy);
+    for (const [k, v] of value) copy.set(asArrives(k, seen), asArrives(v, seen));
+    return copy;
+  }
+  if (value instanceof Set) {
+    const copy = new Set();
+    seen.set(value, copy);
+    for (const v of value) copy.add(asArrives(v, seen));
+    return copy;
+  }
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    const copy = {};
+    seen.set(value, copy);
+    for (const [k, v] of Object.entries(value)) copy[k === '__proto__' ? '__proto_' : k] = asArrives(v, seen);
+    return copy;
+  }
+  return value;
+}
 
 function settlesWithin(promise, ms, what) {
   let timer;
@@ -38,7 +78,7 @@ describe('fuzz: the codec', function () {
 
   it('every structured-cloneable value fast-check makes comes back equal', () => {
     fc.assert(fc.property(cloneable, (value) => {
-      assert.deepStrictEqual(decode(encode(value)), value);
+      assert.deepStrictEqual(decode(encode(value)), asArrives(value));
     }), { numRuns: RUNS * 5 });
   });
 
