@@ -17,6 +17,7 @@ import { AsyncResult, kSettle, rethrowLater, type ResultCallbacks } from './asyn
 import { ResultIterator } from './result_iterator';
 import { InputFeed } from './pool_input';
 import { AbortError, CodedError, CodedTypeError, Full, TimeoutError, WorkerLostError } from './errors';
+import { timeoutMs as checkTimeout } from './timeout';
 import { getContext, type Context, type Process } from './context';
 import { cpuCount, kState } from './process';
 import { Queue } from './queues';
@@ -47,7 +48,10 @@ export interface TaskOptions {
   timeout?: number | null;
 }
 
-export interface ApplyOptions<R> extends TaskOptions, ResultCallbacks<R> {}
+export interface ApplyOptions<R> extends TaskOptions, ResultCallbacks<R> {
+  /** Called in this process when the pool hands the task to a worker (it may wait in that worker's inbox a moment). */
+  onStart?: (() => void) | null;
+}
 
 export interface MapOptions extends TaskOptions {
   chunksize?: number | null;
@@ -91,6 +95,8 @@ interface Job {
   detach(): void;
   /** imap: chunks after a failed one still deliver (the iterator needs the results before the failure). */
   deliversAfterError?: boolean;
+  /** applyAsync's onStart: called once, when its chunk is sent to a worker. */
+  onStart?: (() => void) | null;
   onChunk(chunk: Chunk, values: unknown[]): void;
   onError(chunk: Chunk, err: Error): void;
 }
@@ -151,8 +157,6 @@ const MAX_START_FAILURES = 3;
 const WATCHDOG_MS = 1000;
 // imap without a buffersize reads ahead at most this many chunks not yet consumed.
 const DEFAULT_READ_AHEAD_CHUNKS = 1024;
-// setTimeout's limit; a longer task timeout is no timeout (24.8 days).
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const livePools = new Set<Pool>();
 // A forked child (a worker, or any child forked while a pool runs) must not act as its parent's pool.
@@ -184,9 +188,9 @@ function rebuildError(description: ErrorDescription): Error {
   return err;
 }
 
-function checkChunksize(chunksize: unknown): number | null {
+function checkChunksize(chunksize: unknown, name = 'chunksize'): number | null {
   if (chunksize == null) return null;
-  if (!Number.isInteger(chunksize) || (chunksize as number) < 1) throw invalid(`chunksize must be an integer >= 1, got ${String(chunksize)}`);
+  if (!Number.isInteger(chunksize) || (chunksize as number) < 1) throw invalid(`${name} must be an integer >= 1, got ${String(chunksize)}`);
   return chunksize as number;
 }
 
@@ -203,13 +207,7 @@ function taskLimits(opts: TaskOptions | null | undefined): TaskLimits | null {
   if (signal !== null && !(signal instanceof AbortSignal)) {
     throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `signal must be an AbortSignal, got ${typeof signal}`);
   }
-  let timeoutMs: number | null = null;
-  if (timeout !== null && timeout !== undefined) {
-    if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
-      throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `timeout must be a number of milliseconds, null or Infinity, got ${String(timeout)}`);
-    }
-    timeoutMs = timeout > MAX_TIMER_MS ? null : Math.max(0, timeout);
-  }
+  const timeoutMs = checkTimeout(timeout);
   return signal === null && timeoutMs === null ? null : { signal, timeoutMs };
 }
 
@@ -333,6 +331,7 @@ export class Pool {
       onChunk: (_chunk, values) => { job.detach(); result[kSettle](true, values[0]); },
       onError: (_chunk, err) => { job.detach(); result[kSettle](false, err); },
       onCancel: (err) => result[kSettle](false, err),
+      onStart: opts?.onStart ?? null,
     });
     if (job.failed) return result; // its signal was aborted already
     const withFds = takeFds(args);
@@ -431,7 +430,7 @@ export class Pool {
     this.#checkRunning();
     const options: ImapOptions = typeof arg === 'object' && arg !== null ? arg : { chunksize: arg };
     const chunksize = checkChunksize(options.chunksize) ?? 1;
-    const buffersize = options.buffersize == null ? null : checkChunksize(options.buffersize);
+    const buffersize = checkChunksize(options.buffersize, 'buffersize');
     const limits = taskLimits(options);
     const fnId = this.#functionId(fn);
     const readAhead = (buffersize ?? DEFAULT_READ_AHEAD_CHUNKS) * chunksize;
@@ -479,7 +478,7 @@ export class Pool {
    * kills the workers running the others. Already aborted: the job is failed.
    */
   #newJob(chunks: number, limits: TaskLimits | null,
-    handlers: Pick<Job, 'onChunk' | 'onError' | 'onCancel'>, deliversAfterError = false): Job {
+    handlers: Pick<Job, 'onChunk' | 'onError' | 'onCancel' | 'onStart'>, deliversAfterError = false): Job {
     const job: Job = { chunksLeft: chunks, failed: false, limits, deliversAfterError, detach: () => {}, ...handlers };
     const signal = limits?.signal;
     if (signal) {
@@ -896,6 +895,11 @@ export class Pool {
     worker.inflight.push(chunk);
     worker.sent++;
     this.#inflight.set(chunk.seq, chunk);
+    const { onStart } = chunk.job;
+    if (onStart) {
+      chunk.job.onStart = null; // once: a chunk run again after its worker died has started already
+      try { onStart(); } catch (err) { rethrowLater(err); }
+    }
     const timeoutMs = chunk.job.limits?.timeoutMs;
     if (timeoutMs != null) {
       // Counted from here: the worker was idle, so the chunk starts now.
