@@ -145,6 +145,18 @@ describe('Pool task control (default start method)', function () {
     assert.equal(r.firstGone, true);
   });
 
+  it('onStart runs when the pool hands the task to a worker: not while it is queued, never for an aborted one', async () => {
+    const r = await scenario(method, 'onStart');
+    assert.deepEqual(r.early, ['busy']);
+    assert.deepEqual(r.events, ['busy', 'queued']);
+  });
+
+  it("a chunk's result is not held back by a slow chunk queued after it on the same worker", async () => {
+    const r = await scenario(method, 'fastResultBeforeSlowChunk');
+    assert.equal(typeof r.first, 'number', 'the first chunk (10 ms) came back');
+    assert.ok(r.firstMs < 1500, `first result after ${r.firstMs} ms (the slow chunk takes 2000)`);
+  });
+
   it('stats() counts processes, busy, queued, completed and failed tasks', async () => {
     const r = await scenario(method, 'stats');
     assert.deepEqual(r.stats, { processes: 2, busy: 0, queued: 0, completed: 3, failed: 1 });
