@@ -3,26 +3,15 @@
 // Each scenario runs in its own node process (test/fixtures/futures_main.js)
 // and prints one JSON report; tests that read the same report share one run.
 const assert = require('node:assert/strict');
-const { runNode, fixture } = require('./helpers/run_node');
+const { runScenario, fixture } = require('./helpers/run_node');
 
 const main = fixture('futures_main.js');
 const reports = new Map();
 
 function scenario(method, name) {
   const key = `${method} ${name}`;
-  if (!reports.has(key)) reports.set(key, runScenario(method, name));
+  if (!reports.has(key)) reports.set(key, runScenario(main, method, name));
   return reports.get(key);
-}
-
-async function runScenario(method, name) {
-  const { code, stdout, stderr } = await runNode([main, method, name], { timeout: 60000 });
-  assert.equal(code, 0, `${method} ${name} exited ${code}: ${stderr}`);
-  const last = stdout.trim().split('\n').pop();
-  try {
-    return JSON.parse(last);
-  } catch {
-    throw new Error(`${method} ${name} printed no report; stdout: ${stdout.slice(-300)} stderr: ${stderr.slice(-1500)}`);
-  }
 }
 
 describe('concurrent.futures under forkserver', function () {

@@ -3,19 +3,12 @@
 // worker is killed and replaced), lazy imap over iterables and async iterables
 // with buffersize, maxRetries, maxMemoryPerChild and stats().
 const assert = require('node:assert/strict');
-const { runNode, fixture } = require('./helpers/run_node');
+const { runScenario, fixture } = require('./helpers/run_node');
 
 const main = fixture('pool_tasks.js');
 
-async function scenario(method, name) {
-  const { code, stdout, stderr } = await runNode([main, method, name], { timeout: 60000 });
-  assert.equal(code, 0, `${method} ${name} exited ${code}: ${stderr}`);
-  const last = stdout.trim().split('\n').pop();
-  try {
-    return JSON.parse(last);
-  } catch {
-    throw new Error(`${method} ${name} printed no report; stdout: ${stdout.slice(-300)} stderr: ${stderr.slice(-1500)}`);
-  }
+function scenario(method, name) {
+  return runScenario(main, method, name);
 }
 
 for (const method of ['forkserver', 'fork', 'spawn']) {
