@@ -115,6 +115,12 @@ describe('concurrent.futures under forkserver', function () {
       });
     }
 
+    it('an argument that cannot cross a process boundary fails its future with ERR_UNCLONABLE', async () => {
+      const e = (await run('badArguments')).errors.unclonableArgument;
+      assert.equal(e.code, 'ERR_UNCLONABLE');
+      assert.equal(e.done, true);
+    });
+
     it('submit() of a closure under forkserver throws ERR_NOT_IMPORTABLE, and the executor stays usable', async () => {
       const r = await run('badArguments');
       assert.equal(r.errors.submitClosure.code, 'ERR_NOT_IMPORTABLE');
