@@ -28,6 +28,8 @@ const picked = process.env.PAYLOADS ? process.env.PAYLOADS.split(',') : Object.k
 const payloads = Object.fromEntries(Object.entries(allPayloads).filter(([name]) => picked.includes(name)));
 const OURS_ONLY = process.env.OURS_ONLY === '1';
 
+const { saveResults } = require('./results');
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 // ---- ours: a forked consumer; it reports the elapsed time through a Pipe ----
@@ -235,6 +237,26 @@ async function main() {
     pingRows.push({ 'round trip (64 B)': 'Python mp.Queue', 'us (median)': py.ping.queue.toFixed(1) });
   }
   console.table(pingRows);
+  saveResults('ipc', chartFigures(seconds, ping, py));
+}
+
+/** The figures for the chart: throughput per payload (ours as the channel names say) and the round trips. */
+function chartFigures(seconds, ping, py) {
+  const figures = [];
+  const systemName = (system) => (system in channels ? `posix-multiprocessing ${system}` : system);
+  for (const [name, payload] of Object.entries(payloads)) {
+    const large = payload.bytes >= 1 << 20;
+    for (const [system, s] of Object.entries(seconds[name] ?? {})) {
+      figures.push({
+        metric: `${name}, one way`, system: systemName(system), better: 'higher',
+        value: large ? (payload.n * payload.bytes) / s / 1e9 : payload.n / s, unit: large ? 'GB/s' : 'msg/s',
+      });
+    }
+  }
+  const trip = (system, us) => ({ metric: 'round trip, 64 B', system, value: us, unit: 'us', better: 'lower' });
+  figures.push(trip('posix-multiprocessing Pipe', ping.Pipe), trip('posix-multiprocessing Queue', ping.Queue));
+  if (py) figures.push(trip('Python mp.Pipe', py.ping.pipe), trip('Python mp.Queue', py.ping.queue));
+  return figures;
 }
 
 main().catch((err) => { console.error(err); process.exitCode = 1; });

@@ -6,6 +6,7 @@ const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const { Manager, isMainProcess } = require('..');
 const { median, table } = require('./stats');
+const { saveResults } = require('./results');
 
 const ROUNDS = 5;
 const N = Number(process.env.N) || 5000;
@@ -47,6 +48,10 @@ async function main() {
       const p = pyFor(name);
       return [name, fmt(value), p ? fmt(p) : 'n/a', p ? `${(value / p).toFixed(2)}x` : 'n/a'];
     })));
+  saveResults('manager', Object.entries(ours).flatMap(([name, value]) => [
+    { metric: `dict ${name}`, system: 'posix-multiprocessing Manager', value, unit: 'calls/s', better: 'higher' },
+    { metric: `dict ${name}`, system: 'Python Manager', value: pyFor(name), unit: 'calls/s', better: 'higher' },
+  ]));
 }
 
 if (isMainProcess()) main();

@@ -10,6 +10,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { Pool, getContext, isMainProcess } = require('..');
 const { median, table } = require('./stats');
+const { saveResults } = require('./results');
 
 const QUICK = process.env.QUICK === '1';
 const N = 100000;
@@ -87,6 +88,9 @@ async function main() {
   console.log(table(['workload', ...names], rows));
   const ratio = (a, b) => (a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}x`);
   const ourRate = (key, count) => rate(results[names[0]][key], count);
+  saveResults('pool', workloads.flatMap(([key, count, label]) => names.map((name) => ({
+    metric: label, system: name, value: rate(results[name]?.[key], count), unit: 'tasks/s', better: 'higher',
+  }))));
   console.log('\nratios (forkserver pool vs the others, rate / rate):\n');
   console.log(table(['workload', 'vs Python', 'vs piscina'], workloads.map(([key, count, label]) => [
     label, ratio(ourRate(key, count), rate(results['Python mp.Pool (fork)']?.[key], count)), ratio(ourRate(key, count), rate(results.piscina?.[key], count)),

@@ -9,6 +9,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { getContext, isMainProcess } = require('..');
 const { median, table } = require('./stats');
+const { saveResults } = require('./results');
 
 const ROUNDS = 15;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -129,6 +130,12 @@ async function main() {
       rows.push([`python multiprocessing ${method}`, py[method].first.toFixed(2), `${(cpFirst / py[method].first).toFixed(1)}x`, '1.00x', py[method].hundred.toFixed(0), '-']);
     }
   }
+  const started = (metric, key, cpValue) => [
+    ...['forkserver', 'fork', 'spawn'].map((method) => ({ metric, system: `posix-multiprocessing ${method}`, value: ours[method][key], unit: 'ms', better: 'lower' })),
+    ...['fork', 'forkserver', 'spawn'].map((method) => ({ metric, system: `Python ${method}`, value: py?.[method]?.[key], unit: 'ms', better: 'lower' })),
+    { metric, system: 'child_process.fork', value: cpValue, unit: 'ms', better: 'lower' },
+  ];
+  saveResults('process_start', [...started('start() to first line', 'first', cpFirst), ...started('100 children started and joined', 'hundred', cpHundred)]);
   console.log('Process start: ms from start() to the child\'s first line (median of 15); start+join of 100 children; PSS of 10 idle children');
   console.log(table(['method', 'first line ms', 'vs child_process.fork', 'vs python same method', '100 start+join ms', 'PSS of 10 MB'], rows));
 }

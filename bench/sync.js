@@ -11,6 +11,7 @@ const { execFileSync } = require('node:child_process');
 const { Lock, Event, posix } = require('..');
 const { SyncPage } = require('../dist/sync_page');
 const { median, table } = require('./stats');
+const { saveResults } = require('./results');
 
 const QUICK = process.env.QUICK === '1';
 const N = QUICK ? 200000 : 1000000;
@@ -132,6 +133,16 @@ async function main() {
     ['Event wake-up, other process sets, await wait()', ns(ours.wakeupAsync), ns(py?.wakeup_ns), ratio(ours.wakeupAsync, py?.wakeup_ns)],
   ];
   console.log(table(['median per operation', 'posix-multiprocessing', 'Python mp', 'ours / Python'], rows));
+  const op = (metric, ourValue, pyValue) => [
+    { metric, system: 'posix-multiprocessing', value: ourValue, unit: 'ns', better: 'lower' },
+    { metric, system: 'Python mp', value: pyValue, unit: 'ns', better: 'lower' },
+  ];
+  saveResults('sync', [
+    ...op('Lock acquire+release, uncontended (sync)', ours.uncontendedSync, py?.uncontended_ns),
+    ...op('Lock acquire+release, uncontended (await)', ours.uncontendedAsync, py?.uncontended_ns),
+    ...op('Lock, 2 processes contending', ours.contended, py?.contended_ns),
+    ...op('Event wake-up across processes (await)', ours.wakeupAsync, py?.wakeup_ns),
+  ]);
   console.log(`\ngoals: uncontended sync <= 0.5x Python (${ratio(ours.uncontendedSync, py?.uncontended_ns)}); ` +
     `async wake-up < 50 us (${ns(ours.wakeupAsync)})`);
 }

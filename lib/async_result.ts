@@ -2,6 +2,7 @@
 // mapAsync return. Callbacks run in the pool's process as soon as the result
 // arrives, before any get() resolves.
 import { CodedError, TimeoutError } from './errors';
+import { toTimeout, within, type Timeout } from './wait/timeout';
 
 export const kSettle = Symbol('posix-multiprocessing.settleAsyncResult');
 
@@ -30,19 +31,20 @@ export class AsyncResult<R = unknown> {
 
   /** The result; rejects with the task's error, or with TimeoutError after `timeout` ms. */
   async get(timeout?: number | null): Promise<R> {
-    await this.wait(timeout);
-    if (!this.#ready) throw new TimeoutError(`no result within ${timeout} ms`);
+    const limit = toTimeout(timeout, 'AsyncResult.get()');
+    await this.#waitFor(limit);
+    if (!this.#ready) throw new TimeoutError(`no result within ${limit} ms`);
     if (!this.#ok) throw this.#value;
     return this.#value as R;
   }
 
   /** Resolves when the result is ready, or after `timeout` ms (then ready() is still false). */
   async wait(timeout?: number | null): Promise<void> {
-    if (this.#ready) return;
-    if (timeout == null) return this.#settled;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.#settled, new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, timeout)); })]);
-    clearTimeout(timer);
+    await this.#waitFor(toTimeout(timeout, 'AsyncResult.wait()'));
+  }
+
+  async #waitFor(timeout: Timeout): Promise<void> {
+    if (!this.#ready) await within(this.#settled, timeout, undefined);
   }
 
   ready(): boolean {

@@ -2,15 +2,19 @@
 // by a 4-byte little-endian length over a socketpair (duplex) or a pipe (one
 // way). Reads take exactly one frame, never more, so a connection shared by
 // forked processes (with a lock, as in Python) never loses a message to another
-// process's read-ahead. The fds are non-blocking: Sync forms poll(2) when they
-// would block; async forms wait on the event loop (lib/fd_readiness.ts).
+// process's read-ahead. The fds are non-blocking. Each read and write is
+// written once, as a generator of the readiness waits it needs (wait/steps.ts):
+// Sync forms serve them with poll(2), async forms on the event loop
+// (lib/fd_readiness.ts).
 import { native } from './native';
 import { decode, encodeMessage, frameOf } from './codec';
 import { BufferTooShort, CodedError, CodedTypeError, EOFError } from './errors';
 import { registerAfterForkInChild } from './after_fork';
-import { READABLE, WRITABLE, forgetFd, whenReady } from './fd_readiness';
+import { READABLE, WRITABLE, forgetFd, readableSync, whenReady } from './fd_readiness';
 import { reduce, registerRebuilder, type Reduced } from './reduction';
 import { receiveBuffer } from './receive_memory';
+import { toTimeout } from './wait/timeout';
+import { runAsync, runSync, type Steps } from './wait/steps';
 
 const HEADER = 4;
 const MAX_MESSAGE = 0xffffffff;
@@ -59,6 +63,9 @@ class TurnLock {
   }
 }
 
+/** An I/O algorithm: yields READABLE or WRITABLE when the fd must become so before it can go on. */
+type IoSteps<T> = Steps<number, unknown, T>;
+
 export interface ConnectionOptions {
   readable?: boolean;
   writable?: boolean;
@@ -71,6 +78,8 @@ export class Connection<T = unknown> {
   readonly #header = Buffer.allocUnsafe(HEADER);
   readonly #readTurn = new TurnLock();
   readonly #writeTurn = new TurnLock();
+  readonly #blockUntilReady = (events: number): void => { native.poll([this.#fd], events, -1); };
+  readonly #whenReady = (events: number): Promise<boolean> => whenReady(this.#fd, events, { keep: true });
 
   /** Wraps an fd this Connection now owns (closes it in close()). */
   constructor(fd: number, opts: ConnectionOptions = {}) {
@@ -165,12 +174,9 @@ export class Connection<T = unknown> {
   }
 
   #writeAllSync(bytes: Uint8Array, length: number): void {
-    let done = 0;
-    while (done < length) {
-      const n = native.write(this.#fd, bytes, done, length - done);
-      if (n < 0) native.poll([this.#fd], WRITABLE, -1);
-      else done += n;
-    }
+    // Most writes go whole at once: no step machinery for them.
+    const n = native.write(this.#fd, bytes, 0, length);
+    if (n !== length) this.#sync(this.#writeAllSteps(bytes, Math.max(0, n), length));
   }
 
   /** Writes a frame that fits the scratch buffer now: null when all of it went, else the rest (a copy). */
@@ -195,14 +201,8 @@ export class Connection<T = unknown> {
     await this.#writeAll(bytes.subarray(offset, offset + size));
   }
 
-  async #writeAll(bytes: Uint8Array): Promise<void> {
-    let done = 0;
-    while (done < bytes.length) {
-      this.#checkOpen();
-      const n = native.write(this.#fd, bytes, done, bytes.length - done);
-      if (n < 0) await whenReady(this.#fd, WRITABLE, { keep: true });
-      else done += n;
-    }
+  #writeAll(bytes: Uint8Array): Promise<void> {
+    return this.#async(this.#writeAllSteps(bytes, 0, bytes.length));
   }
 
   // ---- receiving ----
@@ -214,14 +214,14 @@ export class Connection<T = unknown> {
       // Nothing queued ahead: take a message that is already there without
       // the waiting machinery (a frame only partly there is finished async).
       try {
-        const frame = this.#readFrameNow(Infinity);
+        const frame = this.#readFrameNow(Infinity, this.#finishInTurn);
         if (frame instanceof Promise) return frame.then((bytes) => decode(bytes) as T);
         if (frame !== null) return Promise.resolve(decode(frame) as T);
       } catch (err) {
         return Promise.reject(err);
       }
     }
-    return this.#readTurn.run(async () => decode(await this.#readFrame(Infinity)) as T);
+    return this.#readTurn.run(async () => decode(await this.#async(this.#readFrameSteps(Infinity))) as T);
   }
 
   recvSync(): T {
@@ -233,7 +233,7 @@ export class Connection<T = unknown> {
   recvBytes(maxlength?: number): Promise<Buffer> {
     this.#checkReadable();
     const limit = checkMaxLength(maxlength);
-    return this.#readTurn.run(() => this.#readFrame(limit));
+    return this.#readTurn.run(() => this.#async(this.#readFrameSteps(limit)));
   }
 
   recvBytesSync(maxlength?: number): Buffer {
@@ -245,37 +245,34 @@ export class Connection<T = unknown> {
   recvBytesInto(buf: ArrayBufferView, offset = 0): Promise<number> {
     this.#checkReadable();
     const target = intoRange(buf, offset);
-    return this.#readTurn.run(async () => {
-      const size = await this.#readHeader();
-      if (size > target.length) throw tooShort(await this.#readBody(size), target.length);
-      await this.#readExact(target, 0, size, true);
-      return size;
-    });
+    return this.#readTurn.run(() => this.#async(this.#readIntoSteps(target)));
   }
 
   recvBytesIntoSync(buf: ArrayBufferView, offset = 0): number {
     this.#checkReadable();
-    const target = intoRange(buf, offset);
-    const size = this.#readHeaderSync();
-    if (size > target.length) throw tooShort(this.#readBodySync(size), target.length);
-    this.#readExactSync(target, 0, size, true);
-    return size;
+    return this.#sync(this.#readIntoSteps(intoRange(buf, offset)));
   }
 
   /**
    * Whether a message (or end of file) is ready to read. `timeout` in ms:
-   * omitted returns at once, null waits until one is.
+   * omitted returns at once (as in Python), null or Infinity waits until one is.
    */
   poll(timeout: number | null = 0): Promise<boolean> {
-    this.#checkReadable();
-    if (native.poll([this.#fd], READABLE, 0).length > 0) return Promise.resolve(true);
-    if (timeout !== null && timeout <= 0) return Promise.resolve(false);
-    return whenReady(this.#fd, READABLE, { timeout, keep: true });
+    try {
+      const limit = toTimeout(timeout, 'Connection.poll()');
+      this.#checkReadable();
+      if (native.poll([this.#fd], READABLE, 0).length > 0) return Promise.resolve(true);
+      if (limit === 0) return Promise.resolve(false);
+      return whenReady(this.#fd, READABLE, { timeout: limit, keep: true });
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   pollSync(timeout: number | null = 0): boolean {
+    const limit = toTimeout(timeout, 'Connection.pollSync()');
     this.#checkReadable();
-    return native.poll([this.#fd], READABLE, timeout === null ? -1 : Math.max(0, timeout)).length > 0;
+    return readableSync([this.#fd], limit).length > 0;
   }
 
   /** Yields received values until the other end is closed. */
@@ -295,27 +292,31 @@ export class Connection<T = unknown> {
    * only partly there, finished in the read turn), or null when not one byte
    * was there (nothing consumed).
    */
-  #readFrameNow(limit: number): Buffer | Promise<Buffer> | null {
+  #readFrameNow<R>(limit: number, finish: (rest: IoSteps<Buffer>) => R): Buffer | R | null {
     const n = native.read(this.#fd, this.#header, 0, HEADER);
     if (n < 0) return null;
     if (n === 0) throw endOfFile(false);
-    if (n < HEADER) {
-      return this.#readTurn.run(async () => {
-        await this.#readExact(this.#header, n, HEADER - n, true);
-        const size = this.#header.readUInt32LE(0);
-        return this.#checkedFrame(await this.#readBody(size), limit);
-      });
-    }
+    if (n < HEADER) return finish(this.#readFrameSteps(limit, n));
     const size = this.#header.readUInt32LE(0);
     const body = receiveBuffer(size);
     const got = size === 0 ? 0 : native.read(this.#fd, body, 0, size);
     if (got === 0 && size > 0) throw endOfFile(true);
     const done = Math.max(0, got);
     if (done === size) return this.#checkedFrame(body, limit);
-    return this.#readTurn.run(async () => {
-      await this.#readExact(body, done, size - done, true);
-      return this.#checkedFrame(body, limit);
-    });
+    return finish(this.#restOfBodySteps(body, done, limit));
+  }
+
+  /** Reads a frame blocking the thread; a frame already there is read without the step machinery. */
+  #readFrameSync(limit: number): Buffer {
+    return this.#readFrameNow(limit, this.#sync) ?? this.#sync(this.#readFrameSteps(limit));
+  }
+
+  /** Finishes a frame begun by #readFrameNow in the read turn. */
+  readonly #finishInTurn = (rest: IoSteps<Buffer>): Promise<Buffer> => this.#readTurn.run(() => this.#async(rest));
+
+  *#restOfBodySteps(body: Buffer, done: number, limit: number): IoSteps<Buffer> {
+    yield* this.#readExactSteps(body, done, body.length - done, true);
+    return this.#checkedFrame(body, limit);
   }
 
   #checkedFrame(body: Buffer, limit: number): Buffer {
@@ -323,61 +324,53 @@ export class Connection<T = unknown> {
     return body;
   }
 
-  async #readFrame(limit: number): Promise<Buffer> {
-    const size = await this.#readHeader();
-    const body = await this.#readBody(size);
-    if (size > limit) throw messageTooLong(size, limit);
-    return body;
+  /** Reads one frame; `headerDone` bytes of its header are already in this.#header. */
+  *#readFrameSteps(limit: number, headerDone = 0): IoSteps<Buffer> {
+    yield* this.#readExactSteps(this.#header, headerDone, HEADER - headerDone, headerDone > 0);
+    const body = yield* this.#readBodySteps(this.#header.readUInt32LE(0));
+    return this.#checkedFrame(body, limit);
   }
 
-  #readFrameSync(limit: number): Buffer {
-    const size = this.#readHeaderSync();
-    const body = this.#readBodySync(size);
-    if (size > limit) throw messageTooLong(size, limit);
-    return body;
+  *#readIntoSteps(target: Uint8Array): IoSteps<number> {
+    yield* this.#readExactSteps(this.#header, 0, HEADER, false);
+    const size = this.#header.readUInt32LE(0);
+    if (size > target.length) throw tooShort(yield* this.#readBodySteps(size), target.length);
+    yield* this.#readExactSteps(target, 0, size, true);
+    return size;
   }
 
-  async #readHeader(): Promise<number> {
-    await this.#readExact(this.#header, 0, HEADER, false);
-    return this.#header.readUInt32LE(0);
-  }
-
-  #readHeaderSync(): number {
-    this.#readExactSync(this.#header, 0, HEADER, false);
-    return this.#header.readUInt32LE(0);
-  }
-
-  async #readBody(size: number): Promise<Buffer> {
+  *#readBodySteps(size: number): IoSteps<Buffer> {
     const body = receiveBuffer(size);
-    await this.#readExact(body, 0, size, true);
+    yield* this.#readExactSteps(body, 0, size, true);
     return body;
   }
 
-  #readBodySync(size: number): Buffer {
-    const body = receiveBuffer(size);
-    this.#readExactSync(body, 0, size, true);
-    return body;
-  }
-
-  async #readExact(into: Uint8Array, offset: number, size: number, midMessage: boolean): Promise<void> {
+  *#readExactSteps(into: Uint8Array, offset: number, size: number, midMessage: boolean): IoSteps<void> {
     let done = 0;
     while (done < size) {
       this.#checkOpen();
       const n = native.read(this.#fd, into, offset + done, size - done);
       if (n === 0) throw endOfFile(midMessage || done > 0);
-      if (n < 0) await whenReady(this.#fd, READABLE, { keep: true });
+      if (n < 0) yield READABLE;
       else done += n;
     }
   }
 
-  #readExactSync(into: Uint8Array, offset: number, size: number, midMessage: boolean): void {
-    let done = 0;
-    while (done < size) {
-      const n = native.read(this.#fd, into, offset + done, size - done);
-      if (n === 0) throw endOfFile(midMessage || done > 0);
-      if (n < 0) native.poll([this.#fd], READABLE, -1);
+  *#writeAllSteps(bytes: Uint8Array, done: number, length: number): IoSteps<void> {
+    while (done < length) {
+      this.#checkOpen();
+      const n = native.write(this.#fd, bytes, done, length - done);
+      if (n < 0) yield WRITABLE;
       else done += n;
     }
+  }
+
+  /** Runs an I/O algorithm blocking the thread while the fd is not ready. */
+  readonly #sync = <T>(steps: IoSteps<T>): T => runSync(steps, this.#blockUntilReady);
+
+  /** Runs an I/O algorithm waiting on the event loop while the fd is not ready. */
+  #async<T>(steps: IoSteps<T>): Promise<T> {
+    return runAsync(steps, this.#whenReady);
   }
 
   // ---- checks ----
@@ -436,19 +429,20 @@ function fdOf(object: Waitable): number {
  * forever) for at least one. An empty array when the timeout ends first.
  */
 export async function wait<W extends Waitable>(objects: W[], timeout?: number | null): Promise<W[]> {
+  const limit = toTimeout(timeout, 'wait()');
   const fds = objects.map(fdOf);
   const readyNow = native.poll(fds, READABLE, 0);
-  if (readyNow.length > 0 || objects.length === 0 || (timeout != null && timeout <= 0)) return readyNow.map((i) => objects[i]);
+  if (readyNow.length > 0 || objects.length === 0 || limit === 0) return readyNow.map((i) => objects[i]);
   const controller = new AbortController();
-  const waits = fds.map((fd) => whenReady(fd, READABLE, { timeout, signal: controller.signal, duplicate: true }).catch(() => false));
+  const waits = fds.map((fd) => whenReady(fd, READABLE, { timeout: limit, signal: controller.signal, duplicate: true }).catch(() => false));
   await Promise.race(waits);
   controller.abort();
   return native.poll(fds, READABLE, 0).map((i) => objects[i]);
 }
 
 export function waitSync<W extends Waitable>(objects: W[], timeout?: number | null): W[] {
-  const fds = objects.map(fdOf);
-  return native.poll(fds, READABLE, timeout == null ? -1 : Math.max(0, timeout)).map((i) => objects[i]);
+  const limit = toTimeout(timeout, 'waitSync()');
+  return readableSync(objects.map(fdOf), limit).map((i) => objects[i]);
 }
 
 // ---- argument checks and errors ----

@@ -2,10 +2,12 @@
 // answer_challenge): one side sends random bytes, the other answers with their
 // HMAC-SHA256 under the shared authkey, and the first side replies WELCOME or
 // FAILURE. Each side challenges the other, so neither trusts a peer that only
-// replays answers. The key itself never crosses the connection.
+// replays answers. The key itself never crosses the connection. Each side is
+// written once, as steps that Listener/Client run sync or async (wait/steps.ts).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Connection } from './connection';
 import { AuthenticationError } from './errors';
+import type { Twin, TwinSteps } from './wait/steps';
 
 const CHALLENGE = Buffer.from('#CHALLENGE#{sha256}');
 const WELCOME = Buffer.from('#WELCOME#');
@@ -36,32 +38,36 @@ function checkWelcome(reply: Buffer): void {
 const rejectedAnswer = (): AuthenticationError =>
   new AuthenticationError("the peer's answer to our challenge was wrong: the two sides use different authkeys");
 
+const sendBytes = (conn: Connection, bytes: Buffer): Twin<void> =>
+  ({ sync: () => conn.sendBytesSync(bytes), async: () => conn.sendBytes(bytes) });
+
+const recvMessage = (conn: Connection): Twin<Buffer> =>
+  ({ sync: () => conn.recvBytesSync(MAX_HANDSHAKE_MESSAGE), async: () => conn.recvBytes(MAX_HANDSHAKE_MESSAGE) });
+
 /** Challenges the peer; throws AuthenticationError when its answer is wrong (after telling it so). */
-export async function deliverChallenge(conn: Connection, authkey: Buffer): Promise<void> {
+function* deliverChallenge(conn: Connection, authkey: Buffer): TwinSteps<void> {
   const nonce = randomBytes(NONCE_BYTES);
-  await conn.sendBytes(Buffer.concat([CHALLENGE, nonce]));
-  const result = verdict(digest(authkey, nonce), await conn.recvBytes(MAX_HANDSHAKE_MESSAGE));
-  await conn.sendBytes(result);
+  yield sendBytes(conn, Buffer.concat([CHALLENGE, nonce]));
+  const result = verdict(digest(authkey, nonce), (yield recvMessage(conn)) as Buffer);
+  yield sendBytes(conn, result);
   if (result === FAILURE) throw rejectedAnswer();
 }
 
 /** Answers the peer's challenge; throws AuthenticationError when the peer rejects the answer. */
-export async function answerChallenge(conn: Connection, authkey: Buffer): Promise<void> {
-  const nonce = nonceOf(await conn.recvBytes(MAX_HANDSHAKE_MESSAGE));
-  await conn.sendBytes(digest(authkey, nonce));
-  checkWelcome(await conn.recvBytes(MAX_HANDSHAKE_MESSAGE));
+function* answerChallenge(conn: Connection, authkey: Buffer): TwinSteps<void> {
+  const nonce = nonceOf((yield recvMessage(conn)) as Buffer);
+  yield sendBytes(conn, digest(authkey, nonce));
+  checkWelcome((yield recvMessage(conn)) as Buffer);
 }
 
-export function deliverChallengeSync(conn: Connection, authkey: Buffer): void {
-  const nonce = randomBytes(NONCE_BYTES);
-  conn.sendBytesSync(Buffer.concat([CHALLENGE, nonce]));
-  const result = verdict(digest(authkey, nonce), conn.recvBytesSync(MAX_HANDSHAKE_MESSAGE));
-  conn.sendBytesSync(result);
-  if (result === FAILURE) throw rejectedAnswer();
+/** The accepting side's handshake (Python's Listener.accept): challenge first, then answer. */
+export function* acceptHandshake(conn: Connection, authkey: Buffer): TwinSteps<void> {
+  yield* deliverChallenge(conn, authkey);
+  yield* answerChallenge(conn, authkey);
 }
 
-export function answerChallengeSync(conn: Connection, authkey: Buffer): void {
-  const nonce = nonceOf(conn.recvBytesSync(MAX_HANDSHAKE_MESSAGE));
-  conn.sendBytesSync(digest(authkey, nonce));
-  checkWelcome(conn.recvBytesSync(MAX_HANDSHAKE_MESSAGE));
+/** The connecting side's handshake (Python's Client): answer first, then challenge. */
+export function* connectHandshake(conn: Connection, authkey: Buffer): TwinSteps<void> {
+  yield* answerChallenge(conn, authkey);
+  yield* deliverChallenge(conn, authkey);
 }

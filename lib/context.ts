@@ -6,6 +6,7 @@ import { CodedError } from './errors';
 import { current } from './current_process';
 import { BaseProcess, kContextClass, kLauncher, kState, installExitHandler, type Launcher } from './process';
 import { onProcessExit } from './pid_watch';
+import { atDeadline, now, toTimeout } from './wait/timeout';
 import type { Popen } from './popen/popen';
 
 export type StartMethodName = 'fork' | 'forkserver' | 'spawn';
@@ -129,9 +130,11 @@ export class ParentProcess {
   }
 
   async join(timeout?: number | null): Promise<void> {
+    const limit = toTimeout(timeout, 'ParentProcess.join()');
     await new Promise<void>((resolve) => {
-      const watch = onProcessExit(this.pid, resolve);
-      if (timeout != null) setTimeout(() => { watch.cancel(); resolve(); }, timeout).unref();
+      let cancelTimer: (() => void) | undefined;
+      const watch = onProcessExit(this.pid, () => { cancelTimer?.(); resolve(); });
+      if (limit !== null) cancelTimer = atDeadline(now() + limit, () => { watch.cancel(); resolve(); }, false);
     });
   }
 }

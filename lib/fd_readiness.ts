@@ -8,6 +8,8 @@
 // per wait costs ~20 us), and the owner calls forgetFd() before closing the fd.
 import { native, type NativeFdWatch } from './native';
 import { registerAfterForkInChild } from './after_fork';
+import { abortError, onAbort } from './wait/abort';
+import { atDeadline, blockFor, now, toTimeout, type Timeout } from './wait/timeout';
 
 export const READABLE = 1;
 export const WRITABLE = 2;
@@ -32,10 +34,16 @@ export interface ReadyOptions {
   keep?: boolean;
 }
 
-/** Resolves true once fd is ready for `events`, false when `timeout` ends first; rejects when `signal` aborts. */
+/** Resolves true once fd is ready for `events`, false when `timeout` ends first; rejects with an AbortError when `signal` aborts. */
 export function whenReady(fd: number, events: number, opts: ReadyOptions = {}): Promise<boolean> {
-  const { timeout, signal } = opts;
-  if (signal?.aborted) return Promise.reject(signal.reason);
+  const { signal } = opts;
+  let timeout: number | null;
+  try {
+    timeout = toTimeout(opts.timeout, 'whenReady()');
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  if (signal?.aborted) return Promise.reject(abortError(signal));
   return new Promise<boolean>((resolve, reject) => {
     const duplicate = opts.duplicate || events === WRITABLE;
     // A kept watch is one per fd and direction (a write watch keeps its dup too).
@@ -62,19 +70,24 @@ export function whenReady(fd: number, events: number, opts: ReadyOptions = {}): 
       shared.paused = false;
     }
     const entry = shared;
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimer: (() => void) | undefined;
+    let stopListening: (() => void) | undefined;
     const settle = (): void => {
       entry.waiters.delete(onReady);
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      cancelTimer?.();
+      stopListening?.();
       if (entry.waiters.size === 0) idleWatch(key, entry);
     };
     const onReady = (): void => { settle(); resolve(true); };
-    const onAbort = (): void => { settle(); reject(signal!.reason); };
     entry.waiters.add(onReady);
-    if (timeout != null && timeout !== Infinity) timer = setTimeout(() => { settle(); resolve(false); }, Math.max(0, timeout));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (timeout !== null) cancelTimer = atDeadline(now() + timeout, () => { settle(); resolve(false); });
+    if (signal) stopListening = onAbort(signal, (err) => { settle(); reject(err); });
   });
+}
+
+/** The indexes of the fds readable within `timeout` (null: forever), blocking the thread: poll(2). */
+export function readableSync(fds: number[], timeout: Timeout): number[] {
+  return blockFor(timeout, (ms) => native.poll(fds, READABLE, ms), (ready) => ready.length === 0);
 }
 
 /** No one waits on the watch now (or it fired): pause a kept one, end the others. */

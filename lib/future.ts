@@ -5,7 +5,7 @@
 // this process as soon as it is done.
 import { rethrowLater } from './async_result';
 import { CancelledError, CodedTypeError, TimeoutError } from './errors';
-import { timeoutMs } from './timeout';
+import { atDeadline, now, toTimeout, type Timeout } from './wait/timeout';
 
 export const kSetRunning = Symbol('posix-multiprocessing.futureSetRunning');
 export const kSettle = Symbol('posix-multiprocessing.futureSettle');
@@ -28,14 +28,14 @@ export class Future<R = unknown> {
 
   /** The task's value; rejects with its error, CancelledError, or TimeoutError when not done within `timeout` ms (the future stays usable). */
   async result(timeout?: number | null): Promise<R> {
-    await this.#settled(timeout);
+    await this.#settled(timeout, 'Future.result()');
     if (!this.#ok) throw this.#value;
     return this.#value as R;
   }
 
   /** The task's error, or null when it succeeded; rejects as result() does when cancelled or not done in time. */
   async exception(timeout?: number | null): Promise<unknown> {
-    await this.#settled(timeout);
+    await this.#settled(timeout, 'Future.exception()');
     if (this.#state === State.Cancelled) throw this.#value;
     return this.#ok ? null : this.#value;
   }
@@ -94,9 +94,9 @@ export class Future<R = unknown> {
     return this.#state === State.Finished && !this.#ok;
   }
 
-  async #settled(timeout: number | null | undefined): Promise<void> {
-    const ms = timeoutMs(timeout);
-    if (!(await settledWithin([this], () => true, ms))) throw new TimeoutError(`the future is not done after ${timeout} ms; it carries on and can be waited for again`);
+  async #settled(timeout: number | null | undefined, call: string): Promise<void> {
+    const ms = toTimeout(timeout, call);
+    if (!(await settledWithin([this], () => true, ms))) throw new TimeoutError(`the future is not done after ${ms} ms; it carries on and can be waited for again`);
   }
 
   #notify(): void {
@@ -127,18 +127,18 @@ export function watchFutures(futures: Iterable<Future<any>>, waiter: Waiter): ()
  * finishes (or at once when none is pending), false after `ms` (null: never).
  * The caller checks futures already done before waiting.
  */
-export function settledWithin(futures: Iterable<Future<any>>, enough: (future: Future<any>) => boolean, ms: number | null): Promise<boolean> {
+export function settledWithin(futures: Iterable<Future<any>>, enough: (future: Future<any>) => boolean, ms: Timeout): Promise<boolean> {
   const pending = [...futures].filter((f) => !f.done());
   if (pending.length === 0) return Promise.resolve(true);
   if (ms === 0) return Promise.resolve(false);
   return new Promise<boolean>((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimer = (): void => {};
     const finish = (ok: boolean): void => {
-      clearTimeout(timer);
+      cancelTimer();
       stop();
       resolve(ok);
     };
     const stop = watchFutures(pending, (future) => { if (enough(future)) finish(true); });
-    if (ms !== null) timer = setTimeout(() => finish(false), ms);
+    if (ms !== null) cancelTimer = atDeadline(now() + ms, () => finish(false));
   });
 }

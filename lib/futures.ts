@@ -9,7 +9,7 @@ import { Pool } from './pool';
 import type { Context, StartMethodName } from './context';
 import { CancelledError, CodedError, CodedTypeError, TimeoutError } from './errors';
 import { Future, kCancelTask, kFailed, kSetRunning, kSettle, settledWithin, watchFutures } from './future';
-import { timeoutMs } from './timeout';
+import { atDeadline, now, remaining, toTimeout, type Deadline } from './wait/timeout';
 
 export { Future } from './future';
 export { CancelledError, TimeoutError, WorkerLostError } from './errors';
@@ -106,10 +106,9 @@ export class ProcessPoolExecutor implements AsyncDisposable {
   map<T, R>(fn: (item: T) => R, iterable: Iterable<T> | AsyncIterable<T>, options?: ExecutorMapOptions | null): AsyncIterableIterator<Awaited<R>> {
     this.#checkOpen();
     const { timeout, chunksize, buffersize } = optionsObject('map', options);
-    const ms = timeoutMs(timeout);
-    const deadline = ms === null ? null : performance.now() + ms;
+    const ms = toTimeout(timeout, 'ProcessPoolExecutor.map()');
     const results = this.#pool.imap(fn as AnyFunction, iterable, { chunksize, buffersize }) as AsyncIterableIterator<Awaited<R>>;
-    return deadline === null ? results : withinDeadline(results, deadline, timeout as number);
+    return ms === null ? results : withinDeadline(results, now() + ms, ms);
   }
 
   /**
@@ -161,20 +160,19 @@ export class ProcessPoolExecutor implements AsyncDisposable {
   }
 }
 
-/** The results of `results`, each before `deadline` (performance.now()), else TimeoutError; leaving early stops the map. */
+/** The results of `results`, each before `deadline` (lib/wait/timeout's clock), else TimeoutError; leaving early stops the map. */
 async function* withinDeadline<R>(results: AsyncIterableIterator<R>, deadline: number, timeout: number): AsyncGenerator<R> {
   try {
     for (;;) {
-      let timer: NodeJS.Timeout | undefined;
+      let cancelTimer = (): void => {};
       const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TimeoutError(`map() did not finish within its timeout of ${timeout} ms`)),
-          Math.max(0, deadline - performance.now()));
+        cancelTimer = atDeadline(deadline, () => reject(new TimeoutError(`map() did not finish within its timeout of ${timeout} ms`)));
       });
       let next: IteratorResult<R>;
       try {
         next = await Promise.race([results.next(), late]);
       } finally {
-        clearTimeout(timer);
+        cancelTimer();
       }
       if (next.done) return;
       yield next.value;
@@ -199,11 +197,11 @@ function futureList(futures: Iterable<Future<any>>): Set<Future<any>> {
  */
 export function asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number | null): AsyncIterableIterator<Future<R>> {
   const all = futureList(futures);
-  const ms = timeoutMs(timeout);
-  return yieldAsCompleted(all, ms === null ? null : performance.now() + ms, timeout as number);
+  const ms = toTimeout(timeout, 'asCompleted()');
+  return yieldAsCompleted(all, ms === null ? null : now() + ms, ms);
 }
 
-async function* yieldAsCompleted<R>(all: Set<Future<R>>, deadline: number | null, timeout: number): AsyncGenerator<Future<R>> {
+async function* yieldAsCompleted<R>(all: Set<Future<R>>, deadline: Deadline, timeout: number | null): AsyncGenerator<Future<R>> {
   const finished = [...all].filter((f) => f.done());
   const waiting = new Set([...all].filter((f) => !f.done()));
   const stop = watchFutures(waiting, (future) => { waiting.delete(future); finished.push(future); });
@@ -211,8 +209,7 @@ async function* yieldAsCompleted<R>(all: Set<Future<R>>, deadline: number | null
     for (;;) {
       while (finished.length > 0) yield finished.shift()!;
       if (waiting.size === 0) return;
-      const ms = deadline === null ? null : Math.max(0, deadline - performance.now());
-      if (!(await settledWithin(waiting, () => true, ms))) {
+      if (!(await settledWithin(waiting, () => true, remaining(deadline)))) {
         throw new TimeoutError(`${waiting.size} (of ${all.size}) futures unfinished after ${timeout} ms`);
       }
     }
@@ -230,7 +227,7 @@ export async function wait<R>(futures: Iterable<Future<R>>, options?: { timeout?
   Promise<{ done: Set<Future<R>>; notDone: Set<Future<R>> }> {
   const all = futureList(futures);
   const { timeout, returnWhen = ALL_COMPLETED } = optionsObject('wait', options);
-  const ms = timeoutMs(timeout);
+  const ms = toTimeout(timeout, 'wait()');
   if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
     throw new CodedError('ERR_INVALID_ARG_VALUE', `returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${String(returnWhen)}`);
   }

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { native } from './native';
 import { Connection } from './connection';
-import { answerChallenge, answerChallengeSync, deliverChallenge, deliverChallengeSync } from './connection_auth';
+import { acceptHandshake, connectHandshake } from './connection_auth';
+import { runTwinAsync, runTwinSync, type Twin, type TwinSteps } from './wait/steps';
 import { CodedError, CodedTypeError } from './errors';
 import { READABLE, whenReady } from './fd_readiness';
 import { ownPid } from './current_process';
@@ -104,24 +105,36 @@ export class Listener {
   }
 
   /** The next connection, waiting on the event loop; with an authkey, after both challenges pass. */
-  async accept<T = unknown>(): Promise<Connection<T>> {
-    for (;;) {
-      this.#checkOpen();
-      const fd = native.unixAccept(this.#fd);
-      if (fd >= 0) return this.#authenticate(new Connection<T>(fd));
-      await whenReady(this.#fd, READABLE, { signal: this.#closing.signal });
-    }
+  accept<T = unknown>(): Promise<Connection<T>> {
+    return runTwinAsync(this.#acceptSteps<T>());
   }
 
   /** accept() blocking the calling thread. */
   acceptSync<T = unknown>(): Connection<T> {
+    return runTwinSync(this.#acceptSteps<T>());
+  }
+
+  *#acceptSteps<T>(): TwinSteps<Connection<T>> {
     for (;;) {
       this.#checkOpen();
       const fd = native.unixAccept(this.#fd);
-      if (fd >= 0) return this.#authenticateSync(new Connection<T>(fd));
-      native.poll([this.#fd], READABLE, -1);
+      if (fd >= 0) return yield* authenticated(new Connection<T>(fd), this.#authkey, acceptHandshake);
+      yield this.#incoming;
     }
   }
+
+  /** A connection is waiting to be accepted. */
+  readonly #incoming: Twin<unknown> = {
+    sync: () => native.poll([this.#fd], READABLE, -1),
+    async: async () => {
+      try {
+        await whenReady(this.#fd, READABLE, { signal: this.#closing.signal });
+      } catch (err) {
+        // Closed while waiting: ERR_LISTENER_CLOSED (the abort's cause), not the AbortError.
+        throw this.#closing.signal.aborted ? this.#closing.signal.reason : err;
+      }
+    },
+  };
 
   /** Stops listening and removes the socket file (pending accepts reject with ERR_LISTENER_CLOSED). */
   close(): void {
@@ -145,30 +158,6 @@ export class Listener {
       'or use the fork start method, whose children inherit it');
   }
 
-  async #authenticate<T>(conn: Connection<T>): Promise<Connection<T>> {
-    if (!this.#authkey) return conn;
-    try {
-      await deliverChallenge(conn, this.#authkey);
-      await answerChallenge(conn, this.#authkey);
-      return conn;
-    } catch (err) {
-      conn.close();
-      throw err;
-    }
-  }
-
-  #authenticateSync<T>(conn: Connection<T>): Connection<T> {
-    if (!this.#authkey) return conn;
-    try {
-      deliverChallengeSync(conn, this.#authkey);
-      answerChallengeSync(conn, this.#authkey);
-      return conn;
-    } catch (err) {
-      conn.close();
-      throw err;
-    }
-  }
-
   #checkOpen(): void {
     if (this.#fd < 0) throw new CodedError('ERR_LISTENER_CLOSED', `the listener on '${this.#address}' is closed`);
   }
@@ -177,52 +166,43 @@ export class Listener {
 /** Connects to a Listener's address; with an authkey, both challenges must pass (else AuthenticationError). */
 export async function Client<T = unknown>(address: string, opts: ClientOptions = {}): Promise<Connection<T>> {
   checkAddress(address, 'Client()');
-  const authkey = checkAuthkey(opts?.authkey, 'Client()');
-  let backoff = 1;
-  let fd: number;
-  for (;;) {
-    try {
-      fd = native.unixConnect(address);
-    } catch (err) {
-      throw withAddress(err, address);
-    }
-    if (fd >= 0) break;
-    await new Promise((resolve) => setTimeout(resolve, backoff));
-    backoff = Math.min(backoff * 2, MAX_CONNECT_BACKOFF_MS);
-  }
-  const conn = new Connection<T>(fd);
-  if (!authkey) return conn;
-  try {
-    await answerChallenge(conn, authkey);
-    await deliverChallenge(conn, authkey);
-    return conn;
-  } catch (err) {
-    conn.close();
-    throw err;
-  }
+  return runTwinAsync(clientSteps<T>(address, checkAuthkey(opts?.authkey, 'Client()')));
 }
 
 /** Client() blocking the calling thread. */
 export function clientSync<T = unknown>(address: string, opts: ClientOptions = {}): Connection<T> {
   checkAddress(address, 'clientSync()');
-  const authkey = checkAuthkey(opts?.authkey, 'clientSync()');
+  return runTwinSync(clientSteps<T>(address, checkAuthkey(opts?.authkey, 'clientSync()')));
+}
+
+function* clientSteps<T>(address: string, authkey: Buffer | null): TwinSteps<Connection<T>> {
   let backoff = 1;
-  let fd: number;
   for (;;) {
+    let fd: number;
     try {
       fd = native.unixConnect(address);
     } catch (err) {
       throw withAddress(err, address);
     }
-    if (fd >= 0) break;
-    native.poll([], READABLE, backoff); // a sleep: the backlog has no readiness to wait for
+    if (fd >= 0) return yield* authenticated(new Connection<T>(fd), authkey, connectHandshake);
+    yield pause(backoff); // the listener's backlog is full: it has no readiness to wait for
     backoff = Math.min(backoff * 2, MAX_CONNECT_BACKOFF_MS);
   }
-  const conn = new Connection<T>(fd);
+}
+
+function pause(ms: number): Twin<unknown> {
+  return {
+    sync: () => native.poll([], READABLE, ms),
+    async: () => new Promise((resolve) => setTimeout(resolve, ms)),
+  };
+}
+
+/** The connection once the handshake (with an authkey) has passed; closed if it fails. */
+function* authenticated<T>(conn: Connection<T>, authkey: Buffer | null,
+  handshake: (conn: Connection, authkey: Buffer) => TwinSteps<void>): TwinSteps<Connection<T>> {
   if (!authkey) return conn;
   try {
-    answerChallengeSync(conn, authkey);
-    deliverChallengeSync(conn, authkey);
+    yield* handshake(conn, authkey);
     return conn;
   } catch (err) {
     conn.close();

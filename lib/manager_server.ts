@@ -5,7 +5,8 @@
 // itself ('create'). Replies are [true, value] or [false, { name, message, code }].
 import fs from 'node:fs';
 import { Listener } from './listener';
-import { answerChallenge, deliverChallenge } from './connection_auth';
+import { acceptHandshake } from './connection_auth';
+import { runTwinAsync } from './wait/steps';
 import type { Connection } from './connection';
 import { callManaged, createManaged, type ManagedType } from './managed_objects';
 import { CodedError } from './errors';
@@ -55,8 +56,7 @@ class ManagedObjects {
 
 async function serveConnection(conn: Connection, authkey: Buffer, objects: ManagedObjects): Promise<void> {
   try {
-    await deliverChallenge(conn, authkey);
-    await answerChallenge(conn, authkey);
+    await runTwinAsync(acceptHandshake(conn, authkey));
     for (;;) {
       const request = await conn.recv() as ManagerRequest;
       let reply: ManagerReply;

@@ -13,6 +13,7 @@ import { getContext, type Context, type Process } from './context';
 import type { StartMethodName } from './context';
 import { Pipe, type Connection } from './connection';
 import { CodedError, CodedTypeError } from './errors';
+import { toTimeout, type Timeout } from './wait/timeout';
 import { ownPid } from './current_process';
 import { atLibraryExit } from './exit_tasks';
 import { managerServerMain, SERVER_OBJECT, type ErrorDescription } from './manager_server';
@@ -28,7 +29,7 @@ export interface ManagerOptions {
   /** The start method (or a Context) for the server process; default: the current start method. */
   context?: Context | StartMethodName | null;
   /** Milliseconds to wait for the server to listen (default 60000). */
-  startTimeout?: number;
+  startTimeout?: number | null;
 }
 
 const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -48,14 +49,17 @@ atLibraryExit(() => {
 interface Launch {
   manager: SyncManager;
   ready: Connection<ReadyMessage>;
-  timeout: number;
+  timeout: Timeout;
 }
 
 function launch(opts: ManagerOptions): Launch {
   if (typeof opts !== 'object' || opts === null) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Manager(opts): opts must be an object like { context }');
   const ctx = typeof opts.context === 'string' || opts.context == null ? getContext(opts.context ?? null) : opts.context;
-  const timeout = opts.startTimeout ?? DEFAULT_START_TIMEOUT_MS;
-  if (typeof timeout !== 'number' || !(timeout >= 0)) throw new CodedError('ERR_INVALID_ARG_VALUE', `Manager(): startTimeout must be a non-negative number of ms, got ${String(timeout)}`);
+  // A start that may not wait at all is a mistake, not a poll: refused.
+  if (typeof opts.startTimeout === 'number' && opts.startTimeout < 0) {
+    throw new CodedError('ERR_INVALID_ARG_VALUE', `Manager(): startTimeout must be a non-negative number of ms, got ${opts.startTimeout}`);
+  }
+  const timeout = toTimeout(opts.startTimeout ?? DEFAULT_START_TIMEOUT_MS, 'Manager(): startTimeout');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmp-manager-'));
   const address = path.join(dir, 'socket');
   const authkey = randomBytes(32);

@@ -151,11 +151,14 @@ function addonMissing(root: string, file: string | null, cause: unknown): CodedE
   return error;
 }
 
+/** Set by npm run test:sanitize: the addon built with sanitizers, instead of the usual one. */
+const ADDON_OVERRIDE = 'PMP_NATIVE_ADDON_PATH';
+
 function loadNative(): NativeBinding {
   const root = path.join(__dirname, '..');
   let file: string;
   try {
-    file = (nodeGypBuild as unknown as { resolve(dir: string): string }).resolve(root);
+    file = process.env[ADDON_OVERRIDE] || (nodeGypBuild as unknown as { resolve(dir: string): string }).resolve(root);
   } catch (err) {
     throw addonMissing(root, null, err);
   }

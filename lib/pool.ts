@@ -16,8 +16,9 @@ import os from 'node:os';
 import { AsyncResult, kSettle, rethrowLater, type ResultCallbacks } from './async_result';
 import { ResultIterator } from './result_iterator';
 import { InputFeed } from './pool_input';
-import { AbortError, CodedError, CodedTypeError, Full, TimeoutError, WorkerLostError } from './errors';
-import { timeoutMs as checkTimeout } from './timeout';
+import { CodedError, CodedTypeError, Full, TimeoutError, WorkerLostError } from './errors';
+import { abortError, checkSignal, onAbort } from './wait/abort';
+import { atDeadline, now, toTimeout } from './wait/timeout';
 import { getContext, type Context, type Process } from './context';
 import { cpuCount, kState } from './process';
 import { Queue } from './queues';
@@ -117,8 +118,8 @@ interface Chunk {
   worker: Worker | null;
   /** Times it was run again after its worker died (maxRetries). */
   retries: number;
-  /** Fires when the chunk has run longer than its job's timeout. */
-  timer: NodeJS.Timeout | null;
+  /** Stops the watch that fires when the chunk has run longer than its job's timeout. */
+  stopTimer: (() => void) | null;
 }
 
 interface Worker {
@@ -201,18 +202,11 @@ function checkCount(name: string, value: unknown): number | null {
 }
 
 /** A task's signal and timeout, checked; null when it has neither. */
-function taskLimits(opts: TaskOptions | null | undefined): TaskLimits | null {
+function taskLimits(opts: TaskOptions | null | undefined, call: string): TaskLimits | null {
   if (opts == null) return null;
-  const { signal = null, timeout = null } = opts;
-  if (signal !== null && !(signal instanceof AbortSignal)) {
-    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `signal must be an AbortSignal, got ${typeof signal}`);
-  }
-  const timeoutMs = checkTimeout(timeout);
+  const signal = checkSignal(opts.signal, call) ?? null;
+  const timeoutMs = toTimeout(opts.timeout, call);
   return signal === null && timeoutMs === null ? null : { signal, timeoutMs };
-}
-
-function abortErrorOf(signal: AbortSignal): AbortError {
-  return new AbortError('The task was aborted', { cause: signal.reason });
 }
 
 function taskTimeoutError(ms: number, pid: number): TimeoutError {
@@ -223,7 +217,7 @@ function taskTimeoutError(ms: number, pid: number): TimeoutError {
 
 function mapOptions(arg: number | MapOptions | null | undefined): { chunksize: number | null; onProgress: MapOptions['onProgress']; limits: TaskLimits | null } {
   if (typeof arg === 'object' && arg !== null) {
-    return { chunksize: checkChunksize(arg.chunksize), onProgress: arg.onProgress ?? null, limits: taskLimits(arg) };
+    return { chunksize: checkChunksize(arg.chunksize), onProgress: arg.onProgress ?? null, limits: taskLimits(arg, 'Pool map') };
   }
   return { chunksize: checkChunksize(arg), onProgress: null, limits: null };
 }
@@ -325,7 +319,7 @@ export class Pool {
     this.#checkRunning();
     if (!Array.isArray(args)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'args must be an array');
     const fnId = this.#functionId(fn);
-    const limits = taskLimits(opts);
+    const limits = taskLimits(opts, 'Pool.applyAsync()');
     const result = new AsyncResult<R>(opts ?? {});
     const job = this.#newJob(1, limits, {
       onChunk: (_chunk, values) => { job.detach(); result[kSettle](true, values[0]); },
@@ -431,7 +425,7 @@ export class Pool {
     const options: ImapOptions = typeof arg === 'object' && arg !== null ? arg : { chunksize: arg };
     const chunksize = checkChunksize(options.chunksize) ?? 1;
     const buffersize = checkChunksize(options.buffersize, 'buffersize');
-    const limits = taskLimits(options);
+    const limits = taskLimits(options, ordered ? 'Pool.imap()' : 'Pool.imapUnordered()');
     const fnId = this.#functionId(fn);
     const readAhead = (buffersize ?? DEFAULT_READ_AHEAD_CHUNKS) * chunksize;
     let taken = 0;
@@ -484,12 +478,10 @@ export class Pool {
     if (signal) {
       if (signal.aborted) {
         job.failed = true;
-        job.onCancel(abortErrorOf(signal));
+        job.onCancel(abortError(signal));
         return job;
       }
-      const onAbort = (): void => this.#cancelJob(job, abortErrorOf(signal));
-      signal.addEventListener('abort', onAbort, { once: true });
-      job.detach = () => signal.removeEventListener('abort', onAbort);
+      job.detach = onAbort(signal, (err) => this.#cancelJob(job, err));
     }
     return job;
   }
@@ -520,7 +512,7 @@ export class Pool {
 
   /** The chunk's running time is up: its worker is killed and the job fails with ERR_TASK_TIMEOUT. */
   #timeOut(chunk: Chunk): void {
-    chunk.timer = null;
+    chunk.stopTimer = null;
     if (!this.#inflight.has(chunk.seq)) return;
     this.#drainResults();
     if (!this.#inflight.has(chunk.seq)) return; // it finished just now
@@ -569,7 +561,7 @@ export class Pool {
     this.#stopWatchdog();
     for (const worker of this.#workers) if (worker) worker.inflight = [];
     for (const chunk of chunks) {
-      if (chunk.timer) clearTimeout(chunk.timer);
+      chunk.stopTimer?.();
       if (chunk.fds) closeFds(chunk.fds);
       this.#failJob(chunk, err);
     }
@@ -726,8 +718,8 @@ export class Pool {
           this.#failJob(chunk, new WorkerLostError(worker.pid, signalName(code), code >= 0 ? code : null));
         } else {
           if (chunk.seq === runningSeq) chunk.retries++;
-          if (chunk.timer) clearTimeout(chunk.timer);
-          chunk.timer = null;
+          chunk.stopTimer?.();
+          chunk.stopTimer = null;
           this.#inflight.delete(chunk.seq);
           requeue.push(chunk); // it never started (or finished unreported): run it elsewhere
         }
@@ -800,7 +792,7 @@ export class Pool {
     if (this.#outstanding === 0) this.#startWatchdog();
     this.#queue.push({
       seq: this.#nextSeq++, job, offset, fnId, star, items, fds, partOfMap: job.chunksLeft > 1 || job.deliversAfterError === true,
-      worker: null, retries: 0, timer: null,
+      worker: null, retries: 0, stopTimer: null,
     });
     this.#outstanding++;
   }
@@ -903,8 +895,7 @@ export class Pool {
     const timeoutMs = chunk.job.limits?.timeoutMs;
     if (timeoutMs != null) {
       // Counted from here: the worker was idle, so the chunk starts now.
-      chunk.timer = setTimeout(() => this.#timeOut(chunk), timeoutMs);
-      chunk.timer.unref();
+      chunk.stopTimer = atDeadline(now() + timeoutMs, () => this.#timeOut(chunk), false);
     }
     if (this.#maxtasks !== null && worker.sent >= this.#maxtasks) {
       // It exits by itself after this chunk; the pool starts its successor then.
@@ -917,8 +908,8 @@ export class Pool {
   }
 
   #finishChunk(chunk: Chunk): void {
-    if (chunk.timer) clearTimeout(chunk.timer);
-    chunk.timer = null;
+    chunk.stopTimer?.();
+    chunk.stopTimer = null;
     chunk.job.chunksLeft--;
     this.#outstanding--;
     // Nothing left to wait for (the last results may have been taken by a drain

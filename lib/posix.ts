@@ -1,6 +1,7 @@
 // The `posix` namespace: fork/waitpid/pipe/kill/exit with Node-style errors.
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { deadlineOf, expired, toTimeout } from './wait/timeout';
 import { native, type ForkAdviceMode, type NativeWaitStatus } from './native';
 import { CodedError, CodedTypeError } from './errors';
 import { assertForkSafe, forkUnsafeReason, startedSingleThreaded } from './fork_safety';
@@ -33,11 +34,11 @@ export function fork(): number {
  * forks. Rejects with ERR_FORK_UNSAFE at once if the process can never fork
  * safely, and after `timeout` ms if it never goes idle.
  */
-export async function forkWhenIdle(opts: { timeout?: number } = {}): Promise<number> {
+export async function forkWhenIdle(opts: { timeout?: number | null } = {}): Promise<number> {
+  const deadline = deadlineOf(toTimeout(opts.timeout, 'posix.forkWhenIdle()'));
   if (!startedSingleThreaded()) assertForkSafe();
-  const deadline = opts.timeout == null ? Infinity : Date.now() + opts.timeout;
   makeStdioBlocking();
-  while (forkUnsafeReason() !== null && Date.now() < deadline) await sleep(1);
+  while (forkUnsafeReason() !== null && !expired(deadline)) await sleep(1);
   return fork();
 }
 

@@ -7,6 +7,7 @@ import { CodedError, CodedTypeError } from './errors';
 import { current, nextChildIdentity, ownPid, type ProcessIdentity } from './current_process';
 import { atLibraryExit } from './exit_tasks';
 import type { Popen } from './popen/popen';
+import { toTimeout } from './wait/timeout';
 
 export interface ProcessOptions {
   target?: (...args: any[]) => unknown;
@@ -130,7 +131,7 @@ export class BaseProcess {
 
   async join(timeout?: number | null): Promise<void> {
     const popen = this.startedPopen('join');
-    const wait = normaliseTimeout(timeout);
+    const wait = toTimeout(timeout, 'Process.join()');
     popen.keepAlive(true); // a pending join keeps the loop alive, daemon or not
     try {
       const code = await popen.wait(wait);
@@ -142,7 +143,7 @@ export class BaseProcess {
 
   joinSync(timeout?: number | null): void {
     const popen = this.startedPopen('join');
-    const code = popen.waitSync(normaliseTimeout(timeout));
+    const code = popen.waitSync(toTimeout(timeout, 'Process.joinSync()'));
     if (code !== null) this.finished(code);
   }
 
@@ -263,14 +264,6 @@ export function identityForChild(proc: BaseProcess): ProcessIdentity {
     parentPid: state.parentPid,
     parentName: current.identity.name,
   };
-}
-
-function normaliseTimeout(timeout: number | null | undefined): number | null {
-  if (timeout === undefined || timeout === null) return null;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
-    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `timeout must be a number of milliseconds or null, got ${String(timeout)}`);
-  }
-  return Math.max(0, timeout);
 }
 
 function reapFinishedChildren(): void {

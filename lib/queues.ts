@@ -10,6 +10,8 @@ import { native, type RingHandle } from './native';
 import { decodeMessage, encodeMessage, MessageTag, type EncodedMessage } from './codec';
 import { CodedError, CodedTypeError, Empty, Full } from './errors';
 import { waitUntilChanged } from './waiter';
+import { abortError, checkSignal } from './wait/abort';
+import { blockFor, deadlineOf, expired, nativeMs, needsSlices, sliceOf, toTimeout, type Timeout } from './wait/timeout';
 import { randomOsName } from './os_names';
 import { resourceTrackerFd, trackResource, untrackResource } from './resource_tracker';
 import { reduce, registerRebuilder, type Reduced } from './reduction';
@@ -46,13 +48,18 @@ export interface QueueOptions {
   bufferSize?: number;
 }
 
-function timeoutMs(block: boolean | undefined, timeout: number | null | undefined): number {
-  if (block === false) return 0;
-  if (timeout == null || timeout === Infinity) return -1;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
-    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `timeout must be a number of milliseconds or null, got ${String(timeout)}`);
+/** How long a put or get may wait: { block: false } polls once whatever the timeout (checked all the same). */
+function waitFor(opts: PutOptions, call: string): Timeout {
+  if (typeof opts !== 'object' || opts === null) {
+    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `${call}: opts must be an object like { block, timeout, signal }`);
   }
-  return Math.max(0, timeout);
+  const timeout = toTimeout(opts.timeout, call);
+  return opts.block === false ? 0 : timeout;
+}
+
+/** A native ring call that blocks for `timeout`, sliced past what the native side takes at once. */
+function blockOnRing(timeout: Timeout, call: (ms: number) => number): number {
+  return blockFor(timeout, call, (status) => status === RingStatus.WouldBlock);
 }
 
 function closedError(): Error {
@@ -129,9 +136,9 @@ export class Queue<T = unknown> {
   /** Puts item, waiting for room (async; never blocks the event loop). */
   async put(item: T, opts: PutOptions = {}): Promise<void> {
     const message = encodeMessage(item);
-    const { signal } = opts;
-    signal?.throwIfAborted();
-    const limit = timeoutMs(opts.block, opts.timeout);
+    const limit = waitFor(opts, 'Queue.put()');
+    const signal = checkSignal(opts.signal, 'Queue.put()');
+    if (signal?.aborted) throw abortError(signal);
     if (this.#fitsInline(message)) {
       // Room right away (the common case): one native call, no waiting machinery.
       const status = native.ringPut(this.handle, message.tag, message.body, 0); // RecordKind.Inline
@@ -155,17 +162,17 @@ export class Queue<T = unknown> {
   /** Puts item, blocking this thread while the queue is full. */
   putSync(item: T, opts?: PutOptions): void {
     const message = encodeMessage(item);
-    const limit = opts === undefined ? -1 : timeoutMs(opts.block, opts.timeout);
-    if (this.#fitsInline(message)) {
+    const limit = opts === undefined ? null : waitFor(opts, 'Queue.putSync()');
+    if (this.#fitsInline(message) && !needsSlices(limit)) {
       // The common case, kept lean: one native call.
-      const status = native.ringPut(this.handle, message.tag, message.body, limit); // RecordKind.Inline
+      const status = native.ringPut(this.handle, message.tag, message.body, nativeMs(limit)); // RecordKind.Inline
       if (status !== RingStatus.Ok) this.#afterPut(status, null);
       return;
     }
     const [kind, body, spillName] = this.#prepare(message);
     let status: number;
     try {
-      status = native.ringPut(this.handle, kind * 256 + message.tag, body, limit);
+      status = blockOnRing(limit, (ms) => native.ringPut(this.handle, kind * 256 + message.tag, body, ms));
     } catch (err) {
       this.#dropSpill(spillName);
       throw err;
@@ -219,9 +226,9 @@ export class Queue<T = unknown> {
 
   /** The next item, waiting for one (async). Empty after a timeout; ERR_QUEUE_CLOSED once closed and drained. */
   async get(opts: GetOptions = {}): Promise<T> {
-    const { signal } = opts;
-    signal?.throwIfAborted();
-    const limit = timeoutMs(opts.block, opts.timeout);
+    const limit = waitFor(opts, 'Queue.get()');
+    const signal = checkSignal(opts.signal, 'Queue.get()');
+    if (signal?.aborted) throw abortError(signal);
     // An item right away (the common case): one native call, no waiting machinery.
     const first = this.#getInto(null, 0);
     if (first >= 0) return this.#afterGet(first, null);
@@ -243,10 +250,11 @@ export class Queue<T = unknown> {
 
   /** The next item, blocking this thread while the queue is empty. */
   getSync(opts?: GetOptions): T {
-    const limit = opts === undefined ? -1 : timeoutMs(opts.block, opts.timeout);
+    const limit = opts === undefined ? null : waitFor(opts, 'Queue.getSync()');
     let target: Buffer | null = null;
     for (;;) {
-      const status = this.#getInto(target, limit);
+      const into = target;
+      const status = needsSlices(limit) ? blockOnRing(limit, (ms) => this.#getInto(into, ms)) : this.#getInto(into, nativeMs(limit));
       if (status > layout.tooSmallBase) return this.#afterGet(status, target);
       target = receiveBuffer(layout.tooSmallBase - status);
     }
@@ -291,20 +299,19 @@ export class Queue<T = unknown> {
    * true, counts this process as a waiter on `word` and reports the word's
    * value), sleeping on the word between attempts until `limit` ms have passed.
    */
-  async #waitLoop(waiter: Waiter, word: number, limit: number, signal: AbortSignal | undefined,
+  async #waitLoop(waiter: Waiter, word: number, limit: Timeout, signal: AbortSignal | undefined,
     attempt: (register: boolean) => number, seen: () => number): Promise<number> {
-    const deadline = limit < 0 ? Infinity : Date.now() + limit;
+    const deadline = deadlineOf(limit);
     for (;;) {
-      const register = limit !== 0 && Date.now() < deadline;
+      const register = limit !== 0 && !expired(deadline);
       const status = attempt(register);
       if (status !== RingStatus.WouldBlock || !register) return status;
       try {
-        const left = deadline - Date.now();
-        await waitUntilChanged(this.ring, word, seen(), { timeout: Math.max(0, Math.min(left, WAIT_SLICE_MS)), signal });
+        await waitUntilChanged(this.ring, word, seen(), { timeout: sliceOf(deadline, WAIT_SLICE_MS), signal });
       } finally {
         native.ringUnwait(this.handle, waiter);
       }
-      if (Date.now() >= deadline) return attempt(false);
+      if (expired(deadline)) return attempt(false);
     }
   }
 
@@ -380,16 +387,17 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
   /** Resolves once every item put has been marked taskDone(). */
   async join(opts: { timeout?: number | null; signal?: AbortSignal } = {}): Promise<void> {
-    opts.signal?.throwIfAborted();
-    const limit = timeoutMs(true, opts.timeout);
-    const deadline = limit < 0 ? Infinity : Date.now() + limit;
+    const limit = waitFor(opts, 'JoinableQueue.join()');
+    const signal = checkSignal(opts.signal, 'JoinableQueue.join()');
+    if (signal?.aborted) throw abortError(signal);
+    const deadline = deadlineOf(limit);
     for (;;) {
-      const register = Date.now() < deadline;
+      const register = !expired(deadline);
       const status = register ? native.ringJoin(this.handle, 0, out) : native.ringJoin(this.handle, 0);
       if (status === RingStatus.Ok) return;
-      if (!register) throw new CodedError('ERR_JOIN_TIMEOUT', `join() timed out after ${limit} ms with tasks unfinished`);
+      if (!register) throw joinTimedOut('join()', limit);
       try {
-        await waitUntilChanged(this.ring, layout.taskSeq, out[0], { timeout: Math.max(0, Math.min(deadline - Date.now(), WAIT_SLICE_MS)), signal: opts.signal });
+        await waitUntilChanged(this.ring, layout.taskSeq, out[0], { timeout: sliceOf(deadline, WAIT_SLICE_MS), signal });
       } finally {
         native.ringUnwait(this.handle, Waiter.Joiner);
       }
@@ -397,10 +405,8 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   }
 
   joinSync(timeout?: number | null): void {
-    const limit = timeoutMs(true, timeout);
-    if (native.ringJoin(this.handle, limit) !== RingStatus.Ok) {
-      throw new CodedError('ERR_JOIN_TIMEOUT', `joinSync() timed out after ${limit} ms with tasks unfinished`);
-    }
+    const limit = toTimeout(timeout, 'JoinableQueue.joinSync()');
+    if (blockOnRing(limit, (ms) => native.ringJoin(this.handle, ms)) !== RingStatus.Ok) throw joinTimedOut('joinSync()', limit);
   }
 }
 
@@ -411,6 +417,10 @@ export class SimpleQueue<T = unknown> extends Queue<T> {
   constructor(opts: QueueOptions = {}, attachFd?: number) {
     super(0, opts, attachFd);
   }
+}
+
+function joinTimedOut(call: string, limit: Timeout): Error {
+  return new CodedError('ERR_JOIN_TIMEOUT', `${call} timed out after ${limit} ms with tasks unfinished`);
 }
 
 function readSpill(spill: string): Buffer {

@@ -12,15 +12,19 @@
 // path stays in JS; (3) nothing is named, so nothing can leak.
 //
 // Each algorithm is written once, as a generator that yields the waits it
-// needs; runSync() serves them with futex(2), runAsync() with promises.
+// needs; runSync() serves them with futex(2), runAsync() with promises
+// (wait/steps.ts).
 //
 // Owner death: a Lock/RLock word holds its owner's pid. A waiter sleeps in
 // slices of OWNER_CHECK_MS; after each slice it checks whether the owner still
 // exists (process_liveness.ts) and, if not, takes the lock over with one
 // compare-and-swap and sets `ownerDied` on its own Lock object.
 import { inspect } from 'node:util';
-import { AbortError, CodedError, CodedTypeError, BrokenBarrierError } from './errors';
+import { CodedError, CodedTypeError, BrokenBarrierError } from './errors';
 import { waitSync, waitUntilChanged, wake, wakeAll, type WaitOutcome } from './waiter';
+import { runAsync, runSync } from './wait/steps';
+import { deadlineOf, expired, remaining, sliceOf, toTimeout, type Deadline } from './wait/timeout';
+import { abortError, checkSignal } from './wait/abort';
 import { SyncPage } from './sync_page';
 import { processGone } from './process_liveness';
 import { registerAfterForkInChild } from './after_fork';
@@ -65,7 +69,7 @@ registerAfterForkInChild(() => {
 });
 
 // ---------------------------------------------------------------------------
-// Waiting: one algorithm, two drivers.
+// Waiting: one algorithm, two drivers (wait/steps.ts); each step is a futex wait.
 
 interface WaitRequest {
   page: SyncPage;
@@ -76,62 +80,30 @@ interface WaitRequest {
 
 type Steps<T> = Generator<WaitRequest, T, WaitOutcome>;
 
-function runSync<T>(steps: Steps<T>): T {
-  let step = steps.next();
-  while (!step.done) {
-    const { page, index, expected, timeout } = step.value;
-    step = steps.next(waitSync(page.buf, index * 4, expected, timeout));
-  }
-  return step.value;
+function serveSync({ page, index, expected, timeout }: WaitRequest): WaitOutcome {
+  return waitSync(page.buf, index * 4, expected, timeout);
 }
 
-async function runAsync<T>(steps: Steps<T>, signal?: AbortSignal): Promise<T> {
-  let step = steps.next();
-  while (!step.done) {
-    const { page, index, expected, timeout } = step.value;
-    let outcome: WaitOutcome;
-    try {
-      outcome = await waitUntilChanged(page.buf, index * 4, expected, { timeout, signal });
-    } catch (err) {
-      step = steps.throw(err); // the algorithm undoes its bookkeeping, then rethrows
-      continue;
-    }
-    step = steps.next(outcome);
-  }
-  return step.value;
+function serveAsync({ page, index, expected, timeout }: WaitRequest, signal?: AbortSignal): Promise<WaitOutcome> {
+  return waitUntilChanged(page.buf, index * 4, expected, { timeout, signal });
 }
 
 // A settled promise can be shared: the uncontended async paths return this one.
 const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
 
-/** Milliseconds until `deadline` (null: none), never negative. */
-function remaining(deadline: number | null): number | null {
-  return deadline === null ? null : Math.max(0, deadline - performance.now());
+interface CheckedAcquire {
+  block: boolean;
+  deadline: Deadline;
+  signal: AbortSignal | undefined;
 }
 
-function deadlineOf(timeout: number | null | undefined): number | null {
-  if (timeout == null) return null;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
-    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `timeout must be a number of milliseconds or null, got ${String(timeout)}`);
-  }
-  return performance.now() + Math.max(0, timeout);
-}
-
-function sliceOf(deadline: number | null, slice: number): number {
-  const left = remaining(deadline);
-  return left === null ? slice : Math.min(left, slice);
-}
-
-function abortError(signal: AbortSignal): AbortError {
-  return new AbortError('The operation was aborted', { cause: signal.reason });
-}
-
-function checkOptions(opts: AcquireOptions | undefined): AcquireOptions {
-  if (opts === undefined) return {};
+function checkOptions(opts: AcquireOptions | undefined, call: string): CheckedAcquire {
+  if (opts === undefined) return { block: true, deadline: null, signal: undefined };
   if (typeof opts !== 'object' || opts === null) {
-    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'acquire(opts): opts must be an object like { block, timeout, signal }');
+    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `${call}(opts): opts must be an object like { block, timeout, signal }`);
   }
-  return opts;
+  const timeout = toTimeout(opts.timeout, `${call}()`);
+  return { block: opts.block ?? true, deadline: deadlineOf(timeout), signal: checkSignal(opts.signal, `${call}()`) };
 }
 
 // ---------------------------------------------------------------------------
@@ -202,29 +174,27 @@ abstract class OwnedLock {
       slept = true;
       if (outcome !== 'timeout') continue;
       if (this.takeFromDeadOwner(state | WAITERS)) return true;
-      if (deadline !== null && performance.now() >= deadline) {
+      if (expired(deadline)) {
         this.passOnWake();
         return false;
       }
     }
   }
 
-  protected acquireSyncImpl(opts?: AcquireOptions): boolean {
+  protected acquireSyncImpl(opts: AcquireOptions | undefined, call: string): boolean {
     if (opts === undefined && this.tryTake(false)) return true;
-    const { block = true, timeout } = checkOptions(opts);
-    const deadline = deadlineOf(timeout);
+    const { block, deadline } = checkOptions(opts, call);
     if (this.tryTake(false)) return true;
-    return runSync(this.acquireSteps(block, deadline));
+    return runSync(this.acquireSteps(block, deadline), serveSync);
   }
 
-  protected acquireImpl(opts?: AcquireOptions): Promise<boolean> {
+  protected acquireImpl(opts: AcquireOptions | undefined, call: string): Promise<boolean> {
     if (opts === undefined && this.tryTake(false)) return RESOLVED_TRUE;
     try {
-      const { block = true, timeout, signal } = checkOptions(opts);
-      const deadline = deadlineOf(timeout);
+      const { block, deadline, signal } = checkOptions(opts, call);
       if (signal?.aborted) return Promise.reject(abortError(signal));
       if (this.tryTake(false)) return RESOLVED_TRUE;
-      return runAsync(this.acquireSteps(block, deadline), signal);
+      return runAsync(this.acquireSteps(block, deadline), serveAsync, signal);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -277,11 +247,11 @@ export class Lock extends OwnedLock {
 
   /** Resolves true once held, false if { block: false } or the timeout found it held. */
   acquire(opts?: AcquireOptions): Promise<boolean> {
-    return this.acquireImpl(opts);
+    return this.acquireImpl(opts, 'Lock.acquire');
   }
 
   acquireSync(opts?: AcquireOptions): boolean {
-    return this.acquireSyncImpl(opts);
+    return this.acquireSyncImpl(opts, 'Lock.acquireSync');
   }
 
   /** Releases the lock; any process may release it, as in Python. Throws ERR_LOCK_NOT_OWNED if it is not held. */
@@ -332,7 +302,7 @@ export class RLock extends OwnedLock {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.acquireImpl(opts).then((got) => {
+    return this.acquireImpl(opts, 'RLock.acquire').then((got) => {
       if (got) Atomics.store(this.page.words, L_COUNT, 1);
       return got;
     });
@@ -340,7 +310,7 @@ export class RLock extends OwnedLock {
 
   acquireSync(opts?: AcquireOptions): boolean {
     if (this.enter()) return true;
-    const got = this.acquireSyncImpl(opts);
+    const got = this.acquireSyncImpl(opts, 'RLock.acquireSync');
     if (got) Atomics.store(this.page.words, L_COUNT, 1);
     return got;
   }
@@ -429,28 +399,26 @@ export class Semaphore {
           wake(buf, S_VALUE * 4, 1);
         }
       }
-      if (outcome === 'timeout' && deadline !== null && performance.now() >= deadline) return this.tryDecrement();
+      if (outcome === 'timeout' && expired(deadline)) return this.tryDecrement();
     }
   }
 
   /** Resolves true once a unit is taken; false with { block: false } or after the timeout. */
   acquire(opts?: AcquireOptions): Promise<boolean> {
     try {
-      const { block = true, timeout, signal } = checkOptions(opts);
-      const deadline = deadlineOf(timeout);
+      const { block, deadline, signal } = checkOptions(opts, 'Semaphore.acquire');
       if (signal?.aborted) return Promise.reject(abortError(signal));
       if (this.tryDecrement()) return Promise.resolve(true);
-      return runAsync(this.acquireSteps(block, deadline), signal);
+      return runAsync(this.acquireSteps(block, deadline), serveAsync, signal);
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
   acquireSync(opts?: AcquireOptions): boolean {
-    const { block = true, timeout } = checkOptions(opts);
-    const deadline = deadlineOf(timeout);
+    const { block, deadline } = checkOptions(opts, 'Semaphore.acquireSync');
     if (this.tryDecrement()) return true;
-    return runSync(this.acquireSteps(block, deadline));
+    return runSync(this.acquireSteps(block, deadline), serveSync);
   }
 
   /** Returns one unit; a BoundedSemaphore throws ERR_SEMAPHORE_OVER_RELEASED above its initial value. */
@@ -576,9 +544,8 @@ export class Condition {
     return (Atomics.load(this.page.words, C_CANCELLED + (bit >>> 5)) & (1 << (bit & 31))) !== 0;
   }
 
-  private *waitSteps(timeout: number | null | undefined): Steps<boolean> {
+  private *waitSteps(deadline: Deadline): Steps<boolean> {
     this.assertOwned('wait()');
-    const deadline = deadlineOf(timeout);
     const { words } = this.page;
     const ticket = Atomics.add(words, C_NEXT_TICKET, 1);
     const saved = this.lock.releaseForWait();
@@ -591,7 +558,7 @@ export class Condition {
           break;
         }
         const outcome = yield { page: this.page, index: C_WAKE_LIMIT, expected: limit, timeout: remaining(deadline) };
-        if (outcome === 'timeout' && deadline !== null && performance.now() >= deadline) break;
+        if (outcome === 'timeout' && expired(deadline)) break;
       }
     } finally {
       yield* this.lock.restoreAfterWait(saved);
@@ -607,19 +574,19 @@ export class Condition {
   /** Releases the lock, waits for notify() or the timeout, re-acquires; resolves false on timeout. */
   wait(timeout?: number | null): Promise<boolean> {
     try {
-      return runAsync(this.waitSteps(timeout));
+      return runAsync(this.waitSteps(deadlineOf(toTimeout(timeout, 'Condition.wait()'))), serveAsync);
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
   waitSync(timeout?: number | null): boolean {
-    return runSync(this.waitSteps(timeout));
+    return runSync(this.waitSteps(deadlineOf(toTimeout(timeout, 'Condition.waitSync()'))), serveSync);
   }
 
   /** Waits until predicate() is truthy (checked holding the lock); returns its last value. */
   async waitFor<T>(predicate: () => T | Promise<T>, timeout?: number | null): Promise<T> {
-    const deadline = deadlineOf(timeout);
+    const deadline = deadlineOf(toTimeout(timeout, 'Condition.waitFor()'));
     let result = await predicate();
     while (!result) {
       const left = remaining(deadline);
@@ -631,7 +598,7 @@ export class Condition {
   }
 
   waitForSync<T>(predicate: () => T, timeout?: number | null): T {
-    const deadline = deadlineOf(timeout);
+    const deadline = deadlineOf(toTimeout(timeout, 'Condition.waitForSync()'));
     let result = predicate();
     while (!result) {
       const left = remaining(deadline);
@@ -719,8 +686,7 @@ export class Event {
     return `<Event(${this.isSet() ? 'set' : 'unset'})>`;
   }
 
-  private *waitSteps(timeout: number | null | undefined): Steps<boolean> {
-    const deadline = deadlineOf(timeout);
+  private *waitSteps(deadline: Deadline): Steps<boolean> {
     const { words } = this.page;
     const start = Atomics.load(words, E_STATE);
     if (start & 1) return true;
@@ -730,7 +696,7 @@ export class Event {
         const state = Atomics.load(words, E_STATE);
         if (state !== start) return true; // set now, or set and cleared since we started
         const outcome = yield { page: this.page, index: E_STATE, expected: state, timeout: remaining(deadline) };
-        if (outcome === 'timeout' && deadline !== null && performance.now() >= deadline) {
+        if (outcome === 'timeout' && expired(deadline)) {
           return Atomics.load(words, E_STATE) !== start;
         }
       }
@@ -742,15 +708,16 @@ export class Event {
   /** Resolves true once set (at once if set now), false after the timeout. */
   wait(timeout?: number | null): Promise<boolean> {
     try {
-      if (this.isSet()) return Promise.resolve(true);
-      return runAsync(this.waitSteps(timeout));
+      const deadline = deadlineOf(toTimeout(timeout, 'Event.wait()'));
+      if (this.isSet()) return RESOLVED_TRUE;
+      return runAsync(this.waitSteps(deadline), serveAsync);
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
   waitSync(timeout?: number | null): boolean {
-    return runSync(this.waitSteps(timeout));
+    return runSync(this.waitSteps(deadlineOf(toTimeout(timeout, 'Event.waitSync()'))), serveSync);
   }
 
   [reduce](): Reduced {
@@ -787,11 +754,11 @@ export class Barrier {
     if (opts.action !== undefined && typeof opts.action !== 'function') {
       throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Barrier action must be a function');
     }
-    deadlineOf(opts.timeout); // validates
+    const defaultTimeout = toTimeout(opts.timeout, 'Barrier()');
     this.page = takePage().page;
     if (!rebuilding) this.page.words[B_PARTIES] = parties;
     this.action = opts.action;
-    this.defaultTimeout = opts.timeout ?? null;
+    this.defaultTimeout = defaultTimeout;
     this.guard = new BarrierGuard(this.page);
   }
 
@@ -823,8 +790,7 @@ export class Barrier {
     wakeAll(buf, B_GENERATION * 4);
   }
 
-  private *waitSteps(timeout: number | null | undefined): Steps<number> {
-    const deadline = deadlineOf(timeout ?? this.defaultTimeout);
+  private *waitSteps(deadline: Deadline): Steps<number> {
     const { words, buf } = this.page;
     this.guard.lock();
     let index: number;
@@ -853,7 +819,7 @@ export class Barrier {
     try {
       while (Atomics.load(words, B_GENERATION) === generation) {
         const outcome = yield { page: this.page, index: B_GENERATION, expected: generation, timeout: remaining(deadline) };
-        if (outcome === 'timeout' && deadline !== null && performance.now() >= deadline) break;
+        if (outcome === 'timeout' && expired(deadline)) break;
       }
     } finally {
       // A timeout or an abort of this wait breaks the barrier, as in Python.
@@ -872,14 +838,19 @@ export class Barrier {
   /** Resolves this party's arrival index (0 to parties-1) once all parties have arrived. */
   wait(timeout?: number | null): Promise<number> {
     try {
-      return runAsync(this.waitSteps(timeout));
+      return runAsync(this.waitSteps(this.deadlineOf(timeout, 'Barrier.wait()')), serveAsync);
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
   waitSync(timeout?: number | null): number {
-    return runSync(this.waitSteps(timeout));
+    return runSync(this.waitSteps(this.deadlineOf(timeout, 'Barrier.waitSync()')), serveSync);
+  }
+
+  /** As in Python, no timeout (undefined or null) means the Barrier's own. */
+  private deadlineOf(timeout: number | null | undefined, call: string): Deadline {
+    return deadlineOf(timeout == null ? this.defaultTimeout : toTimeout(timeout, call));
   }
 
   /** Back to the empty, unbroken state; current waiters get BrokenBarrierError. */
@@ -927,7 +898,7 @@ class BarrierGuard {
   lock(): void {
     const { words } = this.barrierPage;
     if (Atomics.compareExchange(words, B_LOCK, 0, myPid) === 0) return;
-    runSync(this.guardSteps());
+    runSync(this.guardSteps(), serveSync);
   }
 
   private *guardSteps(): Steps<void> {

@@ -19,7 +19,9 @@
 // first, then call wake().
 import { native, type FutexView, type NativeFdWatch, type NativeFutexWaiter } from './native';
 import { registerAfterForkInChild } from './after_fork';
-import { AbortError, CodedTypeError } from './errors';
+import { CodedTypeError } from './errors';
+import { abortError, onAbort } from './wait/abort';
+import { atDeadline, blockFor, now, toTimeout, type Timeout } from './wait/timeout';
 
 export type WaitOutcome = 'changed' | 'timeout';
 
@@ -33,9 +35,8 @@ interface PendingWait {
   resolve(outcome: WaitOutcome): void;
   reject(err: unknown): void;
   view: FutexView; // keeps the mapping alive while the native thread reads it
-  timer?: NodeJS.Timeout;
-  signal?: AbortSignal;
-  onAbort?: () => void;
+  cancelTimer?: () => void;
+  stopListening?: () => void;
 }
 
 let waiter: NativeFutexWaiter | null = null;
@@ -60,18 +61,6 @@ function checkWord(view: FutexView, byteOffset: number): void {
   }
 }
 
-function checkTimeout(timeout: number | null | undefined): number | null {
-  if (timeout == null) return null;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
-    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `timeout must be a number of milliseconds or null, got ${String(timeout)}`);
-  }
-  return Math.max(0, timeout);
-}
-
-function abortError(signal: AbortSignal): AbortError {
-  return new AbortError('The operation was aborted', { cause: signal.reason });
-}
-
 function onCompletions(): void {
   if (waiter === null) return;
   for (const id of waiter.take()) settle(id, 'changed');
@@ -89,8 +78,8 @@ function settle(id: number, outcome: WaitOutcome | { error: unknown }): void {
   if (wait === undefined) return;
   pending.delete(id);
   if (pending.size === 0) watch?.unref(); // idle waits never keep the process alive
-  if (wait.timer) clearTimeout(wait.timer);
-  if (wait.onAbort) wait.signal?.removeEventListener('abort', wait.onAbort);
+  wait.cancelTimer?.();
+  wait.stopListening?.();
   if (outcome !== 'changed') waiter?.cancel(id);
   if (typeof outcome === 'object') wait.reject(outcome.error);
   else wait.resolve(outcome);
@@ -103,10 +92,10 @@ function settle(id: number, outcome: WaitOutcome | { error: unknown }): void {
  */
 export function waitUntilChanged(view: FutexView, byteOffset: number, expected: number,
   opts: WaitOptions = {}): Promise<WaitOutcome> {
-  let timeout: number | null;
+  let timeout: Timeout;
   try {
     checkWord(view, byteOffset);
-    timeout = checkTimeout(opts.timeout);
+    timeout = toTimeout(opts.timeout, 'waitUntilChanged()');
   } catch (err) {
     return Promise.reject(err);
   }
@@ -120,12 +109,8 @@ export function waitUntilChanged(view: FutexView, byteOffset: number, expected: 
     (waiter ?? startWaiter()).add(id, view, byteOffset, expected >>> 0);
     if (pending.size === 0) watch?.ref();
     pending.set(id, wait);
-    if (timeout !== null) wait.timer = setTimeout(() => settle(id, 'timeout'), timeout);
-    if (signal) {
-      wait.signal = signal;
-      wait.onAbort = () => settle(id, { error: abortError(signal) });
-      signal.addEventListener('abort', wait.onAbort, { once: true });
-    }
+    if (timeout !== null) wait.cancelTimer = atDeadline(now() + timeout, () => settle(id, 'timeout'));
+    if (signal) wait.stopListening = onAbort(signal, (error) => settle(id, { error }));
   });
 }
 
@@ -133,8 +118,9 @@ export function waitUntilChanged(view: FutexView, byteOffset: number, expected: 
 export function waitSync(view: FutexView, byteOffset: number, expected: number,
   timeout?: number | null): WaitOutcome {
   checkWord(view, byteOffset);
-  const ms = checkTimeout(timeout);
-  return native.futexWait(view, byteOffset, expected >>> 0, ms ?? -1) === 'timed-out' ? 'timeout' : 'changed';
+  const result = blockFor(toTimeout(timeout, 'waitSync()'),
+    (ms) => native.futexWait(view, byteOffset, expected >>> 0, ms), (outcome) => outcome === 'timed-out');
+  return result === 'timed-out' ? 'timeout' : 'changed';
 }
 
 /** Wakes up to `count` waiters (sync or async, in any process) on the word. */
@@ -157,8 +143,8 @@ export function pendingWaitCount(): number {
 // `await sem.acquire()` cannot take what the parent was waiting for.
 registerAfterForkInChild(() => {
   for (const wait of pending.values()) {
-    if (wait.timer) clearTimeout(wait.timer);
-    if (wait.onAbort) wait.signal?.removeEventListener('abort', wait.onAbort);
+    wait.cancelTimer?.();
+    wait.stopListening?.();
   }
   pending.clear();
   if (waiter === null) return;

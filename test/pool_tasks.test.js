@@ -17,7 +17,7 @@ for (const method of ['forkserver', 'fork', 'spawn']) {
 
     it('aborting a running task rejects it with AbortError at once, kills and replaces its worker, and spares the other task', async () => {
       const r = await scenario(method, 'abortRunning');
-      assert.deepEqual(r.result.error, { name: 'AbortError', code: 'ABORT_ERR', message: 'The task was aborted', cause: 'user gave up' });
+      assert.deepEqual(r.result.error, { name: 'AbortError', code: 'ABORT_ERR', message: 'The operation was aborted', cause: 'user gave up' });
       assert.ok(r.ms < 1000, `rejected after ${r.ms} ms`);
       assert.equal(typeof r.other, 'number', 'the task on the other worker completed');
       assert.equal(r.after, 42, 'the pool carries on');

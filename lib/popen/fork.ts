@@ -9,9 +9,9 @@ import { keepAlive as keepWatchAlive, reap, waitForExit } from '../child_watch';
 import { enterChild, runForkedChild } from '../bootstrap';
 import { prepareToStopInheritedLoopWork } from '../child_loop';
 import { identityForChild, type BaseProcess } from '../process';
-import { exitCodeOf, signalIfAlive, type Popen } from './popen';
+import { exitCodeOf, sentinelReadable, signalIfAlive, type Popen } from './popen';
 import type { StartMethod } from '../context';
-import { waitWithTimeout, pollReadable } from './waiting';
+import { now, within } from '../wait/timeout';
 
 class ForkPopen implements Popen {
   readonly pid: number;
@@ -34,14 +34,14 @@ class ForkPopen implements Popen {
 
   async wait(timeout: number | null): Promise<number | null> {
     if (this.code !== null) return this.code;
-    const status = await waitWithTimeout(waitForExit(this.pid), timeout);
+    const status = await within(waitForExit(this.pid), timeout, null);
     if (status) this.code = exitCodeOf(status);
     return this.code;
   }
 
   waitSync(timeout: number | null): number | null {
     if (this.code !== null) return this.code;
-    if (timeout !== null && !pollReadable(this.sentinel, timeout)) return this.poll();
+    if (timeout !== null && !sentinelReadable(this.sentinel, timeout)) return this.poll();
     const status = reap(this.pid, true);
     if (status) this.code = exitCodeOf(status);
     return this.code;
@@ -75,10 +75,10 @@ const USE_PIDFD = process.platform === 'linux';
  */
 function settleThreadPool(): void {
   if (!startedSingleThreaded()) return; // fork() explains what to do
-  const deadline = Date.now() + IDLE_DEADLINE_MS;
+  const deadline = now() + IDLE_DEADLINE_MS;
   const runTicks = (process as unknown as { _tickCallback(): void })._tickCallback;
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  while (busyThreadPoolRequests().length > 0 && Date.now() < deadline) {
+  while (busyThreadPoolRequests().length > 0 && now() < deadline) {
     // Only what is ready: a blocking turn could wait for an unrelated timer.
     native.runLoopOnce(true);
     runTicks.call(process); // promise-based requests end when their promise settles

@@ -14,8 +14,8 @@ import { resourceTrackerFd, TRACKER_FD_ENV } from '../resource_tracker';
 import type { BaseProcess } from '../process';
 import type { StartMethod } from '../context';
 import { childNodeArgs } from './child_command';
-import { signalIfAlive, type Popen } from './popen';
-import { pollReadable, waitWithTimeout } from './waiting';
+import { sentinelReadable, signalIfAlive, type Popen } from './popen';
+import { within } from '../wait/timeout';
 
 interface ServerReply {
   pid?: number;
@@ -96,20 +96,20 @@ class ForkserverPopen implements Popen {
   }
 
   poll(): number | null {
-    if (this.code === null && pollReadable(this.sentinel, 0)) this.readStatus();
+    if (this.code === null && sentinelReadable(this.sentinel, 0)) this.readStatus();
     return this.code;
   }
 
   async wait(timeout: number | null): Promise<number | null> {
     if (this.code !== null) return this.code;
     this.ensureWatch(true);
-    return waitWithTimeout(this.exited, timeout);
+    return within(this.exited, timeout, null);
   }
 
   waitSync(timeout: number | null): number | null {
     if (this.code !== null) return this.code;
     // Poll first even without a timeout: a libuv watch may have made the socket non-blocking.
-    if (!pollReadable(this.sentinel, timeout ?? -1)) return null;
+    if (!sentinelReadable(this.sentinel, timeout)) return null;
     return this.readStatus();
   }
 

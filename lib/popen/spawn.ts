@@ -9,8 +9,8 @@ import { mainModulePath } from '../function_ref';
 import type { BaseProcess } from '../process';
 import type { StartMethod } from '../context';
 import { childNodeArgs } from './child_command';
-import { exitCodeOf, type Popen } from './popen';
-import { pollReadable, waitWithTimeout } from './waiting';
+import { exitCodeOf, sentinelReadable, type Popen } from './popen';
+import { within } from '../wait/timeout';
 
 class SpawnPopen implements Popen {
   readonly pid: number;
@@ -41,12 +41,12 @@ class SpawnPopen implements Popen {
 
   wait(timeout: number | null): Promise<number | null> {
     if (this.code !== null) return Promise.resolve(this.code);
-    return waitWithTimeout(this.exited, timeout);
+    return within(this.exited, timeout, null);
   }
 
   waitSync(timeout: number | null): number | null {
     if (this.code !== null) return this.code;
-    if (!pollReadable(this.sentinel, timeout ?? -1)) return null;
+    if (!sentinelReadable(this.sentinel, timeout)) return null;
     return this.poll();
   }
 
