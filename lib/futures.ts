@@ -1,10 +1,12 @@
 // Python's concurrent.futures on this library's Pool (posix-multiprocessing/futures).
 // Each submit() is one applyAsync task with its own AbortSignal: cancel() of a
 // pending future aborts it, which takes it out of the pool's queue; the pool's
-// onStart tells the future it is running, after which cancel() refuses (so
-// the signal never kills a worker). One difference from Python: a worker that
-// dies fails its own future with WorkerLostError and the executor carries on,
-// where Python breaks the whole executor (BrokenProcessPool).
+// onStart tells the future it is running, after which cancel() refuses and
+// the pool lets the signal go (abortRunning false): no worker is ever killed
+// for a future, so futures' tasks need not run alone in their workers.
+// One difference from Python: a worker that dies fails its own future with
+// WorkerLostError and the executor carries on, where Python breaks the whole
+// executor (BrokenProcessPool).
 import { Pool } from './pool';
 import type { Context, StartMethodName } from './context';
 import { CancelledError, CodedError, CodedTypeError, TimeoutError } from './errors';
@@ -85,6 +87,7 @@ export class ProcessPoolExecutor implements AsyncDisposable {
     const leave = (): boolean => this.#pending.delete(future);
     this.#pool.applyAsync(fn as AnyFunction, args, {
       signal: controller.signal,
+      abortRunning: false, // cancel() aborts only pending tasks: no worker is ever killed, none runs alone
       onStart: () => { leave(); future[kSetRunning](); },
       callback: (value) => { leave(); future[kSettle](true, value); },
       // (an aborted task's AbortError arrives here too, for a future already cancelled: ignored)

@@ -52,6 +52,12 @@ export interface TaskOptions {
 export interface ApplyOptions<R> extends TaskOptions, ResultCallbacks<R> {
   /** Called in this process when the pool hands the task to a worker (it may wait in that worker's inbox a moment). */
   onStart?: (() => void) | null;
+  /**
+   * false: the signal only removes the task while it waits for a worker, and is
+   * let go once the task is handed to one; the task then never needs its worker
+   * killed, so it does not run alone (default true).
+   */
+  abortRunning?: boolean | null;
 }
 
 export interface MapOptions extends TaskOptions {
@@ -88,8 +94,9 @@ interface Job {
   /** Chunks not yet finished. */
   chunksLeft: number;
   failed: boolean;
-  /** Its chunks may be stopped while they run (signal or timeout): each runs alone in its worker. */
   limits: TaskLimits | null;
+  /** Its chunks may be stopped while they run (a timeout, or a signal that stops running tasks): each runs alone in its worker. */
+  runsAlone: boolean;
   /** Ends the job at once with `err` (aborted): nothing more is delivered. */
   onCancel(err: Error): void;
   /** Stops listening to the job's signal once it has settled. */
@@ -326,7 +333,7 @@ export class Pool {
       onError: (_chunk, err) => { job.detach(); result[kSettle](false, err); },
       onCancel: (err) => result[kSettle](false, err),
       onStart: opts?.onStart ?? null,
-    });
+    }, false, limits !== null && (limits.timeoutMs !== null || opts?.abortRunning !== false));
     if (job.failed) return result; // its signal was aborted already
     const withFds = takeFds(args);
     this.#enqueue(job, fnId, 1, [withFds ? withFds.args : args], 0, withFds?.fds ?? null);
@@ -472,8 +479,8 @@ export class Pool {
    * kills the workers running the others. Already aborted: the job is failed.
    */
   #newJob(chunks: number, limits: TaskLimits | null,
-    handlers: Pick<Job, 'onChunk' | 'onError' | 'onCancel' | 'onStart'>, deliversAfterError = false): Job {
-    const job: Job = { chunksLeft: chunks, failed: false, limits, deliversAfterError, detach: () => {}, ...handlers };
+    handlers: Pick<Job, 'onChunk' | 'onError' | 'onCancel' | 'onStart'>, deliversAfterError = false, runsAlone = limits !== null): Job {
+    const job: Job = { chunksLeft: chunks, failed: false, limits, runsAlone, deliversAfterError, detach: () => {}, ...handlers };
     const signal = limits?.signal;
     if (signal) {
       if (signal.aborted) {
@@ -803,10 +810,14 @@ export class Pool {
       if (worker === null || worker.leaving || worker.hasExited) continue;
       if (!this.#knows(worker, chunk)) continue;
       // A chunk that may be stopped runs alone, so that killing its worker stops nothing else.
-      if (worker.inflight.length > 0 && (chunk.job.limits !== null || worker.inflight[0].job.limits !== null)) continue;
+      if (worker.inflight.length > 0 && (chunk.job.runsAlone || worker.inflight[0].job.runsAlone)) continue;
       // A map's chunks may queue two deep even when slow: the next one is ready
       // when a worker finishes; single tasks (apply) wait for an idle worker.
-      const cap = chunk.partOfMap ? Math.max(2, this.#queuedPerWorker) : this.#queuedPerWorker;
+      // A task its signal may still remove waits in the pool's queue, where it
+      // can be removed, rather than deep in an inbox: at most one behind the
+      // running task (as Python's executor queues one call beyond its workers).
+      const cap = chunk.partOfMap ? Math.max(2, this.#queuedPerWorker)
+        : chunk.job.limits?.signal ? Math.min(2, this.#queuedPerWorker) : this.#queuedPerWorker;
       if (worker.inflight.length >= cap) continue;
       if (best === null || worker.inflight.length < best.inflight.length) best = worker;
     }
@@ -887,6 +898,7 @@ export class Pool {
     worker.inflight.push(chunk);
     worker.sent++;
     this.#inflight.set(chunk.seq, chunk);
+    if (chunk.job.limits !== null && !chunk.job.runsAlone) chunk.job.detach(); // (abortRunning false) its signal is done with
     const { onStart } = chunk.job;
     if (onStart) {
       chunk.job.onStart = null; // once: a chunk run again after its worker died has started already

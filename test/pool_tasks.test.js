@@ -144,6 +144,19 @@ describe('Pool task control (default start method)', function () {
     assert.deepEqual(r.events, ['busy', 'queued']);
   });
 
+  it('abortRunning false: aborting a running task does nothing (it completes, its worker lives); a queued one is still removed', async () => {
+    const r = await scenario(method, 'abortRunningFalse');
+    assert.equal(typeof r.started.value, 'number', JSON.stringify(r.started));
+    assert.equal(r.waiting.error.name, 'AbortError');
+    assert.deepEqual(r.pidsAfter, r.pidsBefore);
+  });
+
+  it('tasks a signal may still remove wait in the pool queue: at most one is handed to a busy worker', async () => {
+    const r = await scenario(method, 'signalQueueDepth');
+    assert.deepEqual(r.started, [1]);
+    assert.equal(r.queued, 2);
+  });
+
   it("a chunk's result is not held back by a slow chunk queued after it on the same worker", async () => {
     const r = await scenario(method, 'fastResultBeforeSlowChunk');
     assert.equal(typeof r.first, 'number', 'the first chunk (10 ms) came back');
