@@ -91,3 +91,8 @@ export class WorkerLostError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/** Python's concurrent.futures.CancelledError: the result of a future that was cancelled. */
+export class CancelledError extends Error {
+  override name = 'CancelledError';
+}

@@ -26,6 +26,11 @@ export { DictProxy, ListProxy, NamespaceProxy, type Namespace } from './proxies'
 
 // The first copy of the library loaded in a process is the one every entry returns (lib/package_entry.ts).
 import * as library from './index';
-import { LIBRARY_INSTANCE } from './library_instance';
+import { LIBRARY_INSTANCE, LIBRARY_SUBPATHS, type LibrarySubpaths } from './library_instance';
 
-(globalThis as { [LIBRARY_INSTANCE]?: object })[LIBRARY_INSTANCE] ??= library;
+const registry = globalThis as { [LIBRARY_INSTANCE]?: object; [LIBRARY_SUBPATHS]?: LibrarySubpaths };
+if (registry[LIBRARY_INSTANCE] === undefined) {
+  registry[LIBRARY_INSTANCE] = library;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  registry[LIBRARY_SUBPATHS] = { futures: () => require('./futures') };
+}

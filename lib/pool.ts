@@ -50,7 +50,16 @@ export interface TaskOptions {
   timeout?: number | null;
 }
 
-export interface ApplyOptions<R> extends TaskOptions, ResultCallbacks<R> {}
+export interface ApplyOptions<R> extends TaskOptions, ResultCallbacks<R> {
+  /** Called in this process when the pool hands the task to a worker (it may wait in that worker's inbox a moment). */
+  onStart?: (() => void) | null;
+  /**
+   * false: the signal only removes the task while it waits for a worker, and is
+   * let go once the task is handed to one; the task then never needs its worker
+   * killed, so it does not run alone (default true).
+   */
+  abortRunning?: boolean | null;
+}
 
 export interface MapOptions extends TaskOptions {
   chunksize?: number | null;
@@ -86,14 +95,17 @@ interface Job {
   /** Chunks not yet finished. */
   chunksLeft: number;
   failed: boolean;
-  /** Its chunks may be stopped while they run (signal or timeout): each runs alone in its worker. */
   limits: TaskLimits | null;
+  /** Its chunks may be stopped while they run (a timeout, or a signal that stops running tasks): each runs alone in its worker. */
+  runsAlone: boolean;
   /** Ends the job at once with `err` (aborted): nothing more is delivered. */
   onCancel(err: Error): void;
   /** Stops listening to the job's signal once it has settled. */
   detach(): void;
   /** imap: chunks after a failed one still deliver (the iterator needs the results before the failure). */
   deliversAfterError?: boolean;
+  /** applyAsync's onStart: called once, when its chunk is sent to a worker. */
+  onStart?: (() => void) | null;
   onChunk(chunk: Chunk, values: unknown[]): void;
   onError(chunk: Chunk, err: Error): void;
 }
@@ -173,9 +185,9 @@ function signalName(code: number): string | null {
   return entry ? entry[0] : `signal ${-code}`;
 }
 
-function checkChunksize(chunksize: unknown): number | null {
+function checkChunksize(chunksize: unknown, name = 'chunksize'): number | null {
   if (chunksize == null) return null;
-  if (!Number.isInteger(chunksize) || (chunksize as number) < 1) throw invalid(`chunksize must be an integer >= 1, got ${String(chunksize)}`);
+  if (!Number.isInteger(chunksize) || (chunksize as number) < 1) throw invalid(`${name} must be an integer >= 1, got ${String(chunksize)}`);
   return chunksize as number;
 }
 
@@ -309,7 +321,8 @@ export class Pool {
       onChunk: (_chunk, values) => { job.detach(); result[kSettle](true, values[0]); },
       onError: (_chunk, err) => { job.detach(); result[kSettle](false, err); },
       onCancel: (err) => result[kSettle](false, err),
-    });
+      onStart: opts?.onStart ?? null,
+    }, false, limits !== null && (limits.timeoutMs !== null || opts?.abortRunning !== false));
     if (job.failed) return result; // its signal was aborted already
     const withFds = takeFds(args);
     this.#enqueue(job, fnId, 1, [withFds ? withFds.args : args], 0, withFds?.fds ?? null);
@@ -407,7 +420,7 @@ export class Pool {
     this.#checkRunning();
     const options: ImapOptions = typeof arg === 'object' && arg !== null ? arg : { chunksize: arg };
     const chunksize = checkChunksize(options.chunksize) ?? 1;
-    const buffersize = options.buffersize == null ? null : checkChunksize(options.buffersize);
+    const buffersize = checkChunksize(options.buffersize, 'buffersize');
     const limits = taskLimits(options, ordered ? 'Pool.imap()' : 'Pool.imapUnordered()');
     const fnId = this.#functionId(fn);
     const readAhead = (buffersize ?? DEFAULT_READ_AHEAD_CHUNKS) * chunksize;
@@ -455,8 +468,8 @@ export class Pool {
    * kills the workers running the others. Already aborted: the job is failed.
    */
   #newJob(chunks: number, limits: TaskLimits | null,
-    handlers: Pick<Job, 'onChunk' | 'onError' | 'onCancel'>, deliversAfterError = false): Job {
-    const job: Job = { chunksLeft: chunks, failed: false, limits, deliversAfterError, detach: () => {}, ...handlers };
+    handlers: Pick<Job, 'onChunk' | 'onError' | 'onCancel' | 'onStart'>, deliversAfterError = false, runsAlone = limits !== null): Job {
+    const job: Job = { chunksLeft: chunks, failed: false, limits, runsAlone, deliversAfterError, detach: () => {}, ...handlers };
     const signal = limits?.signal;
     if (signal) {
       if (signal.aborted) {
@@ -786,10 +799,14 @@ export class Pool {
       if (worker === null || worker.leaving || worker.hasExited) continue;
       if (!this.#knows(worker, chunk)) continue;
       // A chunk that may be stopped runs alone, so that killing its worker stops nothing else.
-      if (worker.inflight.length > 0 && (chunk.job.limits !== null || worker.inflight[0].job.limits !== null)) continue;
+      if (worker.inflight.length > 0 && (chunk.job.runsAlone || worker.inflight[0].job.runsAlone)) continue;
       // A map's chunks may queue two deep even when slow: the next one is ready
       // when a worker finishes; single tasks (apply) wait for an idle worker.
-      const cap = chunk.partOfMap ? Math.max(2, this.#queuedPerWorker) : this.#queuedPerWorker;
+      // A task its signal may still remove waits in the pool's queue, where it
+      // can be removed, rather than deep in an inbox: at most one behind the
+      // running task (as Python's executor queues one call beyond its workers).
+      const cap = chunk.partOfMap ? Math.max(2, this.#queuedPerWorker)
+        : chunk.job.limits?.signal ? Math.min(2, this.#queuedPerWorker) : this.#queuedPerWorker;
       if (worker.inflight.length >= cap) continue;
       if (best === null || worker.inflight.length < best.inflight.length) best = worker;
     }
@@ -870,6 +887,12 @@ export class Pool {
     worker.inflight.push(chunk);
     worker.sent++;
     this.#inflight.set(chunk.seq, chunk);
+    if (chunk.job.limits !== null && !chunk.job.runsAlone) chunk.job.detach(); // (abortRunning false) its signal is done with
+    const { onStart } = chunk.job;
+    if (onStart) {
+      chunk.job.onStart = null; // once: a chunk run again after its worker died has started already
+      try { onStart(); } catch (err) { rethrowLater(err); }
+    }
     const timeoutMs = chunk.job.limits?.timeoutMs;
     if (timeoutMs != null) {
       // Counted from here: the worker was idle, so the chunk starts now.

@@ -35,8 +35,11 @@ export interface WorkerConfig {
   reportMemory: boolean;
 }
 
-// A worker with more chunks waiting sends results in batches of up to this many.
+// A worker with more chunks waiting sends results in batches of up to this many,
+// and sends as soon as its batch holds this much work: sending then costs
+// little beside it, and a result never waits behind a slow chunk queued next.
 const MAX_BATCH = 64;
+const MAX_BATCH_MS = 1;
 
 /** What a failed task reports: the error itself; a thrown non-Error value rides on an Error as `thrown`. */
 function taskError(err: unknown): Error {
@@ -94,6 +97,7 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
   }
   const imported = new Map<number, Function>();
   let batch: ResultEntry[] = [];
+  let batchMs = 0;
   let chunksDone = 0;
   for (;;) {
     let message: TaskMessage;
@@ -104,6 +108,7 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
       if (batch.length > 0) {
         sendBatch(results, batch);
         batch = [];
+        batchMs = 0;
       }
       message = await inbox.get();
     }
@@ -136,9 +141,11 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
     if (config.reportMemory) batch[batch.length - 1][4] = process.memoryUsage.rss();
     running[index] = -1;
     chunksDone++;
-    if (batch.length >= MAX_BATCH) {
+    batchMs += batch[batch.length - 1][3];
+    if (batch.length >= MAX_BATCH || batchMs >= MAX_BATCH_MS) {
       sendBatch(results, batch);
       batch = [];
+      batchMs = 0;
     }
     if (config.maxtasks !== null && chunksDone >= config.maxtasks) break;
   }

@@ -20,6 +20,14 @@ describe('package', () => {
     assert.ok(cjs.includes('posix'));
   });
 
+  it('import and require of posix-multiprocessing/futures expose the same names', () => {
+    const cjs = JSON.parse(node(['-e', "console.log(JSON.stringify(Object.keys(require('posix-multiprocessing/futures')).sort()))"], root));
+    const esm = JSON.parse(node(['--input-type=module', '-e',
+      "import * as m from 'posix-multiprocessing/futures'; console.log(JSON.stringify(Object.keys(m).filter((k) => k !== 'default').sort()))"], root));
+    assert.deepEqual(esm, cjs);
+    assert.ok(cjs.includes('ProcessPoolExecutor') && cjs.includes('CancelledError'));
+  });
+
   it('strict TypeScript consumers type-check against the declarations', function () {
     this.timeout(60000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmp-ts-'));
@@ -30,6 +38,11 @@ describe('package', () => {
         'if (pid === 0) posix.exit(0);',
         'const status: { exitCode: number | null } = posix.waitpid(pid);',
         'console.log(status.exitCode);',
+        "import { ProcessPoolExecutor, wait, FIRST_COMPLETED, type Future } from 'posix-multiprocessing/futures';",
+        'export async function first(executor: ProcessPoolExecutor, double: (x: number) => number): Promise<Set<Future<number>>> {',
+        '  const { done } = await wait([executor.submit(double, 2)], { returnWhen: FIRST_COMPLETED });',
+        '  return done;',
+        '}',
       ].join('\n'));
       // Resolve the package by name, as a consumer's node_modules would.
       fs.mkdirSync(path.join(dir, 'node_modules'));

@@ -2,19 +2,12 @@
 // Pool and AsyncResult under every start method: each scenario runs in its own
 // Node process (test/fixtures/pool_main.js) with a deadline, and reports JSON.
 const assert = require('node:assert/strict');
-const { runNode, fixture } = require('./helpers/run_node');
+const { runScenario, fixture } = require('./helpers/run_node');
 
 const main = fixture('pool_main.js');
 
-async function scenario(method, name) {
-  const { code, stdout, stderr } = await runNode([main, method, name], { timeout: 60000 });
-  assert.equal(code, 0, `${method} ${name} exited ${code}: ${stderr}`);
-  const last = stdout.trim().split('\n').pop();
-  try {
-    return JSON.parse(last);
-  } catch {
-    throw new Error(`${method} ${name} printed no report; stdout: ${stdout.slice(-300)} stderr: ${stderr.slice(-1500)}`);
-  }
+function scenario(method, name) {
+  return runScenario(main, method, name);
 }
 
 for (const method of ['fork', 'forkserver', 'spawn']) {

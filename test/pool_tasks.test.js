@@ -3,19 +3,12 @@
 // worker is killed and replaced), lazy imap over iterables and async iterables
 // with buffersize, maxRetries, maxMemoryPerChild and stats().
 const assert = require('node:assert/strict');
-const { runNode, fixture } = require('./helpers/run_node');
+const { runScenario, fixture } = require('./helpers/run_node');
 
 const main = fixture('pool_tasks.js');
 
-async function scenario(method, name) {
-  const { code, stdout, stderr } = await runNode([main, method, name], { timeout: 60000 });
-  assert.equal(code, 0, `${method} ${name} exited ${code}: ${stderr}`);
-  const last = stdout.trim().split('\n').pop();
-  try {
-    return JSON.parse(last);
-  } catch {
-    throw new Error(`${method} ${name} printed no report; stdout: ${stdout.slice(-300)} stderr: ${stderr.slice(-1500)}`);
-  }
+function scenario(method, name) {
+  return runScenario(main, method, name);
 }
 
 for (const method of ['forkserver', 'fork', 'spawn']) {
@@ -143,6 +136,31 @@ describe('Pool task control (default start method)', function () {
     const r = await scenario(method, 'memoryLimit');
     assert.equal(r.replaced, true);
     assert.equal(r.firstGone, true);
+  });
+
+  it('onStart runs when the pool hands the task to a worker: not while it is queued, never for an aborted one', async () => {
+    const r = await scenario(method, 'onStart');
+    assert.deepEqual(r.early, ['busy']);
+    assert.deepEqual(r.events, ['busy', 'queued']);
+  });
+
+  it('abortRunning false: aborting a running task does nothing (it completes, its worker lives); a queued one is still removed', async () => {
+    const r = await scenario(method, 'abortRunningFalse');
+    assert.equal(typeof r.started.value, 'number', JSON.stringify(r.started));
+    assert.equal(r.waiting.error.name, 'AbortError');
+    assert.deepEqual(r.pidsAfter, r.pidsBefore);
+  });
+
+  it('tasks a signal may still remove wait in the pool queue: at most one is handed to a busy worker', async () => {
+    const r = await scenario(method, 'signalQueueDepth');
+    assert.deepEqual(r.started, [1]);
+    assert.equal(r.queued, 2);
+  });
+
+  it("a chunk's result is not held back by a slow chunk queued after it on the same worker", async () => {
+    const r = await scenario(method, 'fastResultBeforeSlowChunk');
+    assert.equal(typeof r.first, 'number', 'the first chunk (10 ms) came back');
+    assert.ok(r.firstMs < 1500, `first result after ${r.firstMs} ms (the slow chunk takes 2000)`);
   });
 
   it('stats() counts processes, busy, queued, completed and failed tasks', async () => {

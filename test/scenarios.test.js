@@ -32,6 +32,7 @@ const EXPECTED = {
   poolMain: '1,8,27',
   poolClosure: 'ERR_NOT_IMPORTABLE names the file',
   manager: 'child',
+  executor: '27, one library',
 };
 
 function run(command, args, cwd) {
@@ -72,7 +73,7 @@ describe('the package as users install it', function () {
 
   for (const installer of ['npm', 'pnpm', 'link']) {
     for (const [flavour, args] of Object.entries(FLAVOURS)) {
-      it(`${flavour}, installed by ${installer === 'link' ? 'a symlink' : installer}: a Process, a subclass, Pool.map from two modules, a closure refused, a Manager dict`, async function () {
+      it(`${flavour}, installed by ${installer === 'link' ? 'a symlink' : installer}: a Process, a subclass, Pool.map from two modules, a closure refused, a Manager dict, a ProcessPoolExecutor from the futures entry`, async function () {
         const { code, stdout, stderr, pid } = await runNode(args, { cwd: projects[installer], singleThreaded: false, timeout: 120000 });
         assert.strictEqual(code, 0, `pid ${pid} exited ${code}: ${stderr}`);
         const report = JSON.parse(stdout.trim().split('\n').pop());

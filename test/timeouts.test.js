@@ -12,6 +12,7 @@ const {
 } = require('..');
 const { wait, waitSync } = require('../dist/connection');
 const { AsyncResult, kSettle } = require('../dist/async_result');
+const { Future, kSettle: kSettleFuture } = require('../dist/future');
 const { forkChild, waitExit } = require('./helpers/fork_child');
 const { sharedInts, sleepSync, until } = require('./helpers/sync_helpers');
 const { runNode } = require('./helpers/run_node');
@@ -211,6 +212,18 @@ const objects = [
       'AsyncResult.wait': (c, timeout) => c.result.wait(timeout),
     },
     afterTimeout: (c) => assert.equal(c.result.ready(), false),
+  },
+  {
+    what: 'Future',
+    make: () => ({ future: new Future() }),
+    release: (c) => c.future[kSettleFuture](true, 42),
+    released: (outcome) => { assert.ifError(outcome.error); },
+    timedOut: threw('TimeoutError'),
+    forms: {
+      'Future.result': (c, timeout) => c.future.result(timeout),
+      'Future.exception': (c, timeout) => c.future.exception(timeout),
+    },
+    afterTimeout: (c) => assert.equal(c.future.done(), false),
   },
 ];
 

@@ -37,8 +37,23 @@ function runNode(args, { timeout = 20000, env, input, singleThreaded = true, cwd
   });
 }
 
+/**
+ * Runs a fixture main module with `method` and `name` as its arguments and
+ * returns the JSON report it prints last; fails naming what went wrong.
+ */
+async function runScenario(main, method, name) {
+  const { code, stdout, stderr } = await runNode([main, method, name], { timeout: 60000 });
+  if (code !== 0) throw new Error(`${method} ${name} exited ${code}: ${stderr}`);
+  const last = stdout.trim().split('\n').pop();
+  try {
+    return JSON.parse(last);
+  } catch {
+    throw new Error(`${method} ${name} printed no report; stdout: ${stdout.slice(-300)} stderr: ${stderr.slice(-1500)}`);
+  }
+}
+
 function fixture(name) {
   return path.join(fixtures, name);
 }
 
-module.exports = { runNode, fixture };
+module.exports = { runNode, runScenario, fixture };

@@ -1,7 +1,7 @@
 // The steps every scenario program runs, whatever its module flavour: it is
-// handed the library as the program imported it and the program's own
-// functions (from the main module and from another module), and prints one
-// JSON line of results per start method.
+// handed the library and its futures entry as the program imported them and
+// the program's own functions (from the main module and from another module),
+// and prints one JSON line of results per start method.
 'use strict';
 
 async function step(results, name, body) {
@@ -12,7 +12,7 @@ async function step(results, name, body) {
   }
 }
 
-async function runScenario(lib, fns) {
+async function runScenario(lib, fns, futures) {
   const methods = (process.env.SCENARIO_METHODS || 'forkserver,spawn').split(',');
   const report = {};
   for (const method of methods) {
@@ -47,6 +47,15 @@ async function runScenario(lib, fns) {
     });
     pool.terminate();
     await pool.join();
+    await step(results, 'executor', async () => {
+      const executor = new futures.ProcessPoolExecutor({ maxWorkers: 1, context: method });
+      try {
+        const value = await executor.submit(fns.cube, 3).result(20000);
+        return `${value}, ${futures.TimeoutError === lib.TimeoutError ? 'one library' : 'two copies of the library'}`;
+      } finally {
+        await executor.shutdown();
+      }
+    });
     await step(results, 'manager', async () => {
       const manager = await lib.Manager({ context: method });
       const d = await manager.dict();

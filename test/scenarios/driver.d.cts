@@ -1,1 +1,1 @@
-export declare function runScenario(lib: object, fns: object): Promise<void>;
+export declare function runScenario(lib: object, fns: object, futures: object): Promise<void>;
