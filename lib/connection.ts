@@ -74,6 +74,8 @@ export interface ConnectionOptions {
 }
 
 const NO_BYTES = Buffer.alloc(0);
+// A message longer than the reader's maxlength is read past in pieces of this size.
+const DISCARD_CHUNK = 64 * 1024;
 // How long a receiver waits for the fds of a message that says they follow.
 const FDS_FOLLOW_MS = 1000;
 
@@ -337,6 +339,7 @@ export class Connection<T = unknown> {
     if (n === 0) throw endOfFile(false);
     if (n < HEADER) return finish(this.#readFrameSteps(limit, n));
     const size = this.#header.readUInt32LE(0);
+    if (size > limit) return finish(this.#discardSteps(size, limit));
     const body = receiveBuffer(size);
     const got = size === 0 ? 0 : native.read(this.#fd, body, 0, size);
     if (got === 0 && size > 0) throw endOfFile(true);
@@ -366,8 +369,23 @@ export class Connection<T = unknown> {
   /** Reads one frame; `headerDone` bytes of its header are already in this.#header. */
   *#readFrameSteps(limit: number, headerDone = 0): IoSteps<Buffer> {
     yield* this.#readExactSteps(this.#header, headerDone, HEADER - headerDone, headerDone > 0);
-    const body = yield* this.#readBodySteps(this.#header.readUInt32LE(0));
+    const size = this.#header.readUInt32LE(0);
+    if (size > limit) return yield* this.#discardSteps(size, limit);
+    const body = yield* this.#readBodySteps(size);
     return this.#checkedFrame(body, limit);
+  }
+
+  /**
+   * Reads past a frame longer than `limit` (the stream stays in step) through a
+   * small scratch buffer, never the size its header claims: a peer cannot make
+   * us allocate gigabytes by saying so. Then throws ERR_MESSAGE_TOO_LONG.
+   */
+  *#discardSteps(size: number, limit: number): IoSteps<never> {
+    const scratch = Buffer.allocUnsafe(Math.min(size, DISCARD_CHUNK));
+    for (let left = size; left > 0; left -= Math.min(left, scratch.length)) {
+      yield* this.#readExactSteps(scratch, 0, Math.min(left, scratch.length), true);
+    }
+    throw messageTooLong(size, limit);
   }
 
   *#readIntoSteps(target: Uint8Array): IoSteps<number> {

@@ -136,6 +136,28 @@ describe('fuzz: Connection frames from a peer', function () {
   });
 });
 
+describe('malformed frames from a peer', function () {
+  this.timeout(30000);
+
+  it('a header claiming 1 GiB past recvBytes(maxlength) allocates nothing of that size; EOFError once the peer closes', async () => {
+    const [reader, writer] = Pipe();
+    try {
+      const header = Buffer.alloc(4);
+      header.writeUInt32LE(2 ** 30, 0);
+      fs.writeSync(writer.fileno(), Buffer.concat([header, Buffer.alloc(10)]));
+      const before = process.memoryUsage().arrayBuffers;
+      const pending = reader.recvBytes(100);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const grown = process.memoryUsage().arrayBuffers - before;
+      assert.ok(grown < 64 * 1024 * 1024, `array buffers grew by ${grown} bytes while reading past the frame`);
+      writer.close();
+      await assert.rejects(settlesWithin(pending, 2000, 'recvBytes() after the peer closed'), EOFError);
+    } finally {
+      reader.close();
+    }
+  });
+});
+
 describe('fuzz: the authkey handshake', function () {
   this.timeout(120000);
 
