@@ -1,4 +1,4 @@
-// Picks the codec for lib/codec.ts by measurement: round trips per second of a
+// Picks the codec for lib/internal/codec.ts by measurement: round trips per second of a
 // small object (and a few others) through JSON, v8.serialize, msgpackr and
 // cbor-x, both in their structured-clone modes. Run: node bench/codec.js
 'use strict';

@@ -10,7 +10,7 @@ const path = require('node:path');
 const { execFileSync, fork: cpFork } = require('node:child_process');
 const { Worker } = require('node:worker_threads');
 const { Queue, Pipe, posix } = require('..');
-const { waitForExit } = require('../dist/child_watch');
+const { waitForExit } = require('../dist/wait/child_watch');
 
 const QUICK = process.env.QUICK === '1';
 const RUNS = 3;

@@ -9,7 +9,7 @@
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { Lock, Event, posix } = require('..');
-const { SyncPage } = require('../dist/sync_page');
+const { SyncPage } = require('../dist/internal/sync_page');
 const { median, table } = require('./stats');
 const { saveResults } = require('./results');
 

@@ -5,14 +5,14 @@
 // process's read-ahead. The fds are non-blocking. Each read and write is
 // written once, as a generator of the readiness waits it needs (wait/steps.ts):
 // Sync forms serve them with poll(2), async forms on the event loop
-// (lib/fd_readiness.ts).
-import { native } from './native';
-import { frameOf, MessageTag, type EncodedMessage } from './codec';
+// (lib/wait/fd_readiness.ts).
+import { native } from './internal/native';
+import { frameOf, MessageTag, type EncodedMessage } from './internal/codec';
 import { BufferTooShort, CodedError, CodedTypeError, EOFError } from './errors';
-import { registerAfterForkInChild } from './after_fork';
-import { READABLE, WRITABLE, forgetFd, readableSync, whenReady } from './fd_readiness';
+import { registerAfterForkInChild } from './child/after_fork';
+import { READABLE, WRITABLE, forgetFd, readableSync, whenReady } from './wait/fd_readiness';
 import { channelById, channels, dump, load, loadFrame, reduce, registerRebuilder, type Channel, type Reduced } from './reduction';
-import { receiveBuffer } from './receive_memory';
+import { receiveBuffer } from './internal/receive_memory';
 import { toTimeout } from './wait/timeout';
 import { runAsync, runSync, type Steps } from './wait/steps';
 

@@ -3,9 +3,9 @@
 // start-method table and hands each Process class its launcher, so the process
 // and start-method modules never import each other.
 import { CodedError } from './errors';
-import { current } from './current_process';
+import { current } from './internal/current_process';
 import { BaseProcess, kContextClass, kLauncher, kState, installExitHandler, type Launcher } from './process';
-import { onProcessExit } from './pid_watch';
+import { onProcessExit } from './wait/pid_watch';
 import { atDeadline, now, toTimeout } from './wait/timeout';
 import type { Popen } from './popen/popen';
 
@@ -18,11 +18,13 @@ export interface StartMethod {
 }
 
 // Loaded on first use: each brings its own machinery (a server process, a spawner).
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy on purpose; typed through typeof import() */
 const startMethodLoaders: Record<StartMethodName, () => StartMethod> = {
   fork: () => (require('./popen/fork') as typeof import('./popen/fork')).forkStartMethod,
   forkserver: () => (require('./popen/forkserver') as typeof import('./popen/forkserver')).forkserverStartMethod,
   spawn: () => (require('./popen/spawn') as typeof import('./popen/spawn')).spawnStartMethod,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 let chosen: StartMethodName | null = null;
 

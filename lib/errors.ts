@@ -1,10 +1,69 @@
 // Error classes a Python user would catch by type, and misuse errors with a
 // stable `code` (Python's ValueError / AssertionError cases).
 
+/**
+ * The stable codes of the library's errors (`err.code`), as Node's own `ERR_*`:
+ * match on these, not on messages. AbortError's is Node's 'ABORT_ERR'.
+ */
+export type ErrorCode =
+  | 'ERR_ATTRIBUTE_NOT_FOUND'
+  | 'ERR_BOOTSTRAP_NOT_DONE'
+  | 'ERR_CONNECTION_CLOSED'
+  | 'ERR_CONNECTION_NOT_READABLE'
+  | 'ERR_CONNECTION_NOT_WRITABLE'
+  | 'ERR_CONTEXT_ALREADY_SET'
+  | 'ERR_DAEMON_CHILDREN'
+  | 'ERR_EXECUTOR_SHUTDOWN'
+  | 'ERR_FORKSERVER_FAILED'
+  | 'ERR_FORK_UNSAFE'
+  | 'ERR_INDEX_OUT_OF_RANGE'
+  | 'ERR_INVALID_ARG_TYPE'
+  | 'ERR_INVALID_ARG_VALUE'
+  | 'ERR_INVALID_MESSAGE'
+  | 'ERR_JOIN_TIMEOUT'
+  | 'ERR_KEY_NOT_FOUND'
+  | 'ERR_LISTENER_CLOSED'
+  | 'ERR_LOCK_NOT_OWNED'
+  | 'ERR_MANAGER_GONE'
+  | 'ERR_MANAGER_NOT_OURS'
+  | 'ERR_MANAGER_START_FAILED'
+  | 'ERR_MESSAGE_TOO_LONG'
+  | 'ERR_NATIVE_ADDON_MISSING'
+  | 'ERR_NOT_IMPORTABLE'
+  | 'ERR_NO_LOCK'
+  | 'ERR_NO_START_METHOD'
+  | 'ERR_OUT_OF_RANGE'
+  | 'ERR_POOL_FD_CHANNEL'
+  | 'ERR_POOL_NOT_OURS'
+  | 'ERR_POOL_NOT_RUNNING'
+  | 'ERR_POOL_RUNNING'
+  | 'ERR_POOL_TERMINATED'
+  | 'ERR_POOL_WORKER_START'
+  | 'ERR_PROCESS_ALREADY_STARTED'
+  | 'ERR_PROCESS_CLOSED'
+  | 'ERR_PROCESS_JOIN_SELF'
+  | 'ERR_PROCESS_NOT_OURS'
+  | 'ERR_PROCESS_NOT_STARTED'
+  | 'ERR_PROCESS_RUNNING'
+  | 'ERR_QUEUE_CLOSED'
+  | 'ERR_QUEUE_INTERNAL'
+  | 'ERR_RESULT_NOT_READY'
+  | 'ERR_SEMAPHORE_OVER_RELEASED'
+  | 'ERR_SHARED_MEMORY_CLOSED'
+  | 'ERR_TASK_DONE_TOO_MANY'
+  | 'ERR_TASK_TIMEOUT'
+  | 'ERR_UNCLONABLE'
+  | 'ERR_UNKNOWN_METHOD'
+  | 'ERR_UNKNOWN_OBJECT'
+  | 'ERR_UNKNOWN_SIGNAL'
+  | 'ERR_UNKNOWN_START_METHOD'
+  | 'ERR_UNKNOWN_TYPE'
+  | 'ERR_VALUE_NOT_FOUND';
+
 /** An Error with a stable machine-readable `code`, like Node's own `ERR_*` errors. */
 export class CodedError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.code = code;
     this.name = 'Error';
@@ -12,8 +71,8 @@ export class CodedError extends Error {
 }
 
 export class CodedTypeError extends TypeError {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.code = code;
   }

@@ -10,10 +10,10 @@
 import { Pool } from './pool';
 import type { Context, StartMethodName } from './context';
 import { CancelledError, CodedError, CodedTypeError, TimeoutError } from './errors';
-import { Future, kCancelTask, kFailed, kSetRunning, kSettle, settledWithin, watchFutures } from './future';
+import { Future, kCancelTask, kFailed, kSetRunning, kSettle, settledWithin, watchFutures } from './pool/future';
 import { atDeadline, now, remaining, toTimeout, type Deadline } from './wait/timeout';
 
-export { Future } from './future';
+export { Future } from './pool/future';
 export { CancelledError, TimeoutError, WorkerLostError } from './errors';
 
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';

@@ -2,31 +2,32 @@
 import * as posix from './posix';
 
 export { posix };
-export { CodedError, ProcessError } from './errors';
+export { CodedError, ProcessError, type ErrorCode } from './errors';
 export { Empty, Full, EOFError, BufferTooShort } from './errors';
-export { Pipe, Connection, wait, waitSync } from './connection';
+export { Pipe, Connection, wait, waitSync, type ConnectionOptions, type Waitable } from './connection';
 export { BaseProcess, activeChildren, cpuCount, type ProcessOptions } from './process';
 export { Process, currentProcess, parentProcess, getContext, ParentProcess, type Context } from './context';
-export { isMainProcess } from './current_process';
+export { isMainProcess } from './internal/current_process';
 export { getStartMethod, setStartMethod, getAllStartMethods, type StartMethodName } from './context';
-export { Queue, JoinableQueue, SimpleQueue } from './queues';
-export { SharedMemory } from './shared_memory';
-export { Value, RawValue, Array, RawArray } from './sharedctypes';
+export { Queue, JoinableQueue, SimpleQueue, type PutOptions, type GetOptions, type QueueOptions } from './queues';
+export { SharedMemory, type SharedMemoryOptions } from './shared_memory';
+export { Value, RawValue, Array, RawArray, type SharedOptions, type SharedType, type SharedArray, type SharedLock } from './sharedctypes';
 export { Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier } from './synchronize';
 export type { AcquireOptions } from './synchronize';
 export { BrokenBarrierError, AbortError } from './errors';
-export { Pool, type PoolOptions, type MapOptions } from './pool';
-export { AsyncResult } from './async_result';
-export { passFd, PassFd } from './pool_fds';
+export { Pool, type PoolOptions, type MapOptions, type TaskOptions, type ApplyOptions, type ImapOptions, type PoolStats } from './pool';
+export { AsyncResult, type ResultCallbacks } from './pool/async_result';
+export { passFd, PassFd } from './pool/pool_fds';
 export { TimeoutError, WorkerLostError } from './errors';
-export { Listener, Client, clientSync, type ListenerOptions, type ClientOptions } from './listener';
+export { Listener, Client, clientSync, type ListenerOptions, type ClientOptions } from './connection/listener';
 export { AuthenticationError } from './errors';
 export { Manager, ManagerSync, SyncManager, type ManagerOptions } from './managers';
-export { DictProxy, ListProxy, NamespaceProxy, type Namespace } from './proxies';
+export { DictProxy, ListProxy, NamespaceProxy, type Namespace } from './managers/proxies';
+export type { DictKey } from './managers/managed_objects';
 
-// The first copy of the library loaded in a process is the one every entry returns (lib/package_entry.ts).
+// The first copy of the library loaded in a process is the one every entry returns (lib/internal/package_entry.ts).
 import * as library from './index';
-import { LIBRARY_INSTANCE, LIBRARY_SUBPATHS, type LibrarySubpaths } from './library_instance';
+import { LIBRARY_INSTANCE, LIBRARY_SUBPATHS, type LibrarySubpaths } from './internal/library_instance';
 
 const registry = globalThis as { [LIBRARY_INSTANCE]?: object; [LIBRARY_SUBPATHS]?: LibrarySubpaths };
 if (registry[LIBRARY_INSTANCE] === undefined) {

@@ -1,6 +1,6 @@
-// Python's multiprocessing.Manager(): a server process (lib/manager_server.ts)
+// Python's multiprocessing.Manager(): a server process (lib/managers/manager_server.ts)
 // holds dicts, lists and Namespaces that any process reaches through proxies
-// (lib/proxies.ts). Queues, locks, Values and the other synchronisation objects
+// (lib/managers/proxies.ts). Queues, locks, Values and the other synchronisation objects
 // are the library's own process-shared objects instead of proxies: they already
 // cross to children under every start method and are much faster than a round
 // trip to a server.
@@ -14,12 +14,12 @@ import type { StartMethodName } from './context';
 import { Pipe, type Connection } from './connection';
 import { CodedError, CodedTypeError } from './errors';
 import { toTimeout, type Timeout } from './wait/timeout';
-import { ownPid } from './current_process';
-import { atLibraryExit } from './exit_tasks';
-import { managerServerMain, SERVER_OBJECT } from './manager_server';
-import { callManager, callManagerSync, forgetManager, type ManagerRef } from './manager_client';
-import { entriesOf, makeProxy, type DictProxy, type ListProxy, type Namespace } from './proxies';
-import type { DictKey } from './managed_objects';
+import { ownPid } from './internal/current_process';
+import { atLibraryExit } from './internal/exit_tasks';
+import { managerServerMain, SERVER_OBJECT } from './managers/manager_server';
+import { callManager, callManagerSync, forgetManager, type ManagerRef } from './managers/manager_client';
+import { entriesOf, makeProxy, type DictProxy, type ListProxy, type Namespace } from './managers/proxies';
+import type { DictKey } from './managers/managed_objects';
 import { Queue, JoinableQueue, type QueueOptions } from './queues';
 import { Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier } from './synchronize';
 import { Value, Array_, type SharedOptions, type SharedType } from './sharedctypes';
@@ -110,7 +110,7 @@ function describeEarlyExit(err: unknown): string {
  * Starts a manager's server process; resolves once it listens. The server is
  * started from a macrotask, never from the caller's promise chain: under fork
  * the server then runs inside that callback and never returns into the
- * caller's code (see ChildUnwind in lib/bootstrap.ts), as Pool's workers do.
+ * caller's code (see ChildUnwind in lib/child/bootstrap.ts), as Pool's workers do.
  */
 export async function Manager(opts: ManagerOptions = {}): Promise<SyncManager> {
   const launched = await new Promise<Launch>((resolve, reject) => {

@@ -13,9 +13,9 @@
 // workers re-fork (a few ms each). Under forkserver/spawn a function is sent as
 // an import reference (it must be exported), imported once per worker.
 import os from 'node:os';
-import { AsyncResult, kSettle, rethrowLater, type ResultCallbacks } from './async_result';
-import { ResultIterator } from './result_iterator';
-import { InputFeed } from './pool_input';
+import { AsyncResult, kSettle, rethrowLater, type ResultCallbacks } from './pool/async_result';
+import { ResultIterator } from './pool/result_iterator';
+import { InputFeed } from './pool/pool_input';
 import { CodedError, CodedTypeError, Full, TimeoutError, WorkerLostError } from './errors';
 import { abortError, checkSignal, onAbort } from './wait/abort';
 import { atDeadline, now, toTimeout } from './wait/timeout';
@@ -24,11 +24,11 @@ import { cpuCount, kState } from './process';
 import { Queue } from './queues';
 import { channels } from './reduction';
 import { RawArray } from './sharedctypes';
-import { locateExport, type FunctionRef } from './function_ref';
-import { registerAfterForkInChild } from './after_fork';
-import { native } from './native';
-import { ChannelEnd, closeFds, sendFds, takeFds } from './pool_fds';
-import { poolWorkerMain, type ResultEntry, type TaskMessage, type WorkerConfig } from './pool_worker';
+import { locateExport, type FunctionRef } from './internal/function_ref';
+import { registerAfterForkInChild } from './child/after_fork';
+import { native } from './internal/native';
+import { ChannelEnd, closeFds, sendFds, takeFds } from './pool/pool_fds';
+import { poolWorkerMain, type ResultEntry, type TaskMessage, type WorkerConfig } from './pool/pool_worker';
 import type { StartMethodName } from './context';
 
 export interface PoolOptions {

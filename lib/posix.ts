@@ -2,11 +2,11 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadlineOf, expired, toTimeout } from './wait/timeout';
-import { native, type ForkAdviceMode, type NativeWaitStatus } from './native';
+import { native, type ForkAdviceMode, type NativeWaitStatus } from './internal/native';
 import { CodedError, CodedTypeError } from './errors';
-import { assertForkSafe, forkUnsafeReason, startedSingleThreaded } from './fork_safety';
-import { becomeForkedChild, exitForkedChild } from './forked_child';
-import { makeStdioBlocking } from './stdio';
+import { assertForkSafe, forkUnsafeReason, startedSingleThreaded } from './internal/fork_safety';
+import { becomeForkedChild, exitForkedChild } from './child/forked_child';
+import { makeStdioBlocking } from './internal/stdio';
 
 export type WaitStatus = NativeWaitStatus;
 

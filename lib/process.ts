@@ -3,9 +3,9 @@
 // the context (context.ts) owns the start methods and gives the Process classes
 // it makes their launcher, so this module imports no start method.
 import os from 'node:os';
-import { CodedError, CodedTypeError } from './errors';
-import { current, nextChildIdentity, ownPid, type ProcessIdentity } from './current_process';
-import { atLibraryExit } from './exit_tasks';
+import { CodedError, CodedTypeError, type ErrorCode } from './errors';
+import { current, nextChildIdentity, ownPid, type ProcessIdentity } from './internal/current_process';
+import { atLibraryExit } from './internal/exit_tasks';
 import type { Popen } from './popen/popen';
 import { toTimeout } from './wait/timeout';
 
@@ -52,7 +52,7 @@ const releaseOnCollect = new FinalizationRegistry<Popen>((popen) => {
   try { popen.close(); } catch { /* already released */ }
 });
 
-function misuse(code: string, message: string): CodedError {
+function misuse(code: ErrorCode, message: string): CodedError {
   return new CodedError(code, message);
 }
 

@@ -6,17 +6,17 @@
 // inherits the mapping, other start methods get the fd; nothing can leak in
 // /dev/shm. Items larger than half the ring travel in a temporary named segment
 // whose name goes through the ring.
-import { native, type RingHandle } from './native';
-import { decodeMessage, MessageTag, type EncodedMessage } from './codec';
+import { native, type RingHandle } from './internal/native';
+import { decodeMessage, MessageTag, type EncodedMessage } from './internal/codec';
 import { CodedError, CodedTypeError, Empty, Full } from './errors';
-import { waitUntilChanged } from './waiter';
+import { waitUntilChanged } from './wait/waiter';
 import { abortError, checkSignal } from './wait/abort';
 import { blockFor, deadlineOf, expired, nativeMs, needsSlices, sliceOf, toTimeout, type Timeout } from './wait/timeout';
-import { randomOsName } from './os_names';
+import { randomOsName } from './internal/os_names';
 import { resourceTrackerFd, trackResource, untrackResource } from './resource_tracker';
 import { channelById, channels, dump, reduce, registerRebuilder, type Channel, type Reduced } from './reduction';
-import { receiveBuffer } from './receive_memory';
-import { landing } from './landing_slab';
+import { receiveBuffer } from './internal/receive_memory';
+import { landing } from './internal/landing_slab';
 
 // ringPut/ringTaskDone/ringJoin return Ok or a negative status; ringGet returns
 // length * 1024 + kind * 256 + tag (>= 0) or a negative status, where

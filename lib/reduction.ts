@@ -1,7 +1,7 @@
 // How every value crosses a process boundary (Python's reduction.py): Process
 // args under forkserver and spawn, Queue and Pipe messages, Pool tasks and
 // results, Manager values, and the start methods' control messages. One codec
-// (lib/codec.ts: cbor-x, with raw fast paths for Buffers and typed arrays) and
+// (lib/internal/codec.ts: cbor-x, with raw fast paths for Buffers and typed arrays) and
 // two hooks on it, both decided here:
 //
 // - A library object (anything with a [reduce]() method: Lock ... Barrier, the
@@ -16,7 +16,7 @@
 // - An Error is written with its class name, message, stack, own enumerable
 //   properties (code, errno...), cause and AggregateError's errors, and rebuilt
 //   as the same class where this process knows it.
-import { encodeMessage, decodeMessage, registerMessageClass, frameOf, ExtensionTag, NO_FDS, type EncodedMessage } from './codec';
+import { encodeMessage, decodeMessage, registerMessageClass, frameOf, ExtensionTag, NO_FDS, type EncodedMessage } from './internal/codec';
 import * as libraryErrors from './errors';
 import { CodedError } from './errors';
 

@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { native } from './native';
+import { native } from './internal/native';
 import { CodedTypeError } from './errors';
 
 export type ResourceKind = 'shm' | 'sem';
@@ -44,7 +44,7 @@ function adoptInheritedFd(): number | null {
 
 function startTracker(): number {
   const [readFd, writeFd] = native.pipe();
-  const main = path.join(__dirname, 'resource_tracker_process.js');
+  const main = path.join(__dirname, 'internal', 'resource_tracker_process.js');
   try {
     // `sh` backgrounds the tracker and exits at once: the tracker is
     // reparented to init (or the nearest subreaper), outside this tree.

@@ -2,9 +2,9 @@
 // POSIX shared-memory segment; `buf` is a Buffer over the mapping itself (no
 // copy). The creator registers the name with the resource tracker, so the
 // segment is unlinked when the process tree ends even if no one calls unlink().
-import { native } from './native';
+import { native } from './internal/native';
 import { CodedError, CodedTypeError } from './errors';
-import { randomOsName } from './os_names';
+import { randomOsName } from './internal/os_names';
 import { trackResource, untrackResource } from './resource_tracker';
 import { reduce, registerRebuilder, type Reduced } from './reduction';
 

@@ -3,7 +3,7 @@
 // (memfd): a forked child inherits the mapping, other start methods get the fd;
 // nothing is left in /dev/shm. With `lock` (the default, as in Python) the
 // object carries an RLock from lib/synchronize.ts, returned by getLock().
-import { native } from './native';
+import { native } from './internal/native';
 import { CodedError, CodedTypeError } from './errors';
 import { reduce, rebuild, registerRebuilder, isReducible, type Reduced } from './reduction';
 import { RLock } from './synchronize';

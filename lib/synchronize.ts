@@ -21,15 +21,15 @@
 // compare-and-swap and sets `ownerDied` on its own Lock object.
 import { inspect } from 'node:util';
 import { CodedError, CodedTypeError, BrokenBarrierError } from './errors';
-import { waitSync, waitUntilChanged, wake, wakeAll, type WaitOutcome } from './waiter';
+import { waitSync, waitUntilChanged, wake, wakeAll, type WaitOutcome } from './wait/waiter';
 import { runAsync, runSync } from './wait/steps';
 import { deadlineOf, expired, remaining, sliceOf, toTimeout, type Deadline } from './wait/timeout';
 import { abortError, checkSignal } from './wait/abort';
-import { SyncPage } from './sync_page';
-import { processGone } from './process_liveness';
-import { registerAfterForkInChild } from './after_fork';
+import { SyncPage } from './internal/sync_page';
+import { processGone } from './wait/process_liveness';
+import { registerAfterForkInChild } from './child/after_fork';
 import { reduce, registerRebuilder, type Reduced } from './reduction';
-import { locateExport, type FunctionRef } from './function_ref';
+import { locateExport, type FunctionRef } from './internal/function_ref';
 import { fileURLToPath } from 'node:url';
 
 export interface AcquireOptions {
@@ -945,6 +945,7 @@ registerRebuilder('Barrier', (state: { timeout: number | null; action: FunctionR
 function loadAction(ref: FunctionRef | null): (() => void) | undefined {
   if (ref === null) return undefined;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous on purpose (see above)
     const exported = require(fileURLToPath(ref.moduleUrl));
     const fn = ref.exportName === null ? exported : exported?.[ref.exportName];
     if (typeof fn !== 'function') return undefined;

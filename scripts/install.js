@@ -10,7 +10,7 @@
 // prebuild, or an earlier build); only when none loads does it build from
 // source with node-gyp (binding.gyp, the same sources as CMakeLists.txt).
 // A failed build does not fail `npm install`: loading the package then throws
-// one error saying what is missing (lib/native.ts). `npm rebuild
+// one error saying what is missing (lib/internal/native.ts). `npm rebuild
 // posix-multiprocessing` runs this script again and there a failed build fails.
 'use strict';
 const { spawnSync } = require('node:child_process');

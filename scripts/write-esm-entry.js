@@ -11,8 +11,8 @@ const path = require('node:path');
 const dist = path.join(__dirname, '..', 'dist');
 // [CommonJS module whose names are exported, CommonJS entry loaded, ESM file written]
 const entries = [
-  ['index.js', 'package_entry.js', 'index.mjs'],
-  ['futures.js', 'futures_entry.js', 'futures.mjs'],
+  ['index.js', 'internal/package_entry.js', 'index.mjs'],
+  ['futures.js', 'internal/futures_entry.js', 'futures.mjs'],
 ];
 
 for (const [module, entry, output] of entries) {

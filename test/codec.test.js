@@ -87,7 +87,7 @@ describe('values through a Pipe', () => {
 describe('memory for large received messages', () => {
   const script = [
     "const { Queue } = require('.');",
-    "const { mallocTuning } = require('./dist/receive_memory');",
+    "const { mallocTuning } = require('./dist/internal/receive_memory');",
     'const q = new Queue();',
     'q.putSync(Buffer.alloc(64)); q.getSync();',
     'const before = mallocTuning();',
@@ -110,7 +110,7 @@ describe('memory for large received messages', () => {
 
 describe('ring handles', () => {
   it('a ring call given anything but a handle throws a TypeError instead of touching memory', () => {
-    const { native } = require('../dist/native');
+    const { native } = require('../dist/internal/native');
     assert.throws(() => native.ringPut(Buffer.alloc(2048), 0, Buffer.alloc(1), 0), { name: 'TypeError', message: /ring handle/ });
     assert.throws(() => native.ringHandle(Buffer.alloc(2048)), /not an initialised ring/);
   });

@@ -105,7 +105,7 @@ describe('Pipe and Connection', () => {
   });
 
   it('a connection keeps its read watch between waits and ends it when closed', async () => {
-    const { keptWatchFds } = require('../dist/fd_readiness');
+    const { keptWatchFds } = require('../dist/wait/fd_readiness');
     const [a, b] = Pipe();
     const fd = a.fileno();
     for (let i = 0; i < 3; i++) {
@@ -120,7 +120,7 @@ describe('Pipe and Connection', () => {
   });
 
   it('a connection keeps its write watch between waits and ends it when closed', async () => {
-    const { keptWatchFds } = require('../dist/fd_readiness');
+    const { keptWatchFds } = require('../dist/wait/fd_readiness');
     const [a, b] = Pipe();
     const pid = forkChild(() => {
       a.close();
@@ -312,7 +312,7 @@ describe('Pipe and Connection', () => {
     const reduced = b[reduce]();
     assert.equal(reduced.kind, 'Connection');
     assert.deepEqual(reduced.fds, [b.fileno()]);
-    const copy = rebuild(reduced, [require('../dist/native').native.dup(b.fileno())]);
+    const copy = rebuild(reduced, [require('../dist/internal/native').native.dup(b.fileno())]);
     assert.ok(copy instanceof Connection);
     copy.sendSync('via the rebuilt copy');
     assert.equal(a.recvSync(), 'via the rebuilt copy');

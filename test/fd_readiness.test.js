@@ -1,8 +1,8 @@
 'use strict';
-// Waiting on the event loop for an fd (lib/fd_readiness.ts, native FdWatch).
+// Waiting on the event loop for an fd (lib/wait/fd_readiness.ts, native FdWatch).
 const assert = require('node:assert/strict');
-const { native } = require('../dist/native');
-const { whenReady, forgetFd, keptWatchFds, READABLE } = require('../dist/fd_readiness');
+const { native } = require('../dist/internal/native');
+const { whenReady, forgetFd, keptWatchFds, READABLE } = require('../dist/wait/fd_readiness');
 const { runNode } = require('./helpers/run_node');
 
 function socketPair() {
@@ -41,8 +41,8 @@ describe('fd readiness', () => {
 
   it('a kept watch paused between waits does not keep the process alive', async () => {
     const script = [
-      "const { native } = require('./dist/native');",
-      "const { whenReady, READABLE } = require('./dist/fd_readiness');",
+      "const { native } = require('./dist/internal/native');",
+      "const { whenReady, READABLE } = require('./dist/wait/fd_readiness');",
       'const [a, b] = native.socketpair(); native.setNonBlocking(a, true);',
       "setImmediate(() => native.write(b, Buffer.from('x'), 0, 1));",
       "whenReady(a, READABLE, { keep: true }).then((ok) => console.log('ready', ok));",

@@ -322,7 +322,7 @@ describe('Manager: dict, list and Namespace proxies', function () {
 describe('Manager: protocol errors', function () {
   this.timeout(30000);
   const { reduce } = require('../dist/reduction');
-  const { callManager } = require('../dist/manager_client');
+  const { callManager } = require('../dist/managers/manager_client');
   let manager;
   let ref;
 

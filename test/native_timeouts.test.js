@@ -1,9 +1,9 @@
 // The native entries that take a timeout (native/timeout.h), called directly:
 // they must be safe on their own, whatever lib/ clamps. Their contract is
-// lib/native.ts's: milliseconds, a negative value waits forever.
+// lib/internal/native.ts's: milliseconds, a negative value waits forever.
 'use strict';
 const assert = require('node:assert/strict');
-const { native } = require('../dist/native');
+const { native } = require('../dist/internal/native');
 const { forkChild, waitExit } = require('./helpers/fork_child');
 
 const RING_CAPACITY = 4096;

@@ -4,7 +4,7 @@ const fs = require('node:fs');
 const { spawn } = require('node:child_process');
 const { posix } = require('..');
 const { forkChild, waitExit } = require('./helpers/fork_child');
-const { waitForExit } = require('../dist/child_watch');
+const { waitForExit } = require('../dist/wait/child_watch');
 
 describe('posix calls', () => {
   it('pipe() returns connected close-on-exec fds', () => {

@@ -87,7 +87,7 @@ describe('posix.fork', () => {
   it('the child runs many young-generation GCs (V8 14 posts a worker task for each)', async () => {
     // The child has no V8 worker threads; its platform must say so, or the
     // first few scavenges wait forever on the parent's idle workers.
-    if (process.platform === 'linux') assert.equal(require('../dist/native').native.childPlatformPatchable(), true);
+    if (process.platform === 'linux') assert.equal(require('../dist/internal/native').native.childPlatformPatchable(), true);
     // The exit code carries the answer, so a hung child fails the test (waitExit's deadline).
     const pid = forkChild(() => {
       let kept = [];

@@ -253,7 +253,7 @@ describe('Queue', () => {
 
   it('a Queue reduces to its fd and the rebuilt copy shares the items', () => {
     const { reduce, rebuild } = require('../dist/reduction');
-    const { native } = require('../dist/native');
+    const { native } = require('../dist/internal/native');
     const q = new JoinableQueue();
     const reduced = q[reduce]();
     assert.equal(reduced.kind, 'JoinableQueue');

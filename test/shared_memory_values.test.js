@@ -76,7 +76,7 @@ describe('Value and Array', () => {
 
   it('a Value reduces to its fd (and its lock) and rebuilds over the same memory', () => {
     const { reduce, rebuild } = require('../dist/reduction');
-    const { native } = require('../dist/native');
+    const { native } = require('../dist/internal/native');
     const v = Value('i', 3);
     const reduced = v[reduce]();
     assert.equal(reduced.kind, 'SharedValue');

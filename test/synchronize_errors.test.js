@@ -4,9 +4,9 @@
 const assert = require('node:assert');
 const fs = require('node:fs');
 const { Lock, Semaphore, Condition, Barrier } = require('..');
-const { waitUntilChanged, waitSync } = require('../dist/waiter');
-const { native } = require('../dist/native');
-const { randomOsName } = require('../dist/os_names');
+const { waitUntilChanged, waitSync } = require('../dist/wait/waiter');
+const { native } = require('../dist/internal/native');
+const { randomOsName } = require('../dist/internal/os_names');
 const { runNode } = require('./helpers/run_node');
 
 describe('synchronisation argument errors', function () {

@@ -3,9 +3,9 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const { spawn } = require('node:child_process');
 const { fixture } = require('./helpers/run_node');
-const { native } = require('../dist/native');
+const { native } = require('../dist/internal/native');
 const { trackResource, untrackResource } = require('../dist/resource_tracker');
-const { randomOsName } = require('../dist/os_names');
+const { randomOsName } = require('../dist/internal/os_names');
 
 function inDevShm(name) {
   return fs.existsSync(`/dev/shm/${name}`);
@@ -68,7 +68,7 @@ describe('resource tracker', function () {
   it('untrackResource() stops the tracker from unlinking a segment', async function () {
     this.timeout(20000);
     const script = `
-      const { native } = require('./dist/native');
+      const { native } = require('./dist/internal/native');
       const { trackResource, untrackResource } = require('./dist/resource_tracker');
       const name = process.argv[1];
       native.close(native.shmOpen(name, 'create-exclusive', 4096));
@@ -116,7 +116,7 @@ describe('resource tracker across exec', function () {
       });
     `;
     const childScript = `
-      const { native } = require('./dist/native');
+      const { native } = require('./dist/internal/native');
       const { trackResource } = require('./dist/resource_tracker');
       native.close(native.shmOpen(process.argv[1], 'create-exclusive', 4096));
       trackResource('shm', process.argv[1]);

@@ -11,8 +11,8 @@ const {
   Queue, JoinableQueue, SimpleQueue, Pipe, getContext,
 } = require('..');
 const { wait, waitSync } = require('../dist/connection');
-const { AsyncResult, kSettle } = require('../dist/async_result');
-const { Future, kSettle: kSettleFuture } = require('../dist/future');
+const { AsyncResult, kSettle } = require('../dist/pool/async_result');
+const { Future, kSettle: kSettleFuture } = require('../dist/pool/future');
 const { forkChild, waitExit } = require('./helpers/fork_child');
 const { sharedInts, sleepSync, until } = require('./helpers/sync_helpers');
 const { runNode } = require('./helpers/run_node');

@@ -1,13 +1,13 @@
 // The `fork` start method: fork the calling process inside start(). The child
 // shares nothing but inherits everything, closures included; the parent must be
 // fork-safe (node --single-threaded, thread pool idle).
-import { native } from '../native';
+import { native } from '../internal/native';
 import { fork } from '../posix';
 import { resourceTrackerFd } from '../resource_tracker';
-import { busyThreadPoolRequests, startedSingleThreaded } from '../fork_safety';
-import { keepAlive as keepWatchAlive, reap, waitForExit } from '../child_watch';
-import { enterChild, runForkedChild } from '../bootstrap';
-import { prepareToStopInheritedLoopWork } from '../child_loop';
+import { busyThreadPoolRequests, startedSingleThreaded } from '../internal/fork_safety';
+import { keepAlive as keepWatchAlive, reap, waitForExit } from '../wait/child_watch';
+import { enterChild, runForkedChild } from '../child/bootstrap';
+import { prepareToStopInheritedLoopWork } from '../child/child_loop';
 import { identityForChild, type BaseProcess } from '../process';
 import { exitCodeOf, sentinelReadable, signalIfAlive, type Popen } from './popen';
 import type { StartMethod } from '../context';

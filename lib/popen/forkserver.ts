@@ -4,12 +4,12 @@
 // description and its fds (SCM_RIGHTS) with a fresh socket; the server answers
 // on that socket with the child's pid, and later with its exit status.
 import { spawn } from 'node:child_process';
-import { native, type NativeFdWatch } from '../native';
+import { native, type NativeFdWatch } from '../internal/native';
 import { CodedError } from '../errors';
-import { describeForChild } from '../process_spec';
+import { describeForChild } from '../child/process_spec';
 import { loadFrame } from '../reduction';
-import { mainModulePath } from '../function_ref';
-import { registerAfterForkInChild } from '../after_fork';
+import { mainModulePath } from '../internal/function_ref';
+import { registerAfterForkInChild } from '../child/after_fork';
 import { resourceTrackerFd, TRACKER_FD_ENV } from '../resource_tracker';
 import type { BaseProcess } from '../process';
 import type { StartMethod } from '../context';
@@ -41,7 +41,7 @@ function startForkserver(): Forkserver {
   native.setNonBlocking(ours, false);
   native.setNonBlocking(theirs, false);
   // The server and every child it forks share this process's resource tracker (fd 4).
-  const child = spawn(process.execPath, [...childNodeArgs('forkserver_main.js', true), mainModulePath() ?? '', JSON.stringify(process.argv)], {
+  const child = spawn(process.execPath, [...childNodeArgs('popen/forkserver_main.js', true), mainModulePath() ?? '', JSON.stringify(process.argv)], {
     stdio: ['ignore', 'inherit', 'inherit', theirs, resourceTrackerFd()],
     env: { ...process.env, [TRACKER_FD_ENV]: '4' },
   });
@@ -52,7 +52,8 @@ function startForkserver(): Forkserver {
   if (!hello || hello.error) {
     native.close(ours);
     const reason = hello?.error;
-    const err = new CodedError((reason as { code?: string } | undefined)?.code ?? 'ERR_FORKSERVER_FAILED',
+    // The server's own error (importing the main module failed) is the cause.
+    const err = new CodedError('ERR_FORKSERVER_FAILED',
       `the forkserver could not start: ${reason?.message ?? 'it exited before it was ready'}`);
     if (reason) err.cause = reason;
     throw err;

@@ -1,6 +1,6 @@
 // The one small interface every start method implements (Python's Popen
 // classes): a started child, its sentinel, and how to wait for and signal it.
-import { readableSync } from '../fd_readiness';
+import { readableSync } from '../wait/fd_readiness';
 import type { Timeout } from '../wait/timeout';
 
 export interface Popen {

@@ -1,11 +1,12 @@
 // The `spawn` start method (the Windows path; selectable everywhere): a fresh
 // Node process re-imports the main module behind the guard, receives the
 // child's description on fd 3, and runs the target.
+import os from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { native } from '../native';
-import { describeForChild } from '../process_spec';
+import { native } from '../internal/native';
+import { describeForChild } from '../child/process_spec';
 import { resourceTrackerFd, TRACKER_FD_ENV } from '../resource_tracker';
-import { mainModulePath } from '../function_ref';
+import { mainModulePath } from '../internal/function_ref';
 import type { BaseProcess } from '../process';
 import type { StartMethod } from '../context';
 import { childNodeArgs } from './child_command';
@@ -24,7 +25,7 @@ class SpawnPopen implements Popen {
     this.sentinel = sentinel ?? native.pidfdOpen(this.pid);
     this.exited = new Promise((resolve) => {
       child.once('exit', (exitCode, signal) => {
-        this.code = exitCodeOf({ exitCode, signal: signal ? (require('node:os').constants.signals[signal] as number) : null });
+        this.code = exitCodeOf({ exitCode, signal: signal ? (os.constants.signals[signal] as number) : null });
         resolve(this.code);
       });
     });
@@ -79,7 +80,7 @@ export const spawnStartMethod: StartMethod = {
     let child: ChildProcess;
     try {
       // fd 3: the description; fd 4: this process's resource tracker, shared with the child.
-      child = spawn(process.execPath, [...childNodeArgs('spawn_main.js', false), mainModulePath() ?? '', JSON.stringify(process.argv)], {
+      child = spawn(process.execPath, [...childNodeArgs('child/spawn_main.js', false), mainModulePath() ?? '', JSON.stringify(process.argv)], {
         stdio: ['inherit', 'inherit', 'inherit', theirs, resourceTrackerFd(), ...(sentinelWrite >= 0 ? [sentinelWrite] : [])],
         env: { ...process.env, [TRACKER_FD_ENV]: '4' },
       });

@@ -4,7 +4,7 @@
 'use strict';
 const fs = require('node:fs');
 const { posix } = require('../..');
-const { waitForExit } = require('../../dist/child_watch');
+const { waitForExit } = require('../../dist/wait/child_watch');
 
 function forkChild(body) {
   const pid = posix.fork();

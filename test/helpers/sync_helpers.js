@@ -1,7 +1,7 @@
 // Small tools for the synchronisation tests: shared counters and sleeping in a
 // forked child without the event loop.
 'use strict';
-const { SyncPage } = require('../../dist/sync_page');
+const { SyncPage } = require('../../dist/internal/sync_page');
 
 /** 1,024 Int32 slots in anonymous shared memory, inherited by forked children. */
 function sharedInts() {

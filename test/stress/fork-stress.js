@@ -5,7 +5,7 @@
 'use strict';
 const fs = require('node:fs');
 const { posix } = require('../..');
-const { waitForExit } = require('../../dist/child_watch');
+const { waitForExit } = require('../../dist/wait/child_watch');
 
 const total = Number(process.argv[2] || 1000);
 const concurrency = 2;

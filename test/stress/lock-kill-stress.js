@@ -5,7 +5,7 @@
 // Run: node --single-threaded test/stress/lock-kill-stress.js [seconds=10]
 'use strict';
 const { Lock, posix } = require('../..');
-const { SyncPage } = require('../../dist/sync_page');
+const { SyncPage } = require('../../dist/internal/sync_page');
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const lock = new Lock();

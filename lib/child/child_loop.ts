@@ -1,0 +1,81 @@
+// A child forked inside start() inherits the parent's event loop: its pending
+// timers, immediates and nextTick callbacks, the servers and sockets it
+// watches. None of that is the child's: Python's fork child runs its target and
+// nothing else. Before the target runs, each is stopped without a callback.
+// Node lists neither its timers nor its tick queue, so those are read from the
+// scope of Node's own timer and nextTick functions through V8's inspector
+// (a few calls, about a millisecond; walking the heap for them took ~100 ms).
+import { closureVariable, inspectorSession } from '../internal/inspector_session';
+
+/** A timer list or the immediate queue: a ring of items linked by _idleNext. */
+interface Linked { _idleNext?: Linked | null }
+
+/** The timers of one list (a ring that starts and ends at the list itself). */
+function timersOf(list: Linked): Linked[] {
+  const timers: Linked[] = [];
+  for (let item = list._idleNext; item && item !== list; item = item._idleNext) timers.push(item);
+  return timers;
+}
+
+function stopTimersAndImmediates(): void {
+  const timerLists = closureVariable<Record<string, Linked>>(clearTimeout, 'timerListMap');
+  for (const list of Object.values(timerLists ?? {})) {
+    for (const timer of timersOf(list)) clearTimeout(timer as unknown as NodeJS.Timeout);
+  }
+  const immediates = closureVariable<{ head: Linked | null }>(clearImmediate, 'immediateQueue');
+  const pending: Linked[] = [];
+  for (let item = immediates?.head ?? null; item; item = item._idleNext ?? null) pending.push(item);
+  for (const immediate of pending) clearImmediate(immediate as unknown as NodeJS.Immediate);
+}
+
+/** Empties Node's nextTick queue: callbacks the parent queued before start(). */
+function dropQueuedTicks(): void {
+  const queue = closureVariable<{ shift(): unknown }>(process.nextTick, 'queue');
+  if (queue) while (queue.shift() != null);
+}
+
+/** Closes, without their 'close' listeners, the servers and sockets the parent's loop watches. */
+function closeInheritedEndpoints(): void {
+  // node:net is loaded here, not at start-up: most programs never fork this way.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const net = require('node:net') as typeof import('node:net');
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  for (const endpoint of handles) {
+    if (!(endpoint instanceof net.Server || endpoint instanceof net.Socket)) continue;
+    if (endpoint === process.stdin || endpoint === process.stdout || endpoint === process.stderr) continue;
+    const owner = endpoint as unknown as { _handle?: { close(): void } | null };
+    const handle = owner._handle;
+    if (!handle) continue;
+    // The handle's own close, with no callback: the parent's listeners must
+    // not run here. The parent keeps its copy of the fd.
+    owner._handle = null;
+    try {
+      handle.close();
+    } catch {
+      // already closing
+    }
+  }
+}
+
+let warmed = false;
+
+/**
+ * Called in the parent before its first fork: the inspector session and its
+ * first calls cost a few milliseconds once, better paid once here than in
+ * every child between fork and target.
+ */
+export function prepareToStopInheritedLoopWork(): void {
+  if (warmed) return;
+  warmed = true;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('node:net');
+  if (inspectorSession() !== null) closureVariable(process.nextTick, 'queue');
+}
+
+/** Stops, in this forked child, everything the parent's event loop was waiting for. */
+export function stopInheritedLoopWork(): void {
+  closeInheritedEndpoints();
+  if (inspectorSession() === null) return;
+  dropQueuedTicks();
+  stopTimersAndImmediates();
+}

@@ -1,0 +1,79 @@
+// How a Process is described to a child that cannot inherit it (forkserver,
+// spawn) and rebuilt there: the target or subclass by import reference, its
+// own fields, args and kwargs through lib/reduction.ts, and its identity.
+import type { ProcessIdentity } from '../internal/current_process';
+import { importExport, locateExport, mainModulePath, type FunctionRef } from '../internal/function_ref';
+import { identityForChild, kContextClass, kState, type BaseProcess } from '../process';
+import { Process } from '../context';
+import { channels, dumpFrame, loadFrame } from '../reduction';
+
+export interface ChildSpec {
+  identity: ProcessIdentity;
+  mainPath: string | null;
+  target: FunctionRef | null;
+  subclass: FunctionRef | null;
+  /** { args, kwargs, fields }, dumped on the processArgs channel (its fds travel with the spec) */
+  payload: Buffer;
+}
+
+export function describeForChild(proc: BaseProcess): { bytes: Buffer; fds: number[]; refs: FunctionRef[] } {
+  const state = proc[kState];
+  const target = state.target ? locateExport(state.target, 'target') : null;
+  const isUserSubclass = !Object.prototype.hasOwnProperty.call(proc.constructor, kContextClass);
+  const subclass = isUserSubclass ? locateExport(proc.constructor, 'Process subclass') : null;
+  const fields = subclass ? { ...proc } : {};
+  const { bytes, fds } = dumpFrame({ args: state.args, kwargs: state.kwargs, fields }, channels.processArgs);
+  const spec: ChildSpec = {
+    identity: identityForChild(proc),
+    mainPath: mainModulePath(),
+    target,
+    subclass,
+    payload: bytes,
+  };
+  return { bytes: dumpFrame(spec, channels.control).bytes, fds, refs: [target, subclass].filter((r): r is FunctionRef => r !== null) };
+}
+
+export function readSpec(bytes: Uint8Array): ChildSpec {
+  return loadFrame(bytes) as ChildSpec;
+}
+
+export interface SpecFunctions {
+  target: Function | null;
+  subclass: Function | null;
+}
+
+/** Imports what the spec refers to; throws ERR_NOT_IMPORTABLE if something is missing. */
+export async function importSpecFunctions(spec: ChildSpec): Promise<SpecFunctions> {
+  return {
+    target: spec.target ? await importExport(spec.target, 'target') : null,
+    subclass: spec.subclass ? await importExport(spec.subclass, 'Process subclass') : null,
+  };
+}
+
+/** Builds the child's Process object (the subclass, with its fields) from the spec. */
+export function instantiate(spec: ChildSpec, fns: SpecFunctions, fds: number[]): Process {
+  const { args, kwargs, fields } = loadFrame(spec.payload, fds) as {
+    args: unknown[]; kwargs: Record<string, unknown> | null; fields: Record<string, unknown>;
+  };
+  const proto = (fns.subclass ?? Process).prototype as Process;
+  const proc = Object.create(proto) as Process;
+  Object.assign(proc, fields);
+  Object.defineProperty(proc, kState, {
+    enumerable: false,
+    writable: true,
+    value: {
+      target: fns.target as ((...a: unknown[]) => unknown) | null,
+      args,
+      kwargs,
+      name: spec.identity.name,
+      daemon: spec.identity.daemon,
+      identity: spec.identity.identity,
+      parentPid: spec.identity.parentPid ?? 0,
+      popen: null,
+      exitcode: null,
+      closed: false,
+      isSelf: true,
+    },
+  });
+  return proc;
+}

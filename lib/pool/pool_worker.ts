@@ -1,0 +1,153 @@
+// What each pool worker runs (Python's multiprocessing.pool.worker): take task
+// chunks from its own inbox queue, run them, and send the results back in
+// batches through the pool's result queue. While it runs a chunk, the worker's
+// slot in a shared array holds the chunk's number, so if the worker dies the
+// pool knows which task was lost (and that the others never started).
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Empty } from '../errors';
+import { channels, dump } from '../reduction';
+import { importExport, type FunctionRef } from '../internal/function_ref';
+import { ChannelEnd, receiveFds, restoreFds } from './pool_fds';
+import { native } from '../internal/native';
+import type { Queue } from '../queues';
+import '../sharedctypes'; // the running-slot array is rebuilt by it under forkserver/spawn
+
+/** A chunk to run: [seq, function id, its import reference (first time only), star, items, fd count]; [-1] stops. */
+export type TaskMessage = [seq: number, fnId: number, ref: FunctionRef | null, star: 0 | 1, items: unknown[], nfds: number] | [-1];
+/** [seq, 1, results, ms] or [seq, 0, error, ms] (errors cross like any value: lib/reduction.ts); then the worker's RSS in bytes when the pool asked for it. */
+export type ResultEntry = [seq: number, ok: 0 | 1, payload: unknown, ms: number, rss?: number];
+
+export interface WorkerConfig {
+  index: number;
+  inbox: Queue<TaskMessage>;
+  results: Queue<ResultEntry[]>;
+  /** running[index]: the seq of the chunk this worker runs, -1 between chunks. */
+  running: Float64Array;
+  channel: ChannelEnd;
+  /** Under fork the function itself; otherwise an import reference. */
+  initializer: Function | FunctionRef | null;
+  initargs: unknown[];
+  maxtasks: number | null;
+  /** Under fork: the pool's closures by id, as they were when this worker was forked. */
+  registry: Array<Function | undefined> | null;
+  /** Report the resident set size with each result (the pool has maxMemoryPerChild). */
+  reportMemory: boolean;
+}
+
+// A worker with more chunks waiting sends results in batches of up to this many,
+// and sends as soon as its batch holds this much work: sending then costs
+// little beside it, and a result never waits behind a slow chunk queued next.
+const MAX_BATCH = 64;
+const MAX_BATCH_MS = 1;
+
+/** What a failed task reports: the error itself; a thrown non-Error value rides on an Error as `thrown`. */
+function taskError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  return Object.assign(new Error(`a pool task threw a non-Error value: ${String(err)}`), { thrown: err });
+}
+
+/** Sends a batch; an entry whose result cannot be cloned becomes an ERR_UNCLONABLE error instead. */
+function sendBatch(results: Queue<ResultEntry[]>, batch: ResultEntry[]): void {
+  try {
+    results.putSync(batch);
+    return;
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_UNCLONABLE') throw err;
+  }
+  const checked = batch.map((entry): ResultEntry => {
+    try {
+      dump(entry, channels.poolResult);
+      return entry;
+    } catch (err) {
+      const error = taskError(err);
+      error.message = `the task's result cannot be sent back to the pool: ${error.message}`;
+      return [entry[0], 0, error, entry[3]];
+    }
+  });
+  results.putSync(checked);
+}
+
+/**
+ * A worker forked from a busy process has copies of its servers and sockets on
+ * its event loop, where they would accept and read on the parent's behalf:
+ * close the copies (the parent's own stay open).
+ */
+function closeInheritedSockets(): void {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  for (const handle of handles) {
+    if (handle === process.stdin || handle === process.stdout || handle === process.stderr) continue;
+    try {
+      if (handle instanceof net.Server) handle.close();
+      else if (handle instanceof net.Socket) handle.destroy();
+    } catch {
+      // already closing
+    }
+  }
+}
+
+export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
+  const { inbox, results, running, index, registry } = config;
+  if (registry) closeInheritedSockets();
+  const channel = config.channel.fd;
+  native.setNonBlocking(channel, false);
+  if (config.initializer) {
+    const init = typeof config.initializer === 'function' ? config.initializer : await importExport(config.initializer, 'initializer');
+    await init(...config.initargs);
+  }
+  const imported = new Map<number, Function>();
+  let batch: ResultEntry[] = [];
+  let batchMs = 0;
+  let chunksDone = 0;
+  for (;;) {
+    let message: TaskMessage;
+    try {
+      message = inbox.getNowait();
+    } catch (err) {
+      if (!(err instanceof Empty)) throw err;
+      if (batch.length > 0) {
+        sendBatch(results, batch);
+        batch = [];
+        batchMs = 0;
+      }
+      message = await inbox.get();
+    }
+    if (message[0] === -1) break;
+    const [seq, fnId, ref, star, items, nfds] = message as Exclude<TaskMessage, [-1]>;
+    running[index] = seq;
+    const started = performance.now();
+    try {
+      let fn = registry?.[fnId] ?? imported.get(fnId);
+      if (!fn) {
+        try {
+          if (!ref) throw new Error(`function ${fnId} is unknown to this worker`);
+          fn = await importExport(ref, 'function');
+        } catch (err) {
+          fn = () => { throw err; }; // every task of this function fails the same way
+        }
+        imported.set(fnId, fn);
+      }
+      const args = nfds > 0 ? [restoreFds(items[0] as unknown[], receiveFds(channel, seq))] : items;
+      const out = new Array(args.length);
+      for (let i = 0; i < args.length; i++) {
+        let value = star ? fn(...(args[i] as unknown[])) : fn(args[i]);
+        if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') value = await value;
+        out[i] = value;
+      }
+      batch.push([seq, 1, out, performance.now() - started]);
+    } catch (err) {
+      batch.push([seq, 0, taskError(err), performance.now() - started]);
+    }
+    if (config.reportMemory) batch[batch.length - 1][4] = process.memoryUsage.rss();
+    running[index] = -1;
+    chunksDone++;
+    batchMs += batch[batch.length - 1][3];
+    if (batch.length >= MAX_BATCH || batchMs >= MAX_BATCH_MS) {
+      sendBatch(results, batch);
+      batch = [];
+      batchMs = 0;
+    }
+    if (config.maxtasks !== null && chunksDone >= config.maxtasks) break;
+  }
+  if (batch.length > 0) sendBatch(results, batch);
+}
