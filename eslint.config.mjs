@@ -1,4 +1,4 @@
-// Lint rules for the library (TypeScript, type-aware), its tests, benchmarks and
+// Lint rules for the library (typescript-eslint's recommended rules), its tests, benchmarks and
 // scripts (plain Node). Formatting is Prettier's job, so its rules are off here.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -6,7 +6,18 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'prebuilds/', 'node_modules/', 'test/.readme-*/', 'test/scenarios/**/node_modules/'] },
+  {
+    ignores: [
+      'dist/',
+      'build/',
+      'build-sanitize/',
+      'bench/results/',
+      'prebuilds/',
+      'node_modules/',
+      'test/.readme-*/',
+      'test/scenarios/**/node_modules/',
+    ],
+  },
   js.configs.recommended,
   {
     files: ['lib/**/*.ts'],

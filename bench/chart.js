@@ -9,7 +9,13 @@ const path = require('node:path');
 const { DIR, FAMILIES } = require('./results');
 
 const OUT = path.join(__dirname, '..', 'docs', 'benchmarks.svg');
-const COLOURS = { 'posix-multiprocessing': '#1f6feb', Python: '#f2a33a', child_process: '#8b949e', worker_threads: '#3fb950', piscina: '#a371f7' };
+const COLOURS = {
+  'posix-multiprocessing': '#1f6feb',
+  Python: '#f2a33a',
+  child_process: '#8b949e',
+  worker_threads: '#3fb950',
+  piscina: '#a371f7',
+};
 const WIDTH = 900;
 const LABEL = 330;
 const BAR = 14;
@@ -21,8 +27,18 @@ const escape = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;
 
 function format(value, unit) {
   const abs = Math.abs(value);
-  const scaled = abs >= 1e9 ? `${(value / 1e9).toFixed(2)}G` : abs >= 1e6 ? `${(value / 1e6).toFixed(2)}M` : abs >= 1e4 ? `${(value / 1e3).toFixed(1)}K`
-    : abs >= 100 ? value.toFixed(0) : abs >= 10 ? value.toFixed(1) : value.toFixed(2);
+  const scaled =
+    abs >= 1e9
+      ? `${(value / 1e9).toFixed(2)}G`
+      : abs >= 1e6
+        ? `${(value / 1e6).toFixed(2)}M`
+        : abs >= 1e4
+          ? `${(value / 1e3).toFixed(1)}K`
+          : abs >= 100
+            ? value.toFixed(0)
+            : abs >= 10
+              ? value.toFixed(1)
+              : value.toFixed(2);
   return `${scaled} ${unit}`;
 }
 
@@ -32,7 +48,11 @@ function familyOf(system) {
 
 function readResults() {
   if (!fs.existsSync(DIR)) return [];
-  return fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')));
+  return fs
+    .readdirSync(DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')));
 }
 
 function draw(results) {
@@ -52,17 +72,26 @@ function draw(results) {
       for (const f of figures) {
         const length = Math.max(2, (speed(f) / best) * BAR_SPACE);
         const colour = COLOURS[familyOf(f.system)];
-        parts.push(`<rect x="${LABEL}" y="${y + 4}" width="${length.toFixed(1)}" height="${BAR}" fill="${colour}"><title>${escape(`${f.system}: ${format(f.value, f.unit)}`)}</title></rect>`);
-        parts.push(`<text x="${(LABEL + length + 4).toFixed(1)}" y="${y + 15}" class="value">${escape(`${format(f.value, f.unit)}  ${f.system}`)}</text>`);
+        parts.push(
+          `<rect x="${LABEL}" y="${y + 4}" width="${length.toFixed(1)}" height="${BAR}" fill="${colour}"><title>${escape(`${f.system}: ${format(f.value, f.unit)}`)}</title></rect>`,
+        );
+        parts.push(
+          `<text x="${(LABEL + length + 4).toFixed(1)}" y="${y + 15}" class="value">${escape(`${format(f.value, f.unit)}  ${f.system}`)}</text>`,
+        );
         y += BAR + GAP;
       }
-      parts.push(`<text x="${LABEL - 8}" y="${((top + y) / 2 + 4).toFixed(1)}" class="metric" text-anchor="end">${escape(metric)}</text>`);
+      parts.push(
+        `<text x="${LABEL - 8}" y="${((top + y) / 2 + 4).toFixed(1)}" class="metric" text-anchor="end">${escape(metric)}</text>`,
+      );
       y += GROUP_GAP;
     }
     y += 8;
   }
-  const legend = FAMILIES.map((family, i) => `<rect x="${8 + i * 170}" y="10" width="12" height="12" fill="${COLOURS[family]}"/>` +
-    `<text x="${24 + i * 170}" y="21" class="value">${family}</text>`).join('');
+  const legend = FAMILIES.map(
+    (family, i) =>
+      `<rect x="${8 + i * 170}" y="10" width="12" height="12" fill="${COLOURS[family]}"/>` +
+      `<text x="${24 + i * 170}" y="21" class="value">${family}</text>`,
+  ).join('');
   const height = y + 24;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">
 <style>.bench{font-size:14px;font-weight:bold}.metric{font-size:12px}.value{font-size:11px;fill:#333}</style>

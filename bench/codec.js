@@ -35,7 +35,10 @@ function measure(codec, value, ms = 300) {
   return (n * 1000) / ms;
 }
 
-function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; }
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
 
 const rows = [];
 for (const [sampleName, value] of Object.entries(samples)) {
@@ -43,15 +46,24 @@ for (const [sampleName, value] of Object.entries(samples)) {
   for (const [codecName, codec] of Object.entries(codecs)) {
     if (codecName === 'JSON' && typeof value !== 'object') continue;
     const rate = codecName === 'v8.serialize' ? base : median([0, 1, 2].map(() => measure(codec, value)));
-    rows.push({ sample: sampleName, codec: codecName, 'round trips/s': Math.round(rate), 'x v8.serialize': (rate / base).toFixed(2) });
+    rows.push({
+      sample: sampleName,
+      codec: codecName,
+      'round trips/s': Math.round(rate),
+      'x v8.serialize': (rate / base).toFixed(2),
+    });
   }
 }
 console.table(rows);
 
 // Fidelity of the structured-clone modes for what api.md promises.
-const cyclic = { name: 'root' }; cyclic.self = cyclic;
+const cyclic = { name: 'root' };
+cyclic.self = cyclic;
 const fidelity = {
-  Map: new Map([[1, 'a'], ['k', { x: 1 }]]),
+  Map: new Map([
+    [1, 'a'],
+    ['k', { x: 1 }],
+  ]),
   Set: new Set([1, 'two']),
   Date: new Date(1700000000000),
   BigInt: 12345678901234567890123n,
@@ -67,7 +79,9 @@ for (const name of ['msgpackr (structuredClone)', 'cbor-x (structuredClone)']) {
       const back = codec.decode(codec.encode(v));
       const ok = k === 'cycle' ? back.self === back : require('node:util').isDeepStrictEqual(back, v);
       out.push(`${k}:${ok ? 'ok' : 'WRONG'}`);
-    } catch (e) { out.push(`${k}:throws(${e.message.slice(0, 40)})`); }
+    } catch (e) {
+      out.push(`${k}:throws(${e.message.slice(0, 40)})`);
+    }
   }
   console.log(name.padEnd(28), out.join(' '));
 }

@@ -38,14 +38,17 @@ function spawnTrueMs() {
 function worker(heapMb) {
   const { posix } = require('..');
   const ballast = [];
-  while (process.memoryUsage().heapUsed < heapMb * 1e6) ballast.push({ n: ballast.length, s: `item ${ballast.length}` });
+  while (process.memoryUsage().heapUsed < heapMb * 1e6)
+    ballast.push({ n: ballast.length, s: `item ${ballast.length}` });
   const spawnBefore = median(Array.from({ length: ROUNDS }, spawnTrueMs));
   const forkMs = median(Array.from({ length: ROUNDS }, () => measureFork(posix, posix.waitpid)));
   const spawnAfter = median(Array.from({ length: ROUNDS }, spawnTrueMs));
   const t0 = process.hrtime.bigint();
   fs.readFileSync('/proc/self/smaps');
   const smapsReadMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  console.log(JSON.stringify({ heapMb, forkMs, spawnBefore, spawnAfter, smapsReadMs, rssMb: process.memoryUsage().rss / 1e6 }));
+  console.log(
+    JSON.stringify({ heapMb, forkMs, spawnBefore, spawnAfter, smapsReadMs, rssMb: process.memoryUsage().rss / 1e6 }),
+  );
   process.exit(0);
 }
 
@@ -69,16 +72,30 @@ async function main() {
   const cpMs = median(cp);
   for (const heapMb of [50, 500]) {
     for (const mode of ['probe', 'smaps', 'anon']) {
-      const out = execFileSync(process.execPath, ['--single-threaded', '--max-old-space-size=4096', __filename, '--worker', String(heapMb)],
-        { encoding: 'utf8', env: { ...process.env, POSIX_MP_FORK_ADVICE: mode } });
+      const out = execFileSync(
+        process.execPath,
+        ['--single-threaded', '--max-old-space-size=4096', __filename, '--worker', String(heapMb)],
+        { encoding: 'utf8', env: { ...process.env, POSIX_MP_FORK_ADVICE: mode } },
+      );
       const r = JSON.parse(out.trim().split('\n').pop());
-      rows.push([`posix.fork (${mode}${mode === 'probe' ? ', default' : ''})`, `${heapMb} MB`, r.forkMs.toFixed(2),
-        (cpMs / r.forkMs).toFixed(1) + 'x', `${r.spawnBefore.toFixed(2)} -> ${r.spawnAfter.toFixed(2)}`, r.smapsReadMs.toFixed(1)]);
+      rows.push([
+        `posix.fork (${mode}${mode === 'probe' ? ', default' : ''})`,
+        `${heapMb} MB`,
+        r.forkMs.toFixed(2),
+        (cpMs / r.forkMs).toFixed(1) + 'x',
+        `${r.spawnBefore.toFixed(2)} -> ${r.spawnAfter.toFixed(2)}`,
+        r.smapsReadMs.toFixed(1),
+      ]);
     }
   }
   rows.push(['child_process.fork (tiny script)', '-', cpMs.toFixed(2), '1.0x', '-', '-']);
-  console.log('fork(): time to the child\'s first line, medians');
-  console.log(table(['method', 'parent heap', 'ms', 'vs child_process.fork', 'spawn(true) ms before -> after', 'smaps read ms'], rows));
+  console.log("fork(): time to the child's first line, medians");
+  console.log(
+    table(
+      ['method', 'parent heap', 'ms', 'vs child_process.fork', 'spawn(true) ms before -> after', 'smaps read ms'],
+      rows,
+    ),
+  );
 }
 
 if (process.argv[2] === '--worker') worker(Number(process.argv[3]));

@@ -42,7 +42,13 @@ async function warmUp(makeChannel, payload) {
   const { send, receive, close, awaited } = makeChannel();
   const item = payload.bytes >= 1 << 20 ? Buffer.alloc(1024, 7) : payload.make();
   for (let i = 0; i < 20000; i++) {
-    if (awaited) { await send(item); await receive(); } else { send(item); receive(); }
+    if (awaited) {
+      await send(item);
+      await receive();
+    } else {
+      send(item);
+      receive();
+    }
   }
   close();
 }
@@ -54,8 +60,12 @@ async function forkedRun(makeChannel, payload) {
   const pid = posix.fork();
   if (pid === 0) {
     const consume = awaited
-      ? async () => { for (let i = 0; i < payload.n; i++) await receive(); }
-      : async () => { for (let i = 0; i < payload.n; i++) receive(); };
+      ? async () => {
+          for (let i = 0; i < payload.n; i++) await receive();
+        }
+      : async () => {
+          for (let i = 0; i < payload.n; i++) receive();
+        };
     consume().then(() => {
       reporter.sendSync(process.hrtime.bigint());
       posix.exit(0);
@@ -67,7 +77,9 @@ async function forkedRun(makeChannel, payload) {
   else for (let i = 0; i < payload.n; i++) send(item);
   const end = await report.recv();
   await waitForExit(pid);
-  report.close(); reporter.close(); close();
+  report.close();
+  reporter.close();
+  close();
   return Number(end - start) / 1e9;
 }
 
@@ -93,22 +105,37 @@ function pipeChannel(kind, duplex) {
     return {
       send: bytes ? (x) => b.sendBytesSync(x) : (x) => b.sendSync(x),
       receive: bytes ? () => a.recvBytesSync() : () => a.recvSync(),
-      close: () => { a.close(); b.close(); },
+      close: () => {
+        a.close();
+        b.close();
+      },
     };
   };
 }
 
 async function pingPong(kind) {
-  let pingSend; let pingRecv; let pongSend; let pongRecv; let cleanup;
+  let pingSend;
+  let pingRecv;
+  let pongSend;
+  let pongRecv;
+  let cleanup;
   if (kind === 'Pipe') {
     const [a, b] = Pipe();
-    pingSend = (x) => a.sendBytesSync(x); pongRecv = () => a.recvBytesSync();
-    pingRecv = () => b.recvBytesSync(); pongSend = (x) => b.sendBytesSync(x);
-    cleanup = () => { a.close(); b.close(); };
+    pingSend = (x) => a.sendBytesSync(x);
+    pongRecv = () => a.recvBytesSync();
+    pingRecv = () => b.recvBytesSync();
+    pongSend = (x) => b.sendBytesSync(x);
+    cleanup = () => {
+      a.close();
+      b.close();
+    };
   } else {
-    const there = new Queue(); const back = new Queue();
-    pingSend = (x) => there.putSync(x); pingRecv = () => there.getSync();
-    pongSend = (x) => back.putSync(x); pongRecv = () => back.getSync();
+    const there = new Queue();
+    const back = new Queue();
+    pingSend = (x) => there.putSync(x);
+    pingRecv = () => there.getSync();
+    pongSend = (x) => back.putSync(x);
+    pongRecv = () => back.getSync();
     cleanup = () => {};
   }
   const msg = Buffer.alloc(64);
@@ -117,9 +144,15 @@ async function pingPong(kind) {
     for (let i = 0; i < PING_N + 100; i++) pongSend(pingRecv());
     posix.exit(0);
   }
-  for (let i = 0; i < 100; i++) { pingSend(msg); pongRecv(); } // warm up
+  for (let i = 0; i < 100; i++) {
+    pingSend(msg);
+    pongRecv();
+  } // warm up
   const start = process.hrtime.bigint();
-  for (let i = 0; i < PING_N; i++) { pingSend(msg); pongRecv(); }
+  for (let i = 0; i < PING_N; i++) {
+    pingSend(msg);
+    pongRecv();
+  }
   const us = Number(process.hrtime.bigint() - start) / 1e3 / PING_N;
   await waitForExit(pid);
   cleanup();
@@ -130,7 +163,10 @@ async function pingPong(kind) {
 
 function cpRun(serialization, payload) {
   return new Promise((resolve, reject) => {
-    const child = cpFork(path.join(__dirname, 'ipc_node_child.js'), [String(payload.n)], { serialization, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = cpFork(path.join(__dirname, 'ipc_node_child.js'), [String(payload.n)], {
+      serialization,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const item = payload.make();
     child.once('error', reject);
     child.once('message', () => {
@@ -162,7 +198,11 @@ function workerRun(payload) {
 
 function pythonResults() {
   try {
-    const out = execFileSync('python3', [path.join(__dirname, 'ipc_python.py'), String(SMALL_N), String(BIG_N), String(PING_N)], { encoding: 'utf8', timeout: 300000 });
+    const out = execFileSync(
+      'python3',
+      [path.join(__dirname, 'ipc_python.py'), String(SMALL_N), String(BIG_N), String(PING_N)],
+      { encoding: 'utf8', timeout: 300000 },
+    );
     return JSON.parse(out);
   } catch (err) {
     console.error(`python3 baseline skipped: ${err.message.split('\n')[0]}`);
@@ -171,13 +211,17 @@ function pythonResults() {
 }
 
 function rate(payload, seconds) {
-  return payload.bytes >= 1 << 20 ? `${((payload.n * payload.bytes) / seconds / 1e9).toFixed(2)} GB/s` : `${Math.round(payload.n / seconds / 1000)}K msg/s`;
+  return payload.bytes >= 1 << 20
+    ? `${((payload.n * payload.bytes) / seconds / 1e9).toFixed(2)} GB/s`
+    : `${Math.round(payload.n / seconds / 1000)}K msg/s`;
 }
 
 async function main() {
   const rows = [];
   const seconds = {}; // [payload][system] -> median seconds
-  const record = (name, system, s) => { (seconds[name] ??= {})[system] = s; };
+  const record = (name, system, s) => {
+    (seconds[name] ??= {})[system] = s;
+  };
 
   // Forks first, while this process has no threads beyond the main one.
   for (const [name, payload] of Object.entries(payloads)) {
@@ -248,8 +292,11 @@ function chartFigures(seconds, ping, py) {
     const large = payload.bytes >= 1 << 20;
     for (const [system, s] of Object.entries(seconds[name] ?? {})) {
       figures.push({
-        metric: `${name}, one way`, system: systemName(system), better: 'higher',
-        value: large ? (payload.n * payload.bytes) / s / 1e9 : payload.n / s, unit: large ? 'GB/s' : 'msg/s',
+        metric: `${name}, one way`,
+        system: systemName(system),
+        better: 'higher',
+        value: large ? (payload.n * payload.bytes) / s / 1e9 : payload.n / s,
+        unit: large ? 'GB/s' : 'msg/s',
       });
     }
   }
@@ -259,4 +306,7 @@ function chartFigures(seconds, ping, py) {
   return figures;
 }
 
-main().catch((err) => { console.error(err); process.exitCode = 1; });
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -18,7 +18,9 @@ const ROUNDS = QUICK ? 3 : 5;
 const APPLIES = QUICK ? 500 : 2000;
 const WORKERS = 2;
 
-function double(x) { return x * 2; }
+function double(x) {
+  return x * 2;
+}
 module.exports = { double };
 
 async function timeRounds(fn) {
@@ -38,7 +40,9 @@ async function ours(method) {
   const out = {
     map_default: await timeRounds(() => pool.map(double, items)),
     map_chunk1: await timeRounds(() => pool.map(double, items, 1)),
-    apply: await timeRounds(async () => { for (let i = 0; i < APPLIES; i++) await pool.apply(double, [i]); }),
+    apply: await timeRounds(async () => {
+      for (let i = 0; i < APPLIES; i++) await pool.apply(double, [i]);
+    }),
   };
   pool.close();
   await pool.join();
@@ -52,13 +56,19 @@ async function piscina() {
   } catch {
     return null;
   }
-  const pool = new Piscina({ filename: path.join(__dirname, 'pool_piscina_child.js'), minThreads: WORKERS, maxThreads: WORKERS });
+  const pool = new Piscina({
+    filename: path.join(__dirname, 'pool_piscina_child.js'),
+    minThreads: WORKERS,
+    maxThreads: WORKERS,
+  });
   const items = Array.from({ length: N }, (_, i) => i);
   await Promise.all(items.slice(0, 1000).map((x) => pool.run(x)));
   const out = {
     map_default: null, // piscina has no chunking
     map_chunk1: await timeRounds(() => Promise.all(items.map((x) => pool.run(x)))),
-    apply: await timeRounds(async () => { for (let i = 0; i < APPLIES; i++) await pool.run(i); }),
+    apply: await timeRounds(async () => {
+      for (let i = 0; i < APPLIES; i++) await pool.run(i);
+    }),
   };
   await pool.destroy();
   return out;
@@ -66,7 +76,11 @@ async function piscina() {
 
 function python() {
   try {
-    return JSON.parse(execFileSync('python3', [path.join(__dirname, 'pool_python.py'), String(N), String(ROUNDS), String(APPLIES)], { encoding: 'utf8' }));
+    return JSON.parse(
+      execFileSync('python3', [path.join(__dirname, 'pool_python.py'), String(N), String(ROUNDS), String(APPLIES)], {
+        encoding: 'utf8',
+      }),
+    );
   } catch {
     return null;
   }
@@ -81,20 +95,47 @@ async function main() {
   };
   const rate = (seconds, count) => (seconds == null ? null : count / seconds);
   const fmt = (r) => (r == null ? 'n/a' : r >= 1e6 ? `${(r / 1e6).toFixed(2)}M/s` : `${(r / 1e3).toFixed(1)}K/s`);
-  const workloads = [['map_default', N, 'map 100K, default chunksize'], ['map_chunk1', N, 'map 100K, chunksize 1'], ['apply', APPLIES, 'apply round trips (sequential)']];
+  const workloads = [
+    ['map_default', N, 'map 100K, default chunksize'],
+    ['map_chunk1', N, 'map 100K, chunksize 1'],
+    ['apply', APPLIES, 'apply round trips (sequential)'],
+  ];
   const names = Object.keys(results);
-  const rows = workloads.map(([key, count, label]) => [label, ...names.map((name) => fmt(rate(results[name]?.[key], count)))]);
+  const rows = workloads.map(([key, count, label]) => [
+    label,
+    ...names.map((name) => fmt(rate(results[name]?.[key], count))),
+  ]);
   console.log(`${WORKERS} workers; tasks per second (medians of ${ROUNDS} rounds)\n`);
   console.log(table(['workload', ...names], rows));
   const ratio = (a, b) => (a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}x`);
   const ourRate = (key, count) => rate(results[names[0]][key], count);
-  saveResults('pool', workloads.flatMap(([key, count, label]) => names.map((name) => ({
-    metric: label, system: name, value: rate(results[name]?.[key], count), unit: 'tasks/s', better: 'higher',
-  }))));
+  saveResults(
+    'pool',
+    workloads.flatMap(([key, count, label]) =>
+      names.map((name) => ({
+        metric: label,
+        system: name,
+        value: rate(results[name]?.[key], count),
+        unit: 'tasks/s',
+        better: 'higher',
+      })),
+    ),
+  );
   console.log('\nratios (forkserver pool vs the others, rate / rate):\n');
-  console.log(table(['workload', 'vs Python', 'vs piscina'], workloads.map(([key, count, label]) => [
-    label, ratio(ourRate(key, count), rate(results['Python mp.Pool (fork)']?.[key], count)), ratio(ourRate(key, count), rate(results.piscina?.[key], count)),
-  ])));
+  console.log(
+    table(
+      ['workload', 'vs Python', 'vs piscina'],
+      workloads.map(([key, count, label]) => [
+        label,
+        ratio(ourRate(key, count), rate(results['Python mp.Pool (fork)']?.[key], count)),
+        ratio(ourRate(key, count), rate(results.piscina?.[key], count)),
+      ]),
+    ),
+  );
 }
 
-if (isMainProcess()) main().catch((err) => { console.error(err); process.exit(1); });
+if (isMainProcess())
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });

@@ -54,18 +54,29 @@ function cpForkFirstLine() {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const child = cpFork(path.join(__dirname, 'tiny_child.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    child.once('message', (line) => { resolve(Number(BigInt(line) - t0) / 1e6); child.disconnect(); });
+    child.once('message', (line) => {
+      resolve(Number(BigInt(line) - t0) / 1e6);
+      child.disconnect();
+    });
     child.once('error', reject);
   });
 }
 
 async function cpForkHundred() {
   const t0 = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: 100 }, () => new Promise((resolve) => {
-    cpFork(path.join(__dirname, 'tiny_child.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
-      .once('message', function onMessage() { this.disconnect(); })
-      .once('exit', resolve);
-  })));
+  await Promise.all(
+    Array.from(
+      { length: 100 },
+      () =>
+        new Promise((resolve) => {
+          cpFork(path.join(__dirname, 'tiny_child.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+            .once('message', function onMessage() {
+              this.disconnect();
+            })
+            .once('exit', resolve);
+        }),
+    ),
+  );
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
@@ -90,16 +101,29 @@ async function memoryOfTen(method) {
 }
 
 async function cpForkMemoryOfTen() {
-  const children = Array.from({ length: 10 }, () => cpFork('-e', ['setTimeout(() => {}, 3000)'], { stdio: 'ignore', execArgv: [] }));
+  const children = Array.from({ length: 10 }, () =>
+    cpFork('-e', ['setTimeout(() => {}, 3000)'], { stdio: 'ignore', execArgv: [] }),
+  );
   await sleep(1500);
   const total = children.reduce((sum, c) => sum + pssKb(c.pid), 0);
-  await Promise.all(children.map((c) => new Promise((r) => { c.once('exit', r); c.kill('SIGKILL'); })));
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise((r) => {
+          c.once('exit', r);
+          c.kill('SIGKILL');
+        }),
+    ),
+  );
   return total / 1024;
 }
 
 function python() {
   try {
-    const out = execFileSync('python3', [path.join(__dirname, 'process_start_python.py')], { encoding: 'utf8', timeout: 300000 });
+    const out = execFileSync('python3', [path.join(__dirname, 'process_start_python.py')], {
+      encoding: 'utf8',
+      timeout: 300000,
+    });
     return JSON.parse(out.trim().split('\n').pop());
   } catch (err) {
     return null;
@@ -115,29 +139,82 @@ async function main() {
   const ours = {};
   for (const method of ['forkserver', 'fork', 'spawn']) {
     await firstLineMs(method); // warm-up (starts the forkserver)
-    ours[method] = { first: await firstLineMs(method), hundred: await hundredMs(method), pss: await memoryOfTen(method) };
+    ours[method] = {
+      first: await firstLineMs(method),
+      hundred: await hundredMs(method),
+      pss: await memoryOfTen(method),
+    };
   }
   const py = python();
   for (const method of ['forkserver', 'fork', 'spawn']) {
     const o = ours[method];
     const p = py?.[method];
-    rows.push([`posix-multiprocessing ${method}`, o.first.toFixed(2), `${(cpFirst / o.first).toFixed(1)}x`,
-      p ? `${(p.first / o.first).toFixed(2)}x` : '-', o.hundred.toFixed(0), o.pss.toFixed(1)]);
+    rows.push([
+      `posix-multiprocessing ${method}`,
+      o.first.toFixed(2),
+      `${(cpFirst / o.first).toFixed(1)}x`,
+      p ? `${(p.first / o.first).toFixed(2)}x` : '-',
+      o.hundred.toFixed(0),
+      o.pss.toFixed(1),
+    ]);
   }
-  rows.push(['child_process.fork', cpFirst.toFixed(2), '1.0x', '-', cpHundred.toFixed(0), (await cpForkMemoryOfTen()).toFixed(1)]);
+  rows.push([
+    'child_process.fork',
+    cpFirst.toFixed(2),
+    '1.0x',
+    '-',
+    cpHundred.toFixed(0),
+    (await cpForkMemoryOfTen()).toFixed(1),
+  ]);
   if (py) {
     for (const method of ['fork', 'forkserver', 'spawn']) {
-      rows.push([`python multiprocessing ${method}`, py[method].first.toFixed(2), `${(cpFirst / py[method].first).toFixed(1)}x`, '1.00x', py[method].hundred.toFixed(0), '-']);
+      rows.push([
+        `python multiprocessing ${method}`,
+        py[method].first.toFixed(2),
+        `${(cpFirst / py[method].first).toFixed(1)}x`,
+        '1.00x',
+        py[method].hundred.toFixed(0),
+        '-',
+      ]);
     }
   }
   const started = (metric, key, cpValue) => [
-    ...['forkserver', 'fork', 'spawn'].map((method) => ({ metric, system: `posix-multiprocessing ${method}`, value: ours[method][key], unit: 'ms', better: 'lower' })),
-    ...['fork', 'forkserver', 'spawn'].map((method) => ({ metric, system: `Python ${method}`, value: py?.[method]?.[key], unit: 'ms', better: 'lower' })),
+    ...['forkserver', 'fork', 'spawn'].map((method) => ({
+      metric,
+      system: `posix-multiprocessing ${method}`,
+      value: ours[method][key],
+      unit: 'ms',
+      better: 'lower',
+    })),
+    ...['fork', 'forkserver', 'spawn'].map((method) => ({
+      metric,
+      system: `Python ${method}`,
+      value: py?.[method]?.[key],
+      unit: 'ms',
+      better: 'lower',
+    })),
     { metric, system: 'child_process.fork', value: cpValue, unit: 'ms', better: 'lower' },
   ];
-  saveResults('process_start', [...started('start() to first line', 'first', cpFirst), ...started('100 children started and joined', 'hundred', cpHundred)]);
-  console.log('Process start: ms from start() to the child\'s first line (median of 15); start+join of 100 children; PSS of 10 idle children');
-  console.log(table(['method', 'first line ms', 'vs child_process.fork', 'vs python same method', '100 start+join ms', 'PSS of 10 MB'], rows));
+  saveResults('process_start', [
+    ...started('start() to first line', 'first', cpFirst),
+    ...started('100 children started and joined', 'hundred', cpHundred),
+  ]);
+  console.log(
+    "Process start: ms from start() to the child's first line (median of 15); start+join of 100 children; PSS of 10 idle children",
+  );
+  console.log(
+    table(
+      [
+        'method',
+        'first line ms',
+        'vs child_process.fork',
+        'vs python same method',
+        '100 start+join ms',
+        'PSS of 10 MB',
+      ],
+      rows,
+    ),
+  );
 }
 
 if (isMainProcess()) main().then(() => process.exit(0));

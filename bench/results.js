@@ -16,7 +16,8 @@ const FAMILIES = ['posix-multiprocessing', 'Python', 'child_process', 'worker_th
  */
 function saveResults(benchmark, figures) {
   for (const f of figures) {
-    if (!FAMILIES.some((family) => f.system.startsWith(family))) throw new Error(`unknown system '${f.system}' in ${benchmark}`);
+    if (!FAMILIES.some((family) => f.system.startsWith(family)))
+      throw new Error(`unknown system '${f.system}' in ${benchmark}`);
   }
   fs.mkdirSync(DIR, { recursive: true });
   const measured = {

@@ -6,7 +6,8 @@ const path = require('node:path');
 
 const NOT_BENCHMARKS = new Set(['run.js', 'stats.js', 'results.js', 'chart.js', 'tiny_child.js']);
 const only = process.argv.slice(2);
-const files = fs.readdirSync(__dirname)
+const files = fs
+  .readdirSync(__dirname)
   .filter((f) => f.endsWith('.js') && !NOT_BENCHMARKS.has(f) && !f.startsWith('_') && !f.endsWith('_child.js'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();

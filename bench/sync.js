@@ -105,8 +105,11 @@ async function wakeup(asyncWait) {
 
 function python() {
   try {
-    const out = execFileSync('python3', [path.join(__dirname, 'sync_python.py'), String(N), String(CONTENDED_N), String(WAKES)],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300000 });
+    const out = execFileSync(
+      'python3',
+      [path.join(__dirname, 'sync_python.py'), String(N), String(CONTENDED_N), String(WAKES)],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300000 },
+    );
     return JSON.parse(out.trim().split('\n').pop());
   } catch (err) {
     console.log(`(python3 not measured: ${err.message.split('\n')[0]})`);
@@ -126,11 +129,36 @@ async function main() {
   const ns = (v) => (v == null ? '-' : v >= 10000 ? `${(v / 1000).toFixed(1)} us` : `${v.toFixed(0)} ns`);
   const ratio = (a, b) => (b == null ? '-' : `${(a / b).toFixed(2)}x`);
   const rows = [
-    ['Lock acquireSync+release, uncontended', ns(ours.uncontendedSync), ns(py?.uncontended_ns), ratio(ours.uncontendedSync, py?.uncontended_ns)],
-    ['Lock await acquire()+release, uncontended', ns(ours.uncontendedAsync), ns(py?.uncontended_ns), ratio(ours.uncontendedAsync, py?.uncontended_ns)],
-    ['Lock acquire+release, 2 processes contending', ns(ours.contended), ns(py?.contended_ns), ratio(ours.contended, py?.contended_ns)],
-    ['Event wake-up, other process sets, waitSync()', ns(ours.wakeupSync), ns(py?.wakeup_ns), ratio(ours.wakeupSync, py?.wakeup_ns)],
-    ['Event wake-up, other process sets, await wait()', ns(ours.wakeupAsync), ns(py?.wakeup_ns), ratio(ours.wakeupAsync, py?.wakeup_ns)],
+    [
+      'Lock acquireSync+release, uncontended',
+      ns(ours.uncontendedSync),
+      ns(py?.uncontended_ns),
+      ratio(ours.uncontendedSync, py?.uncontended_ns),
+    ],
+    [
+      'Lock await acquire()+release, uncontended',
+      ns(ours.uncontendedAsync),
+      ns(py?.uncontended_ns),
+      ratio(ours.uncontendedAsync, py?.uncontended_ns),
+    ],
+    [
+      'Lock acquire+release, 2 processes contending',
+      ns(ours.contended),
+      ns(py?.contended_ns),
+      ratio(ours.contended, py?.contended_ns),
+    ],
+    [
+      'Event wake-up, other process sets, waitSync()',
+      ns(ours.wakeupSync),
+      ns(py?.wakeup_ns),
+      ratio(ours.wakeupSync, py?.wakeup_ns),
+    ],
+    [
+      'Event wake-up, other process sets, await wait()',
+      ns(ours.wakeupAsync),
+      ns(py?.wakeup_ns),
+      ratio(ours.wakeupAsync, py?.wakeup_ns),
+    ],
   ];
   console.log(table(['median per operation', 'posix-multiprocessing', 'Python mp', 'ours / Python'], rows));
   const op = (metric, ourValue, pyValue) => [
@@ -143,8 +171,10 @@ async function main() {
     ...op('Lock, 2 processes contending', ours.contended, py?.contended_ns),
     ...op('Event wake-up across processes (await)', ours.wakeupAsync, py?.wakeup_ns),
   ]);
-  console.log(`\ngoals: uncontended sync <= 0.5x Python (${ratio(ours.uncontendedSync, py?.uncontended_ns)}); ` +
-    `async wake-up < 50 us (${ns(ours.wakeupAsync)})`);
+  console.log(
+    `\ngoals: uncontended sync <= 0.5x Python (${ratio(ours.uncontendedSync, py?.uncontended_ns)}); ` +
+      `async wake-up < 50 us (${ns(ours.wakeupAsync)})`,
+  );
 }
 
 main().catch((err) => {

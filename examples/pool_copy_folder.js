@@ -24,12 +24,20 @@ async function main() {
   fs.mkdirSync(destination, { recursive: true });
   const names = fs.readdirSync(source).filter((name) => fs.statSync(path.join(source, name)).isFile());
   const pool = new Pool(4);
-  const sizes = await pool.starmap(copyFile, names.map((name) => [source, destination, name]), {
-    onProgress: (done, total) => { if (done === total) console.log(`copied ${done}/${total}`); },
-  });
+  const sizes = await pool.starmap(
+    copyFile,
+    names.map((name) => [source, destination, name]),
+    {
+      onProgress: (done, total) => {
+        if (done === total) console.log(`copied ${done}/${total}`);
+      },
+    },
+  );
   pool.close();
   await pool.join();
-  console.log(`copied ${names.length} files (${sizes.reduce((a, b) => a + b, 0)} bytes) from ${source} to ${destination}`);
+  console.log(
+    `copied ${names.length} files (${sizes.reduce((a, b) => a + b, 0)} bytes) from ${source} to ${destination}`,
+  );
 }
 
 if (isMainProcess()) main();

@@ -16,7 +16,11 @@ function page(i) {
 async function fetchPage(url) {
   const response = await fetch(url);
   const body = await response.text();
-  return { url, status: response.status, links: [...body.matchAll(/href="([^"]+)"/g)].map((m) => new URL(m[1], url).href) };
+  return {
+    url,
+    status: response.status,
+    links: [...body.matchAll(/href="([^"]+)"/g)].map((m) => new URL(m[1], url).href),
+  };
 }
 
 module.exports = { fetchPage };
@@ -24,7 +28,10 @@ module.exports = { fetchPage };
 async function main() {
   const server = http.createServer((req, res) => {
     const match = /^\/page\/(\d+)$/.exec(req.url);
-    if (!match || Number(match[1]) > 30) { res.writeHead(404).end(); return; }
+    if (!match || Number(match[1]) > 30) {
+      res.writeHead(404).end();
+      return;
+    }
     res.writeHead(200, { 'content-type': 'text/html' }).end(page(Number(match[1])));
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -33,14 +40,22 @@ async function main() {
   const seen = new Set();
   let pending = 0;
   let finish;
-  const finished = new Promise((resolve) => { finish = resolve; });
+  const finished = new Promise((resolve) => {
+    finish = resolve;
+  });
   const crawl = (url) => {
     if (seen.has(url)) return;
     seen.add(url);
     pending++;
     pool.applyAsync(fetchPage, [url], {
-      callback: ({ links }) => { for (const link of links) crawl(link); if (--pending === 0) finish(); },
-      errorCallback: (err) => { console.error(`${url}: ${err.message}`); if (--pending === 0) finish(); },
+      callback: ({ links }) => {
+        for (const link of links) crawl(link);
+        if (--pending === 0) finish();
+      },
+      errorCallback: (err) => {
+        console.error(`${url}: ${err.message}`);
+        if (--pending === 0) finish();
+      },
     });
   };
   crawl(`${base}/page/0`);

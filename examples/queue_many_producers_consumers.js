@@ -30,7 +30,10 @@ if (isMainProcess()) {
     const work = new Queue(100);
     const totals = new Queue();
     const producers = Array.from({ length: PRODUCERS }, (_, p) => new Process({ target: produce, args: [work, p] }));
-    const consumers = Array.from({ length: CONSUMERS }, (_, c) => new Process({ target: consume, args: [work, totals, c] }));
+    const consumers = Array.from(
+      { length: CONSUMERS },
+      (_, c) => new Process({ target: consume, args: [work, totals, c] }),
+    );
     for (const p of [...producers, ...consumers]) p.start();
     for (const p of producers) await p.join();
     for (let c = 0; c < CONSUMERS; c++) await work.put(null); // one sentinel per consumer
@@ -43,6 +46,6 @@ if (isMainProcess()) {
     }
     for (const p of consumers) await p.join();
     console.log(`items got: ${count} (expected ${PRODUCERS * ITEMS_EACH})`);
-    console.log(`sum: ${sum} (expected ${PRODUCERS * (ITEMS_EACH * (ITEMS_EACH + 1)) / 2})`);
+    console.log(`sum: ${sum} (expected ${(PRODUCERS * (ITEMS_EACH * (ITEMS_EACH + 1))) / 2})`);
   })();
 }

@@ -11,7 +11,17 @@ import { frameOf, MessageTag, type EncodedMessage } from './internal/codec';
 import { BufferTooShort, CodedError, CodedTypeError, EOFError } from './errors';
 import { registerAfterForkInChild } from './child/after_fork';
 import { READABLE, WRITABLE, forgetFd, readableSync, whenReady } from './wait/fd_readiness';
-import { channelById, channels, dump, load, loadFrame, reduce, registerRebuilder, type Channel, type Reduced } from './reduction';
+import {
+  channelById,
+  channels,
+  dump,
+  load,
+  loadFrame,
+  reduce,
+  registerRebuilder,
+  type Channel,
+  type Reduced,
+} from './reduction';
 import { receiveBuffer } from './internal/receive_memory';
 import { toTimeout } from './wait/timeout';
 import { runAsync, runSync, type Steps } from './wait/steps';
@@ -24,11 +34,17 @@ const scratch = Buffer.allocUnsafe(HEADER + COALESCE_LIMIT);
 
 // Bumped in a forked child: locks held by the parent's pending operations do not apply there.
 let forkGeneration = 0;
-registerAfterForkInChild(() => { forkGeneration++; });
+registerAfterForkInChild(() => {
+  forkGeneration++;
+});
 
 const closeOnCollect = new FinalizationRegistry<number>((fd) => {
   forgetFd(fd);
-  try { native.close(fd); } catch { /* already closed */ }
+  try {
+    native.close(fd);
+  } catch {
+    /* already closed */
+  }
 });
 
 /** Serialises async operations in one direction of one connection. */
@@ -51,7 +67,9 @@ class TurnLock {
     const previous = this.tail;
     const generation = this.generation;
     let release!: () => void;
-    this.tail = new Promise<void>((r) => { release = r; });
+    this.tail = new Promise<void>((r) => {
+      release = r;
+    });
     this.pending++;
     try {
       await previous;
@@ -87,24 +105,37 @@ export class Connection<T = unknown> {
   readonly #header = Buffer.allocUnsafe(HEADER);
   readonly #readTurn = new TurnLock();
   readonly #writeTurn = new TurnLock();
-  readonly #blockUntilReady = (events: number): void => { native.poll([this.#fd], events, -1); };
+  readonly #blockUntilReady = (events: number): void => {
+    native.poll([this.#fd], events, -1);
+  };
   readonly #whenReady = (events: number): Promise<boolean> => whenReady(this.#fd, events, { keep: true });
 
   /** Wraps an fd this Connection now owns (closes it in close()). */
   constructor(fd: number, opts: ConnectionOptions = {}) {
-    if (!Number.isInteger(fd) || fd < 0) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `Connection(fd): fd must be a non-negative integer, got ${String(fd)}`);
+    if (!Number.isInteger(fd) || fd < 0)
+      throw new CodedTypeError(
+        'ERR_INVALID_ARG_TYPE',
+        `Connection(fd): fd must be a non-negative integer, got ${String(fd)}`,
+      );
     this.#fd = fd;
     this.#readable = opts.readable ?? true;
     this.#writable = opts.writable ?? true;
     this.#channel = opts.channel ?? channels.connection;
-    if (!this.#readable && !this.#writable) throw new CodedError('ERR_INVALID_ARG_VALUE', 'at least one of readable or writable must be true');
+    if (!this.#readable && !this.#writable)
+      throw new CodedError('ERR_INVALID_ARG_VALUE', 'at least one of readable or writable must be true');
     native.setNonBlocking(fd, true);
     closeOnCollect.register(this, fd, this);
   }
 
-  get closed(): boolean { return this.#fd < 0; }
-  get readable(): boolean { return this.#readable; }
-  get writable(): boolean { return this.#writable; }
+  get closed(): boolean {
+    return this.#fd < 0;
+  }
+  get readable(): boolean {
+    return this.#readable;
+  }
+  get writable(): boolean {
+    return this.#writable;
+  }
 
   fileno(): number {
     this.#checkOpen();
@@ -120,7 +151,9 @@ export class Connection<T = unknown> {
     native.close(fd);
   }
 
-  [Symbol.dispose](): void { this.close(); }
+  [Symbol.dispose](): void {
+    this.close();
+  }
 
   // ---- sending ----
 
@@ -169,8 +202,11 @@ export class Connection<T = unknown> {
     if (frame.length > 0 && frame[0] === MessageTag.StructuredWithFds) {
       // Sent right behind the frame; a bounded wait, so bytes that only look like such a frame fail loudly.
       if (native.poll([this.#fd], READABLE, FDS_FOLLOW_MS).length === 0) {
-        throw new CodedError('ERR_INVALID_MESSAGE', `a message announced file descriptors that did not follow within ${FDS_FOLLOW_MS} ms ` +
-          '(was it sent with sendBytes()? read those with recvBytes())');
+        throw new CodedError(
+          'ERR_INVALID_MESSAGE',
+          `a message announced file descriptors that did not follow within ${FDS_FOLLOW_MS} ms ` +
+            '(was it sent with sendBytes()? read those with recvBytes())',
+        );
       }
       const passed = native.recvMessage(this.#fd);
       if (passed === null) throw new EOFError('the connection closed between a message and its file descriptors');
@@ -202,7 +238,8 @@ export class Connection<T = unknown> {
 
   #writeFrameSync(bytes: Uint8Array, offset: number, size: number, tag = -1): void {
     const prefix = tag >= 0 ? 1 : 0;
-    if (size + prefix > MAX_MESSAGE) throw new CodedError('ERR_MESSAGE_TOO_LONG', `a message of ${size} bytes exceeds the 4 GiB frame limit`);
+    if (size + prefix > MAX_MESSAGE)
+      throw new CodedError('ERR_MESSAGE_TOO_LONG', `a message of ${size} bytes exceeds the 4 GiB frame limit`);
     if (size <= COALESCE_LIMIT - 1) {
       this.#writeAllSync(scratch, this.#frameInScratch(bytes, offset, size, tag));
       return;
@@ -230,7 +267,8 @@ export class Connection<T = unknown> {
 
   async #writeFrame(bytes: Uint8Array, offset: number, size: number): Promise<void> {
     this.#checkOpen();
-    if (size > MAX_MESSAGE) throw new CodedError('ERR_MESSAGE_TOO_LONG', `a message of ${size} bytes exceeds the 4 GiB frame limit`);
+    if (size > MAX_MESSAGE)
+      throw new CodedError('ERR_MESSAGE_TOO_LONG', `a message of ${size} bytes exceeds the 4 GiB frame limit`);
     if (size <= COALESCE_LIMIT) {
       const rest = this.#writeSmallFrameNow(bytes, offset, size, -1);
       if (rest !== null) await this.#writeAll(rest);
@@ -438,23 +476,38 @@ export class Connection<T = unknown> {
 
   #checkReadable(): void {
     this.#checkOpen();
-    if (!this.#readable) throw new CodedError('ERR_CONNECTION_NOT_READABLE', 'this end of a one-way Pipe is write-only: receive on the other end');
+    if (!this.#readable)
+      throw new CodedError(
+        'ERR_CONNECTION_NOT_READABLE',
+        'this end of a one-way Pipe is write-only: receive on the other end',
+      );
   }
 
   #checkWritable(): void {
     this.#checkOpen();
-    if (!this.#writable) throw new CodedError('ERR_CONNECTION_NOT_WRITABLE', 'this end of a one-way Pipe is read-only: send on the other end');
+    if (!this.#writable)
+      throw new CodedError(
+        'ERR_CONNECTION_NOT_WRITABLE',
+        'this end of a one-way Pipe is read-only: send on the other end',
+      );
   }
 
   /** For forkserver/spawn: the child gets a copy of the fd. */
   [reduce](): Reduced {
     this.#checkOpen();
-    return { kind: 'Connection', state: { readable: this.#readable, writable: this.#writable, channel: this.#channel.id }, fds: [this.#fd] };
+    return {
+      kind: 'Connection',
+      state: { readable: this.#readable, writable: this.#writable, channel: this.#channel.id },
+      fds: [this.#fd],
+    };
   }
 }
 
-registerRebuilder('Connection', (state: { readable: boolean; writable: boolean; channel: string }, fds: number[]) =>
-  new Connection(fds[0], { readable: state.readable, writable: state.writable, channel: channelById(state.channel) }));
+registerRebuilder(
+  'Connection',
+  (state: { readable: boolean; writable: boolean; channel: string }, fds: number[]) =>
+    new Connection(fds[0], { readable: state.readable, writable: state.writable, channel: channelById(state.channel) }),
+);
 
 /**
  * A connected pair. duplex (default): both ends send and receive (socketpair).
@@ -463,11 +516,17 @@ registerRebuilder('Connection', (state: { readable: boolean; writable: boolean; 
 export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
   if (duplex) {
     const [a, b] = native.socketpair();
-    return [new Connection<T>(a, { channel: channels.socketPipe }), new Connection<T>(b, { channel: channels.socketPipe })];
+    return [
+      new Connection<T>(a, { channel: channels.socketPipe }),
+      new Connection<T>(b, { channel: channels.socketPipe }),
+    ];
   }
   const [readFd, writeFd] = native.pipe();
   const channel = channels.oneWayPipe;
-  return [new Connection<T>(readFd, { writable: false, channel }), new Connection<T>(writeFd, { readable: false, channel })];
+  return [
+    new Connection<T>(readFd, { writable: false, channel }),
+    new Connection<T>(writeFd, { readable: false, channel }),
+  ];
 }
 
 // ---- wait() over connections, sentinels and fds ----
@@ -479,7 +538,10 @@ function fdOf(object: Waitable): number {
   if (object instanceof Connection) return object.fileno();
   if (typeof (object as { fileno?: unknown }).fileno === 'function') return (object as { fileno(): number }).fileno();
   if (typeof (object as { sentinel?: unknown }).sentinel === 'number') return (object as { sentinel: number }).sentinel;
-  throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'wait(objects): each object must be a Connection, an fd, or have a sentinel fd or fileno()');
+  throw new CodedTypeError(
+    'ERR_INVALID_ARG_TYPE',
+    'wait(objects): each object must be a Connection, an fd, or have a sentinel fd or fileno()',
+  );
 }
 
 /**
@@ -493,7 +555,9 @@ export async function wait<W extends Waitable>(objects: W[], timeout?: number | 
   const readyNow = native.poll(fds, READABLE, 0);
   if (readyNow.length > 0 || objects.length === 0 || limit === 0) return readyNow.map((i) => objects[i]);
   const controller = new AbortController();
-  const waits = fds.map((fd) => whenReady(fd, READABLE, { timeout: limit, signal: controller.signal, duplicate: true }).catch(() => false));
+  const waits = fds.map((fd) =>
+    whenReady(fd, READABLE, { timeout: limit, signal: controller.signal, duplicate: true }).catch(() => false),
+  );
   await Promise.race(waits);
   controller.abort();
   return native.poll(fds, READABLE, 0).map((i) => objects[i]);
@@ -507,39 +571,68 @@ export function waitSync<W extends Waitable>(objects: W[], timeout?: number | nu
 // ---- argument checks and errors ----
 
 function sendRange(buf: ArrayBufferView, offset: number, size: number | undefined): Uint8Array {
-  if (!ArrayBuffer.isView(buf)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'sendBytes(buf): buf must be a Buffer, TypedArray or DataView');
+  if (!ArrayBuffer.isView(buf))
+    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'sendBytes(buf): buf must be a Buffer, TypedArray or DataView');
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (!Number.isInteger(offset) || offset < 0) throw new CodedError('ERR_OUT_OF_RANGE', `sendBytes: offset must be a non-negative integer, got ${offset}`);
-  if (offset > bytes.length) throw new CodedError('ERR_OUT_OF_RANGE', `sendBytes: offset ${offset} is past the buffer's end (${bytes.length} bytes)`);
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new CodedError('ERR_OUT_OF_RANGE', `sendBytes: offset must be a non-negative integer, got ${offset}`);
+  if (offset > bytes.length)
+    throw new CodedError(
+      'ERR_OUT_OF_RANGE',
+      `sendBytes: offset ${offset} is past the buffer's end (${bytes.length} bytes)`,
+    );
   const length = size ?? bytes.length - offset;
-  if (!Number.isInteger(length) || length < 0) throw new CodedError('ERR_OUT_OF_RANGE', `sendBytes: size must be a non-negative integer, got ${size}`);
-  if (offset + length > bytes.length) throw new CodedError('ERR_OUT_OF_RANGE', `sendBytes: offset + size (${offset + length}) is past the buffer's end (${bytes.length} bytes)`);
+  if (!Number.isInteger(length) || length < 0)
+    throw new CodedError('ERR_OUT_OF_RANGE', `sendBytes: size must be a non-negative integer, got ${size}`);
+  if (offset + length > bytes.length)
+    throw new CodedError(
+      'ERR_OUT_OF_RANGE',
+      `sendBytes: offset + size (${offset + length}) is past the buffer's end (${bytes.length} bytes)`,
+    );
   return bytes.subarray(offset, offset + length);
 }
 
 function intoRange(buf: ArrayBufferView, offset: number): Uint8Array {
-  if (!ArrayBuffer.isView(buf)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'recvBytesInto(buf): buf must be a Buffer, TypedArray or DataView');
+  if (!ArrayBuffer.isView(buf))
+    throw new CodedTypeError(
+      'ERR_INVALID_ARG_TYPE',
+      'recvBytesInto(buf): buf must be a Buffer, TypedArray or DataView',
+    );
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) {
-    throw new CodedError('ERR_OUT_OF_RANGE', `recvBytesInto: offset must be an integer from 0 to ${bytes.length}, got ${offset}`);
+    throw new CodedError(
+      'ERR_OUT_OF_RANGE',
+      `recvBytesInto: offset must be an integer from 0 to ${bytes.length}, got ${offset}`,
+    );
   }
   return bytes.subarray(offset);
 }
 
 function checkMaxLength(maxlength: number | undefined): number {
   if (maxlength === undefined || maxlength === null) return Infinity;
-  if (!Number.isInteger(maxlength) || maxlength < 0) throw new CodedError('ERR_OUT_OF_RANGE', `recvBytes: maxlength must be a non-negative integer, got ${maxlength}`);
+  if (!Number.isInteger(maxlength) || maxlength < 0)
+    throw new CodedError('ERR_OUT_OF_RANGE', `recvBytes: maxlength must be a non-negative integer, got ${maxlength}`);
   return maxlength;
 }
 
 function endOfFile(midMessage: boolean): EOFError {
-  return new EOFError(midMessage ? 'the other end closed the connection in the middle of a message' : 'the other end of the connection is closed');
+  return new EOFError(
+    midMessage
+      ? 'the other end closed the connection in the middle of a message'
+      : 'the other end of the connection is closed',
+  );
 }
 
 function messageTooLong(size: number, limit: number): Error {
-  return new CodedError('ERR_MESSAGE_TOO_LONG', `the message (${size} bytes) is longer than maxlength (${limit}); it was discarded`);
+  return new CodedError(
+    'ERR_MESSAGE_TOO_LONG',
+    `the message (${size} bytes) is longer than maxlength (${limit}); it was discarded`,
+  );
 }
 
 function tooShort(received: Buffer, room: number): BufferTooShort {
-  return new BufferTooShort(`the message (${received.length} bytes) does not fit in the ${room} bytes after offset; it is in err.received`, received);
+  return new BufferTooShort(
+    `the message (${received.length} bytes) does not fit in the ${room} bytes after offset; it is in err.received`,
+    received,
+  );
 }

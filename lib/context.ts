@@ -34,8 +34,12 @@ export function getAllStartMethods(): StartMethodName[] {
 
 function assertStartMethod(method: unknown): asserts method is StartMethodName {
   if (!getAllStartMethods().includes(method as StartMethodName)) {
-    throw new CodedError('ERR_UNKNOWN_START_METHOD',
-      `cannot find context for '${String(method)}': the start methods here are ${getAllStartMethods().map((m) => `'${m}'`).join(', ')}`);
+    throw new CodedError(
+      'ERR_UNKNOWN_START_METHOD',
+      `cannot find context for '${String(method)}': the start methods here are ${getAllStartMethods()
+        .map((m) => `'${m}'`)
+        .join(', ')}`,
+    );
   }
 }
 
@@ -46,8 +50,10 @@ export function getStartMethod(allowNone = false): StartMethodName | null {
 
 export function setStartMethod(method: StartMethodName | null, opts: { force?: boolean } = {}): void {
   if (chosen !== null && !opts.force) {
-    throw new CodedError('ERR_CONTEXT_ALREADY_SET',
-      `the start method has already been set to '${chosen}'; pass { force: true } to change it`);
+    throw new CodedError(
+      'ERR_CONTEXT_ALREADY_SET',
+      `the start method has already been set to '${chosen}'; pass { force: true } to change it`,
+    );
   }
   if (method !== null) assertStartMethod(method);
   chosen = method;
@@ -99,8 +105,17 @@ export function currentProcess(): Process {
       enumerable: false,
       writable: true,
       value: {
-        target: null, args: [], kwargs: null, name: current.identity.name, daemon: false, identity: [],
-        parentPid: 0, popen: null, exitcode: null, closed: false, isSelf: true,
+        target: null,
+        args: [],
+        kwargs: null,
+        name: current.identity.name,
+        daemon: false,
+        identity: [],
+        parentPid: 0,
+        popen: null,
+        exitcode: null,
+        closed: false,
+        isSelf: true,
       },
     });
     current.processObject = main;
@@ -116,7 +131,10 @@ export function parentProcess(): ParentProcess | null {
 
 /** Stands for this process's parent: it can be watched, not controlled. */
 export class ParentProcess {
-  constructor(readonly pid: number, readonly name: string) {}
+  constructor(
+    readonly pid: number,
+    readonly name: string,
+  ) {}
 
   get ident(): number {
     return this.pid;
@@ -135,11 +153,21 @@ export class ParentProcess {
     const limit = toTimeout(timeout, 'ParentProcess.join()');
     await new Promise<void>((resolve) => {
       let cancelTimer: (() => void) | undefined;
-      const watch = onProcessExit(this.pid, () => { cancelTimer?.(); resolve(); });
-      if (limit !== null) cancelTimer = atDeadline(now() + limit, () => { watch.cancel(); resolve(); }, false);
+      const watch = onProcessExit(this.pid, () => {
+        cancelTimer?.();
+        resolve();
+      });
+      if (limit !== null)
+        cancelTimer = atDeadline(
+          now() + limit,
+          () => {
+            watch.cancel();
+            resolve();
+          },
+          false,
+        );
     });
   }
 }
-
 
 installExitHandler();

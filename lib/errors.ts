@@ -143,8 +143,10 @@ export class WorkerLostError extends Error {
   /** The exit code when the worker exited by itself, else null. */
   readonly exitCode: number | null;
   constructor(pid: number, signal: string | null, exitCode: number | null) {
-    super(`pool worker ${pid} died while running this task (${signal ? `killed by ${signal}` : `exit code ${exitCode}`}); ` +
-      'the pool replaced it and carries on with the other tasks');
+    super(
+      `pool worker ${pid} died while running this task (${signal ? `killed by ${signal}` : `exit code ${exitCode}`}); ` +
+        'the pool replaced it and carries on with the other tasks',
+    );
     this.pid = pid;
     this.signal = signal;
     this.exitCode = exitCode;

@@ -58,7 +58,8 @@ function positiveOrNull(name: string, value: unknown): number | null {
 
 function optionsObject<T extends object>(what: string, options: T | null | undefined): T {
   if (options == null) return {} as T;
-  if (typeof options !== 'object') throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `${what} options must be an object, got ${typeof options}`);
+  if (typeof options !== 'object')
+    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `${what} options must be an object, got ${typeof options}`);
   return options;
 }
 
@@ -69,7 +70,13 @@ export class ProcessPoolExecutor implements AsyncDisposable {
   readonly #pending = new Set<Future<any>>();
 
   constructor(options?: ProcessPoolExecutorOptions | null) {
-    const { maxWorkers, context = null, initializer = null, initargs = [], maxTasksPerChild } = optionsObject('ProcessPoolExecutor', options);
+    const {
+      maxWorkers,
+      context = null,
+      initializer = null,
+      initargs = [],
+      maxTasksPerChild,
+    } = optionsObject('ProcessPoolExecutor', options);
     this.#pool = new Pool({
       processes: positiveOrNull('maxWorkers', maxWorkers),
       context,
@@ -88,14 +95,26 @@ export class ProcessPoolExecutor implements AsyncDisposable {
     this.#pool.applyAsync(fn as AnyFunction, args, {
       signal: controller.signal,
       abortRunning: false, // cancel() aborts only pending tasks: no worker is ever killed, none runs alone
-      onStart: () => { leave(); future[kSetRunning](); },
-      callback: (value) => { leave(); future[kSettle](true, value); },
+      onStart: () => {
+        leave();
+        future[kSetRunning]();
+      },
+      callback: (value) => {
+        leave();
+        future[kSettle](true, value);
+      },
       // (an aborted task's AbortError arrives here too, for a future already cancelled: ignored)
-      errorCallback: (err) => { leave(); future[kSettle](false, err); },
+      errorCallback: (err) => {
+        leave();
+        future[kSettle](false, err);
+      },
     });
     if (!future.done() && !future.running()) {
       this.#pending.add(future);
-      future[kCancelTask] = () => { leave(); controller.abort(new CancelledError('future cancelled')); };
+      future[kCancelTask] = () => {
+        leave();
+        controller.abort(new CancelledError('future cancelled'));
+      };
     }
     return future;
   }
@@ -106,11 +125,17 @@ export class ProcessPoolExecutor implements AsyncDisposable {
    * from this call), else the iteration throws TimeoutError and the tasks not
    * yet started are dropped.
    */
-  map<T, R>(fn: (item: T) => R, iterable: Iterable<T> | AsyncIterable<T>, options?: ExecutorMapOptions | null): AsyncIterableIterator<Awaited<R>> {
+  map<T, R>(
+    fn: (item: T) => R,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    options?: ExecutorMapOptions | null,
+  ): AsyncIterableIterator<Awaited<R>> {
     this.#checkOpen();
     const { timeout, chunksize, buffersize } = optionsObject('map', options);
     const ms = toTimeout(timeout, 'ProcessPoolExecutor.map()');
-    const results = this.#pool.imap(fn as AnyFunction, iterable, { chunksize, buffersize }) as AsyncIterableIterator<Awaited<R>>;
+    const results = this.#pool.imap(fn as AnyFunction, iterable, { chunksize, buffersize }) as AsyncIterableIterator<
+      Awaited<R>
+    >;
     return ms === null ? results : withinDeadline(results, now() + ms, ms);
   }
 
@@ -136,7 +161,11 @@ export class ProcessPoolExecutor implements AsyncDisposable {
   killWorkers(): void {
     // Still our unreaped children: the pool has not seen them exit.
     for (const pid of this.#pool.pids) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* exited just now */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* exited just now */
+      }
     }
     this.#forceShutdown();
   }
@@ -158,18 +187,27 @@ export class ProcessPoolExecutor implements AsyncDisposable {
 
   #checkOpen(): void {
     if (this.#shutdown) {
-      throw new CodedError('ERR_EXECUTOR_SHUTDOWN', 'cannot schedule new futures after shutdown: create a new ProcessPoolExecutor');
+      throw new CodedError(
+        'ERR_EXECUTOR_SHUTDOWN',
+        'cannot schedule new futures after shutdown: create a new ProcessPoolExecutor',
+      );
     }
   }
 }
 
 /** The results of `results`, each before `deadline` (lib/wait/timeout's clock), else TimeoutError; leaving early stops the map. */
-async function* withinDeadline<R>(results: AsyncIterableIterator<R>, deadline: number, timeout: number): AsyncGenerator<R> {
+async function* withinDeadline<R>(
+  results: AsyncIterableIterator<R>,
+  deadline: number,
+  timeout: number,
+): AsyncGenerator<R> {
   try {
     for (;;) {
       let cancelTimer = (): void => {};
       const late = new Promise<never>((_, reject) => {
-        cancelTimer = atDeadline(deadline, () => reject(new TimeoutError(`map() did not finish within its timeout of ${timeout} ms`)));
+        cancelTimer = atDeadline(deadline, () =>
+          reject(new TimeoutError(`map() did not finish within its timeout of ${timeout} ms`)),
+        );
       });
       let next: IteratorResult<R>;
       try {
@@ -186,9 +224,13 @@ async function* withinDeadline<R>(results: AsyncIterableIterator<R>, deadline: n
 }
 
 function futureList(futures: Iterable<Future<any>>): Set<Future<any>> {
-  const list = futures != null && typeof (futures as Iterable<unknown>)[Symbol.iterator] === 'function' ? [...futures] : null;
+  const list =
+    futures != null && typeof (futures as Iterable<unknown>)[Symbol.iterator] === 'function' ? [...futures] : null;
   if (list === null || !list.every((f) => f instanceof Future)) {
-    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'futures must be an iterable of Future objects (from ProcessPoolExecutor.submit)');
+    throw new CodedTypeError(
+      'ERR_INVALID_ARG_TYPE',
+      'futures must be an iterable of Future objects (from ProcessPoolExecutor.submit)',
+    );
   }
   return new Set(list);
 }
@@ -198,16 +240,26 @@ function futureList(futures: Iterable<Future<any>>): Set<Future<any>> {
  * each once. Throws TimeoutError when `timeout` ms (from this call) pass
  * before all are done.
  */
-export function asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number | null): AsyncIterableIterator<Future<R>> {
+export function asCompleted<R>(
+  futures: Iterable<Future<R>>,
+  timeout?: number | null,
+): AsyncIterableIterator<Future<R>> {
   const all = futureList(futures);
   const ms = toTimeout(timeout, 'asCompleted()');
   return yieldAsCompleted(all, ms === null ? null : now() + ms, ms);
 }
 
-async function* yieldAsCompleted<R>(all: Set<Future<R>>, deadline: Deadline, timeout: number | null): AsyncGenerator<Future<R>> {
+async function* yieldAsCompleted<R>(
+  all: Set<Future<R>>,
+  deadline: Deadline,
+  timeout: number | null,
+): AsyncGenerator<Future<R>> {
   const finished = [...all].filter((f) => f.done());
   const waiting = new Set([...all].filter((f) => !f.done()));
-  const stop = watchFutures(waiting, (future) => { waiting.delete(future); finished.push(future); });
+  const stop = watchFutures(waiting, (future) => {
+    waiting.delete(future);
+    finished.push(future);
+  });
   try {
     for (;;) {
       while (finished.length > 0) yield finished.shift()!;
@@ -226,24 +278,36 @@ async function* yieldAsCompleted<R>(all: Set<Future<R>>, deadline: Deadline, tim
  * futures into done (finished or cancelled) and notDone. FIRST_EXCEPTION
  * returns when one finishes with an error, or all are done.
  */
-export async function wait<R>(futures: Iterable<Future<R>>, options?: { timeout?: number | null; returnWhen?: ReturnWhen } | null):
-  Promise<{ done: Set<Future<R>>; notDone: Set<Future<R>> }> {
+export async function wait<R>(
+  futures: Iterable<Future<R>>,
+  options?: { timeout?: number | null; returnWhen?: ReturnWhen } | null,
+): Promise<{ done: Set<Future<R>>; notDone: Set<Future<R>> }> {
   const all = futureList(futures);
   const { timeout, returnWhen = ALL_COMPLETED } = optionsObject('wait', options);
   const ms = toTimeout(timeout, 'wait()');
   if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
-    throw new CodedError('ERR_INVALID_ARG_VALUE', `returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${String(returnWhen)}`);
+    throw new CodedError(
+      'ERR_INVALID_ARG_VALUE',
+      `returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${String(returnWhen)}`,
+    );
   }
   const done = [...all].filter((f) => f.done());
   let left = all.size - done.length;
-  const satisfied = returnWhen === FIRST_COMPLETED ? done.length > 0
-    : returnWhen === FIRST_EXCEPTION ? done.some((f) => f[kFailed]())
-    : false;
+  const satisfied =
+    returnWhen === FIRST_COMPLETED
+      ? done.length > 0
+      : returnWhen === FIRST_EXCEPTION
+        ? done.some((f) => f[kFailed]())
+        : false;
   if (!satisfied && left > 0) {
-    await settledWithin(all, (future) => {
-      left--;
-      return returnWhen === FIRST_COMPLETED || (returnWhen === FIRST_EXCEPTION && future[kFailed]()) || left === 0;
-    }, ms);
+    await settledWithin(
+      all,
+      (future) => {
+        left--;
+        return returnWhen === FIRST_COMPLETED || (returnWhen === FIRST_EXCEPTION && future[kFailed]()) || left === 0;
+      },
+      ms,
+    );
   }
   const result = { done: new Set<Future<R>>(), notDone: new Set<Future<R>>() };
   for (const future of all) (future.done() ? result.done : result.notDone).add(future);

@@ -11,11 +11,28 @@ export { isMainProcess } from './internal/current_process';
 export { getStartMethod, setStartMethod, getAllStartMethods, type StartMethodName } from './context';
 export { Queue, JoinableQueue, SimpleQueue, type PutOptions, type GetOptions, type QueueOptions } from './queues';
 export { SharedMemory, type SharedMemoryOptions } from './shared_memory';
-export { Value, RawValue, Array, RawArray, type SharedOptions, type SharedType, type SharedArray, type SharedLock } from './sharedctypes';
+export {
+  Value,
+  RawValue,
+  Array,
+  RawArray,
+  type SharedOptions,
+  type SharedType,
+  type SharedArray,
+  type SharedLock,
+} from './sharedctypes';
 export { Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier } from './synchronize';
 export type { AcquireOptions } from './synchronize';
 export { BrokenBarrierError, AbortError } from './errors';
-export { Pool, type PoolOptions, type MapOptions, type TaskOptions, type ApplyOptions, type ImapOptions, type PoolStats } from './pool';
+export {
+  Pool,
+  type PoolOptions,
+  type MapOptions,
+  type TaskOptions,
+  type ApplyOptions,
+  type ImapOptions,
+  type PoolStats,
+} from './pool';
 export { AsyncResult, type ResultCallbacks } from './pool/async_result';
 export { passFd, PassFd } from './pool/pool_fds';
 export { TimeoutError, WorkerLostError } from './errors';

@@ -53,11 +53,16 @@ interface Launch {
 }
 
 function launch(opts: ManagerOptions): Launch {
-  if (typeof opts !== 'object' || opts === null) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Manager(opts): opts must be an object like { context }');
-  const ctx = typeof opts.context === 'string' || opts.context == null ? getContext(opts.context ?? null) : opts.context;
+  if (typeof opts !== 'object' || opts === null)
+    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Manager(opts): opts must be an object like { context }');
+  const ctx =
+    typeof opts.context === 'string' || opts.context == null ? getContext(opts.context ?? null) : opts.context;
   // A start that may not wait at all is a mistake, not a poll: refused.
   if (typeof opts.startTimeout === 'number' && opts.startTimeout < 0) {
-    throw new CodedError('ERR_INVALID_ARG_VALUE', `Manager(): startTimeout must be a non-negative number of ms, got ${opts.startTimeout}`);
+    throw new CodedError(
+      'ERR_INVALID_ARG_VALUE',
+      `Manager(): startTimeout must be a non-negative number of ms, got ${opts.startTimeout}`,
+    );
   }
   const timeout = toTimeout(opts.startTimeout ?? DEFAULT_START_TIMEOUT_MS, 'Manager(): startTimeout');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmp-manager-'));
@@ -91,7 +96,10 @@ function startFailed(launched: Launch, why: string): CodedError {
   const { manager } = launched;
   manager.killServer();
   manager.removeSocketDir();
-  return new CodedError('ERR_MANAGER_START_FAILED', `the manager's server process (pid ${manager.pid}) did not start: ${why}`);
+  return new CodedError(
+    'ERR_MANAGER_START_FAILED',
+    `the manager's server process (pid ${manager.pid}) did not start: ${why}`,
+  );
 }
 
 function finishLaunch(launched: Launch, message: ReadyMessage | null): SyncManager {
@@ -169,24 +177,44 @@ export class SyncManager {
   }
 
   /** The server's socket path. */
-  get address(): string { return this.#ref.address; }
+  get address(): string {
+    return this.#ref.address;
+  }
 
   /** The server process's pid. */
-  get pid(): number | undefined { return this.#process.pid; }
+  get pid(): number | undefined {
+    return this.#process.pid;
+  }
 
   // ---- objects held by the server ----
 
   /** A dict (Map semantics, primitive keys) held by the server, optionally filled from init. */
-  async dict<K extends DictKey = DictKey, V = unknown>(init?: Map<K, V> | Iterable<readonly [K, V]> | Record<string, V>): Promise<DictProxy<K, V>> {
-    return makeProxy('dict', this.#ref, await this.#create('dict', init === undefined ? [] : entriesOf(init))) as DictProxy<K, V>;
+  async dict<K extends DictKey = DictKey, V = unknown>(
+    init?: Map<K, V> | Iterable<readonly [K, V]> | Record<string, V>,
+  ): Promise<DictProxy<K, V>> {
+    return makeProxy(
+      'dict',
+      this.#ref,
+      await this.#create('dict', init === undefined ? [] : entriesOf(init)),
+    ) as DictProxy<K, V>;
   }
 
-  dictSync<K extends DictKey = DictKey, V = unknown>(init?: Map<K, V> | Iterable<readonly [K, V]> | Record<string, V>): DictProxy<K, V> {
-    return makeProxy('dict', this.#ref, this.#createSync('dict', init === undefined ? [] : entriesOf(init))) as DictProxy<K, V>;
+  dictSync<K extends DictKey = DictKey, V = unknown>(
+    init?: Map<K, V> | Iterable<readonly [K, V]> | Record<string, V>,
+  ): DictProxy<K, V> {
+    return makeProxy(
+      'dict',
+      this.#ref,
+      this.#createSync('dict', init === undefined ? [] : entriesOf(init)),
+    ) as DictProxy<K, V>;
   }
 
   async list<T = unknown>(init?: Iterable<T>): Promise<ListProxy<T>> {
-    return makeProxy('list', this.#ref, await this.#create('list', init === undefined ? [] : [...init])) as ListProxy<T>;
+    return makeProxy(
+      'list',
+      this.#ref,
+      await this.#create('list', init === undefined ? [] : [...init]),
+    ) as ListProxy<T>;
   }
 
   listSync<T = unknown>(init?: Iterable<T>): ListProxy<T> {
@@ -203,17 +231,43 @@ export class SyncManager {
 
   // ---- the library's own process-shared objects (no server round trips) ----
 
-  Value<V extends number | bigint = number>(type: SharedType, initial?: V, opts?: SharedOptions) { return Value<V>(type, initial, opts); }
-  Array(type: SharedType, sizeOrValues: number | ArrayLike<number | bigint> | Iterable<number | bigint>, opts?: SharedOptions) { return Array_(type, sizeOrValues, opts); }
-  Queue<T = unknown>(maxsize = 0, opts?: QueueOptions): Queue<T> { return new Queue<T>(maxsize, opts); }
-  JoinableQueue<T = unknown>(maxsize = 0, opts?: QueueOptions): JoinableQueue<T> { return new JoinableQueue<T>(maxsize, opts); }
-  Lock(): Lock { return new Lock(); }
-  RLock(): RLock { return new RLock(); }
-  Semaphore(value = 1): Semaphore { return new Semaphore(value); }
-  BoundedSemaphore(value = 1): BoundedSemaphore { return new BoundedSemaphore(value); }
-  Condition(lock?: Lock | RLock): Condition { return new Condition(lock); }
-  Event(): Event { return new Event(); }
-  Barrier(parties: number, opts?: { action?: () => void; timeout?: number | null }): Barrier { return new Barrier(parties, opts); }
+  Value<V extends number | bigint = number>(type: SharedType, initial?: V, opts?: SharedOptions) {
+    return Value<V>(type, initial, opts);
+  }
+  Array(
+    type: SharedType,
+    sizeOrValues: number | ArrayLike<number | bigint> | Iterable<number | bigint>,
+    opts?: SharedOptions,
+  ) {
+    return Array_(type, sizeOrValues, opts);
+  }
+  Queue<T = unknown>(maxsize = 0, opts?: QueueOptions): Queue<T> {
+    return new Queue<T>(maxsize, opts);
+  }
+  JoinableQueue<T = unknown>(maxsize = 0, opts?: QueueOptions): JoinableQueue<T> {
+    return new JoinableQueue<T>(maxsize, opts);
+  }
+  Lock(): Lock {
+    return new Lock();
+  }
+  RLock(): RLock {
+    return new RLock();
+  }
+  Semaphore(value = 1): Semaphore {
+    return new Semaphore(value);
+  }
+  BoundedSemaphore(value = 1): BoundedSemaphore {
+    return new BoundedSemaphore(value);
+  }
+  Condition(lock?: Lock | RLock): Condition {
+    return new Condition(lock);
+  }
+  Event(): Event {
+    return new Event();
+  }
+  Barrier(parties: number, opts?: { action?: () => void; timeout?: number | null }): Barrier {
+    return new Barrier(parties, opts);
+  }
 
   // ---- lifetime ----
 
@@ -249,19 +303,30 @@ export class SyncManager {
     this.removeSocketDir();
   }
 
-  async [Symbol.asyncDispose](): Promise<void> { await this.shutdown(); }
-  [Symbol.dispose](): void { this.shutdownSync(); }
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+  [Symbol.dispose](): void {
+    this.shutdownSync();
+  }
 
   /** Refused: proxies cross to children, the manager (which owns the server) does not. */
   [reduce](): Reduced {
-    throw new CodedError('ERR_UNCLONABLE',
+    throw new CodedError(
+      'ERR_UNCLONABLE',
       'a SyncManager cannot be sent to another process: create the dicts, lists and Namespaces here and pass their proxies, ' +
-      'or use the fork start method, whose children inherit it');
+        'or use the fork start method, whose children inherit it',
+    );
   }
 
   /** @internal Used when start-up fails. */
   killServer(): void {
-    try { this.#process.kill(); this.#process.joinSync(SHUTDOWN_GRACE_MS); } catch { /* already gone */ }
+    try {
+      this.#process.kill();
+      this.#process.joinSync(SHUTDOWN_GRACE_MS);
+    } catch {
+      /* already gone */
+    }
   }
 
   /** @internal The server removes its socket itself; this covers a server that was SIGKILLed. */
@@ -273,7 +338,10 @@ export class SyncManager {
   #beginShutdown(): boolean {
     if (this.#shutDown) return false;
     if (ownPid() !== this.#creatorPid) {
-      throw new CodedError('ERR_MANAGER_NOT_OURS', `only the process that started the manager (pid ${this.#creatorPid}) can shut it down`);
+      throw new CodedError(
+        'ERR_MANAGER_NOT_OURS',
+        `only the process that started the manager (pid ${this.#creatorPid}) can shut it down`,
+      );
     }
     this.#shutDown = true;
     runningManagers.delete(this);

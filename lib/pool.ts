@@ -153,7 +153,11 @@ interface Worker {
   answered: boolean;
 }
 
-const enum PoolState { Run, Close, Terminate }
+const enum PoolState {
+  Run,
+  Close,
+  Terminate,
+}
 
 const RESULT_QUEUE_BYTES = 4 * 1024 * 1024;
 const INBOX_BYTES = 1024 * 1024;
@@ -187,13 +191,15 @@ function signalName(code: number): string | null {
 
 function checkChunksize(chunksize: unknown, name = 'chunksize'): number | null {
   if (chunksize == null) return null;
-  if (!Number.isInteger(chunksize) || (chunksize as number) < 1) throw invalid(`${name} must be an integer >= 1, got ${String(chunksize)}`);
+  if (!Number.isInteger(chunksize) || (chunksize as number) < 1)
+    throw invalid(`${name} must be an integer >= 1, got ${String(chunksize)}`);
   return chunksize as number;
 }
 
 function checkCount(name: string, value: unknown): number | null {
   if (value == null) return null;
-  if (!Number.isInteger(value) || (value as number) < 0) throw invalid(`${name} must be an integer >= 0, got ${String(value)}`);
+  if (!Number.isInteger(value) || (value as number) < 0)
+    throw invalid(`${name} must be an integer >= 0, got ${String(value)}`);
   return value as number;
 }
 
@@ -206,21 +212,34 @@ function taskLimits(opts: TaskOptions | null | undefined, call: string): TaskLim
 }
 
 function taskTimeoutError(ms: number, pid: number): TimeoutError {
-  const err = new TimeoutError(`the task ran longer than its timeout of ${ms} ms: its worker (pid ${pid}) was killed and replaced`);
+  const err = new TimeoutError(
+    `the task ran longer than its timeout of ${ms} ms: its worker (pid ${pid}) was killed and replaced`,
+  );
   (err as { code?: string }).code = 'ERR_TASK_TIMEOUT';
   return err;
 }
 
-function mapOptions(arg: number | MapOptions | null | undefined): { chunksize: number | null; onProgress: MapOptions['onProgress']; limits: TaskLimits | null } {
+function mapOptions(arg: number | MapOptions | null | undefined): {
+  chunksize: number | null;
+  onProgress: MapOptions['onProgress'];
+  limits: TaskLimits | null;
+} {
   if (typeof arg === 'object' && arg !== null) {
-    return { chunksize: checkChunksize(arg.chunksize), onProgress: arg.onProgress ?? null, limits: taskLimits(arg, 'Pool map') };
+    return {
+      chunksize: checkChunksize(arg.chunksize),
+      onProgress: arg.onProgress ?? null,
+      limits: taskLimits(arg, 'Pool map'),
+    };
   }
   return { chunksize: checkChunksize(arg), onProgress: null, limits: null };
 }
 
 function materialise(iterable: Iterable<unknown>): unknown[] {
   if (iterable == null || typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `the pool needs an iterable of inputs, got ${iterable === null ? 'null' : typeof iterable}`);
+    throw new CodedTypeError(
+      'ERR_INVALID_ARG_TYPE',
+      `the pool needs an iterable of inputs, got ${iterable === null ? 'null' : typeof iterable}`,
+    );
   }
   return Array.isArray(iterable) ? iterable : Array.from(iterable);
 }
@@ -274,17 +293,26 @@ export class Pool {
 
   constructor(opts?: number | PoolOptions | null) {
     const options: PoolOptions = typeof opts === 'number' || opts == null ? { processes: opts ?? null } : opts;
-    if (typeof options !== 'object') throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'new Pool(processes | { processes, initializer, initargs, maxtasksperchild, context })');
+    if (typeof options !== 'object')
+      throw new CodedTypeError(
+        'ERR_INVALID_ARG_TYPE',
+        'new Pool(processes | { processes, initializer, initargs, maxtasksperchild, context })',
+      );
     const processes = options.processes ?? cpuCount();
-    if (!Number.isInteger(processes) || processes < 1) throw invalid(`Number of processes must be at least 1 (an integer), got ${String(options.processes)}`);
+    if (!Number.isInteger(processes) || processes < 1)
+      throw invalid(`Number of processes must be at least 1 (an integer), got ${String(options.processes)}`);
     const maxtasks = options.maxtasksperchild ?? null;
     if (maxtasks !== null && (!Number.isInteger(maxtasks) || maxtasks < 1)) {
       throw invalid(`maxtasksperchild must be a positive integer or null, got ${String(maxtasks)}`);
     }
     const { initializer = null, initargs = [] } = options;
-    if (initializer !== null && typeof initializer !== 'function') throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'initializer must be a function');
+    if (initializer !== null && typeof initializer !== 'function')
+      throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'initializer must be a function');
     if (!Array.isArray(initargs)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'initargs must be an array');
-    this.#ctx = typeof options.context === 'string' || options.context == null ? getContext(options.context ?? null) : options.context;
+    this.#ctx =
+      typeof options.context === 'string' || options.context == null
+        ? getContext(options.context ?? null)
+        : options.context;
     this.#fork = this.#ctx.startMethod === 'fork';
     this.#processes = processes;
     this.#maxtasks = maxtasks;
@@ -296,7 +324,9 @@ export class Pool {
     this.#running = RawArray('d', processes) as unknown as Float64Array;
     this.#running.fill(-1);
     this.#workers = new Array(processes).fill(null);
-    this.#finished = new Promise<void>((resolve) => { this.#markFinished = resolve; });
+    this.#finished = new Promise<void>((resolve) => {
+      this.#markFinished = resolve;
+    });
     livePools.add(this);
     // Under fork the workers start from a macrotask (never inside the caller's
     // promise chain), so they already know the functions submitted right after this.
@@ -311,18 +341,34 @@ export class Pool {
     return this.applyAsync(fn, args, opts).get();
   }
 
-  applyAsync<R>(fn: (...args: any[]) => R | Promise<R>, args: unknown[] = [], opts: ApplyOptions<R> = {}): AsyncResult<R> {
+  applyAsync<R>(
+    fn: (...args: any[]) => R | Promise<R>,
+    args: unknown[] = [],
+    opts: ApplyOptions<R> = {},
+  ): AsyncResult<R> {
     this.#checkRunning();
     if (!Array.isArray(args)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'args must be an array');
     const fnId = this.#functionId(fn);
     const limits = taskLimits(opts, 'Pool.applyAsync()');
     const result = new AsyncResult<R>(opts ?? {});
-    const job = this.#newJob(1, limits, {
-      onChunk: (_chunk, values) => { job.detach(); result[kSettle](true, values[0]); },
-      onError: (_chunk, err) => { job.detach(); result[kSettle](false, err); },
-      onCancel: (err) => result[kSettle](false, err),
-      onStart: opts?.onStart ?? null,
-    }, false, limits !== null && (limits.timeoutMs !== null || opts?.abortRunning !== false));
+    const job = this.#newJob(
+      1,
+      limits,
+      {
+        onChunk: (_chunk, values) => {
+          job.detach();
+          result[kSettle](true, values[0]);
+        },
+        onError: (_chunk, err) => {
+          job.detach();
+          result[kSettle](false, err);
+        },
+        onCancel: (err) => result[kSettle](false, err),
+        onStart: opts?.onStart ?? null,
+      },
+      false,
+      limits !== null && (limits.timeoutMs !== null || opts?.abortRunning !== false),
+    );
     if (job.failed) return result; // its signal was aborted already
     const withFds = takeFds(args);
     this.#enqueue(job, fnId, 1, [withFds ? withFds.args : args], 0, withFds?.fds ?? null);
@@ -331,22 +377,38 @@ export class Pool {
   }
 
   /** fn applied to each item (in order); chunksize or { chunksize, onProgress }. */
-  async map<T, R>(fn: (item: T) => R | Promise<R>, iterable: Iterable<T>, chunksize?: number | MapOptions | null): Promise<R[]> {
+  async map<T, R>(
+    fn: (item: T) => R | Promise<R>,
+    iterable: Iterable<T>,
+    chunksize?: number | MapOptions | null,
+  ): Promise<R[]> {
     return this.mapAsync(fn, iterable, chunksize).get();
   }
 
-  mapAsync<T, R>(fn: (item: T) => R | Promise<R>, iterable: Iterable<T>, chunksize?: number | MapOptions | null,
-    callbacks: ResultCallbacks<R[]> = {}): AsyncResult<R[]> {
+  mapAsync<T, R>(
+    fn: (item: T) => R | Promise<R>,
+    iterable: Iterable<T>,
+    chunksize?: number | MapOptions | null,
+    callbacks: ResultCallbacks<R[]> = {},
+  ): AsyncResult<R[]> {
     return this.#mapJob(fn, iterable, 0, chunksize, callbacks);
   }
 
   /** fn(...args) for each args array of the iterable (in order). */
-  async starmap<R>(fn: (...args: any[]) => R | Promise<R>, iterable: Iterable<unknown[]>, chunksize?: number | MapOptions | null): Promise<R[]> {
+  async starmap<R>(
+    fn: (...args: any[]) => R | Promise<R>,
+    iterable: Iterable<unknown[]>,
+    chunksize?: number | MapOptions | null,
+  ): Promise<R[]> {
     return this.starmapAsync(fn, iterable, chunksize).get();
   }
 
-  starmapAsync<R>(fn: (...args: any[]) => R | Promise<R>, iterable: Iterable<unknown[]>, chunksize?: number | MapOptions | null,
-    callbacks: ResultCallbacks<R[]> = {}): AsyncResult<R[]> {
+  starmapAsync<R>(
+    fn: (...args: any[]) => R | Promise<R>,
+    iterable: Iterable<unknown[]>,
+    chunksize?: number | MapOptions | null,
+    callbacks: ResultCallbacks<R[]> = {},
+  ): AsyncResult<R[]> {
     return this.#mapJob(fn, iterable, 1, chunksize, callbacks);
   }
 
@@ -355,13 +417,20 @@ export class Pool {
    * The input (an iterable or async iterable) is read lazily, no further ahead
    * than `buffersize` chunks not yet consumed. chunksize defaults to 1.
    */
-  imap<T, R>(fn: (item: T) => R | Promise<R>, iterable: Iterable<T> | AsyncIterable<T>, chunksize?: number | ImapOptions | null): AsyncIterableIterator<R> {
+  imap<T, R>(
+    fn: (item: T) => R | Promise<R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    chunksize?: number | ImapOptions | null,
+  ): AsyncIterableIterator<R> {
     return this.#imapJob(fn, iterable, chunksize, true) as AsyncIterableIterator<R>;
   }
 
   /** Results in the order they finish; the input is read as imap reads it. chunksize defaults to 1. */
-  imapUnordered<T, R>(fn: (item: T) => R | Promise<R>, iterable: Iterable<T> | AsyncIterable<T>,
-    chunksize?: number | ImapOptions | null): AsyncIterableIterator<R> {
+  imapUnordered<T, R>(
+    fn: (item: T) => R | Promise<R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    chunksize?: number | ImapOptions | null,
+  ): AsyncIterableIterator<R> {
     return this.#imapJob(fn, iterable, chunksize, false) as AsyncIterableIterator<R>;
   }
 
@@ -376,8 +445,13 @@ export class Pool {
     };
   }
 
-  #mapJob(fn: AnyFunction, iterable: Iterable<unknown>, star: 0 | 1, chunksizeArg: number | MapOptions | null | undefined,
-    callbacks: ResultCallbacks<any>): AsyncResult<any> {
+  #mapJob(
+    fn: AnyFunction,
+    iterable: Iterable<unknown>,
+    star: 0 | 1,
+    chunksizeArg: number | MapOptions | null | undefined,
+    callbacks: ResultCallbacks<any>,
+  ): AsyncResult<any> {
     this.#checkRunning();
     const { chunksize: given, onProgress, limits } = mapOptions(chunksizeArg);
     const fnId = this.#functionId(fn);
@@ -397,26 +471,44 @@ export class Pool {
         for (let i = 0; i < chunkValues.length; i++) values[chunk.offset + i] = chunkValues[i];
         done += chunkValues.length;
         if (onProgress) {
-          try { onProgress(done, total); } catch (err) { rethrowLater(err); }
+          try {
+            onProgress(done, total);
+          } catch (err) {
+            rethrowLater(err);
+          }
         }
         if (job.chunksLeft === 0) {
           job.detach();
           result[kSettle](true, values);
         }
       },
-      onError: (_chunk, err) => { job.detach(); result[kSettle](false, err); },
+      onError: (_chunk, err) => {
+        job.detach();
+        result[kSettle](false, err);
+      },
       onCancel: (err) => result[kSettle](false, err),
     });
     if (job.failed) return result;
     for (let offset = 0; offset < total; offset += chunksize) {
-      this.#enqueue(job, fnId, star, chunksize === total ? items : items.slice(offset, offset + chunksize), offset, null);
+      this.#enqueue(
+        job,
+        fnId,
+        star,
+        chunksize === total ? items : items.slice(offset, offset + chunksize),
+        offset,
+        null,
+      );
     }
     this.#dispatch();
     return result;
   }
 
-  #imapJob(fn: AnyFunction, iterable: Iterable<unknown> | AsyncIterable<unknown>, arg: number | ImapOptions | null | undefined,
-    ordered: boolean): AsyncIterableIterator<unknown> {
+  #imapJob(
+    fn: AnyFunction,
+    iterable: Iterable<unknown> | AsyncIterable<unknown>,
+    arg: number | ImapOptions | null | undefined,
+    ordered: boolean,
+  ): AsyncIterableIterator<unknown> {
     this.#checkRunning();
     const options: ImapOptions = typeof arg === 'object' && arg !== null ? arg : { chunksize: arg };
     const chunksize = checkChunksize(options.chunksize) ?? 1;
@@ -432,20 +524,39 @@ export class Pool {
       this.#stopIdleWorkersIfDone();
     };
     const iterator = new ResultIterator(ordered, {
-      taken: () => { taken++; feed?.fill(); },
-      closed: () => { job.failed = true; job.detach(); stopReading(); this.#dispatch(); },
+      taken: () => {
+        taken++;
+        feed?.fill();
+      },
+      closed: () => {
+        job.failed = true;
+        job.detach();
+        stopReading();
+        this.#dispatch();
+      },
     });
-    const job = this.#newJob(0, limits, {
-      onChunk: (chunk, values) => iterator.add(chunk.offset, values),
-      onError: (chunk, err) => iterator.fail(chunk.offset, err),
-      onCancel: (err) => { stopReading(); iterator.abort(err); },
-    }, true);
+    const job = this.#newJob(
+      0,
+      limits,
+      {
+        onChunk: (chunk, values) => iterator.add(chunk.offset, values),
+        onError: (chunk, err) => iterator.fail(chunk.offset, err),
+        onCancel: (err) => {
+          stopReading();
+          iterator.abort(err);
+        },
+      },
+      true,
+    );
     if (job.failed) return iterator;
     feed = new InputFeed(iterable, chunksize, {
       room: () => readAhead - (feed!.itemsRead - taken),
       chunk: (offset, items) => {
         if (this.#state === PoolState.Terminate) {
-          iterator.fail(offset, new CodedError('ERR_POOL_TERMINATED', 'the pool was terminated before this task was submitted'));
+          iterator.fail(
+            offset,
+            new CodedError('ERR_POOL_TERMINATED', 'the pool was terminated before this task was submitted'),
+          );
           return false;
         }
         if (job.failed) return false;
@@ -454,8 +565,14 @@ export class Pool {
         this.#dispatch();
         return true;
       },
-      end: (count) => { iterator.expect(count); stopReading(); },
-      fail: (offset, err) => { iterator.fail(offset, err); stopReading(); }, // the input's error comes out of the iteration, as in Python
+      end: (count) => {
+        iterator.expect(count);
+        stopReading();
+      },
+      fail: (offset, err) => {
+        iterator.fail(offset, err);
+        stopReading();
+      }, // the input's error comes out of the iteration, as in Python
     });
     // A pool closed while this input is still being read keeps its workers for it.
     if (feed.open) this.#feeds.add(feed);
@@ -467,9 +584,22 @@ export class Pool {
    * A job with its signal watched: aborting it removes its queued chunks and
    * kills the workers running the others. Already aborted: the job is failed.
    */
-  #newJob(chunks: number, limits: TaskLimits | null,
-    handlers: Pick<Job, 'onChunk' | 'onError' | 'onCancel' | 'onStart'>, deliversAfterError = false, runsAlone = limits !== null): Job {
-    const job: Job = { chunksLeft: chunks, failed: false, limits, runsAlone, deliversAfterError, detach: () => {}, ...handlers };
+  #newJob(
+    chunks: number,
+    limits: TaskLimits | null,
+    handlers: Pick<Job, 'onChunk' | 'onError' | 'onCancel' | 'onStart'>,
+    deliversAfterError = false,
+    runsAlone = limits !== null,
+  ): Job {
+    const job: Job = {
+      chunksLeft: chunks,
+      failed: false,
+      limits,
+      runsAlone,
+      deliversAfterError,
+      detach: () => {},
+      ...handlers,
+    };
     const signal = limits?.signal;
     if (signal) {
       if (signal.aborted) {
@@ -572,7 +702,8 @@ export class Pool {
 
   /** Waits for the workers to exit; only after close() or terminate(). Every callback has run when it resolves. */
   async join(): Promise<void> {
-    if (this.#state === PoolState.Run) throw new CodedError('ERR_POOL_RUNNING', 'Pool is still running: call close() or terminate() before join()');
+    if (this.#state === PoolState.Run)
+      throw new CodedError('ERR_POOL_RUNNING', 'Pool is still running: call close() or terminate() before join()');
     this.#checkFinished();
     // A pending join keeps the process alive until the workers are gone.
     const keepAlive = setInterval(() => {}, 1 << 30);
@@ -591,7 +722,9 @@ export class Pool {
 
   /** The worker processes' pids (Python's pool._pool), for monitoring. */
   get pids(): number[] {
-    return this.#allWorkers().filter((w) => !w.hasExited).map((w) => w.pid);
+    return this.#allWorkers()
+      .filter((w) => !w.hasExited)
+      .map((w) => w.pid);
   }
 
   get processes(): number {
@@ -608,12 +741,15 @@ export class Pool {
   // ---- internals: functions ----
 
   #checkRunning(): void {
-    if (this.#state !== PoolState.Run) throw new CodedError('ERR_POOL_NOT_RUNNING', 'Pool not running: it was closed or terminated');
-    if (process.pid !== this.#ownerPid) throw new CodedError('ERR_POOL_NOT_OURS', 'this pool belongs to the process that created it');
+    if (this.#state !== PoolState.Run)
+      throw new CodedError('ERR_POOL_NOT_RUNNING', 'Pool not running: it was closed or terminated');
+    if (process.pid !== this.#ownerPid)
+      throw new CodedError('ERR_POOL_NOT_OURS', 'this pool belongs to the process that created it');
   }
 
   #functionId(fn: AnyFunction): number {
-    if (typeof fn !== 'function') throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `the pool needs a function to run, got ${typeof fn}`);
+    if (typeof fn !== 'function')
+      throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `the pool needs a function to run, got ${typeof fn}`);
     let id = this.#fnIds.get(fn);
     if (id === undefined) {
       id = this.#refs.length;
@@ -656,7 +792,12 @@ export class Pool {
       reportMemory: this.#maxMemory !== null,
     };
     const prefix = { fork: 'Fork', forkserver: 'ForkServer', spawn: 'Spawn' }[this.#ctx.startMethod];
-    const proc = new this.#ctx.Process({ target: poolWorkerMain, args: [config], daemon: true, name: `${prefix}PoolWorker-${++this.#workerCounter}` });
+    const proc = new this.#ctx.Process({
+      target: poolWorkerMain,
+      args: [config],
+      daemon: true,
+      name: `${prefix}PoolWorker-${++this.#workerCounter}`,
+    });
     // A forked child must not find a result read of ours pending (it would take our results).
     this.#pumpAbort?.abort();
     try {
@@ -668,11 +809,25 @@ export class Pool {
       native.close(theirs);
     }
     const worker: Worker = {
-      index, process: proc, pid: proc.pid!, inbox, channel: ours, inflight: [], sent: 0, knownRefs: new Set(),
-      generation: this.#registry.length, leaving: false, exited: Promise.resolve(), hasExited: false, answered: false,
+      index,
+      process: proc,
+      pid: proc.pid!,
+      inbox,
+      channel: ours,
+      inflight: [],
+      sent: 0,
+      knownRefs: new Set(),
+      generation: this.#registry.length,
+      leaving: false,
+      exited: Promise.resolve(),
+      hasExited: false,
+      answered: false,
     };
     const popen = proc[kState].popen!;
-    worker.exited = popen.wait(null).then((code) => this.#onWorkerExit(worker, code ?? 0), () => this.#onWorkerExit(worker, -9));
+    worker.exited = popen.wait(null).then(
+      (code) => this.#onWorkerExit(worker, code ?? 0),
+      () => this.#onWorkerExit(worker, -9),
+    );
     popen.keepAlive(false); // an idle pool does not keep the process alive (daemon workers)
     this.#workers[index] = worker;
     if (this.#pumpAbort) this.#ensurePump();
@@ -680,7 +835,11 @@ export class Pool {
 
   #signal(worker: Worker, signal: 'SIGTERM' | 'SIGKILL'): void {
     if (worker.hasExited) return;
-    try { worker.process[signal === 'SIGTERM' ? 'terminate' : 'kill'](); } catch { /* already gone */ }
+    try {
+      worker.process[signal === 'SIGTERM' ? 'terminate' : 'kill']();
+    } catch {
+      /* already gone */
+    }
   }
 
   /** Tells a worker to finish what it has and exit; its slot is free for a new one. */
@@ -688,14 +847,26 @@ export class Pool {
     worker.leaving = true;
     this.#leaving.add(worker);
     if (this.#workers[worker.index] === worker) this.#workers[worker.index] = null;
-    try { worker.inbox.putSync([-1]); } catch { /* it is gone already */ }
+    try {
+      worker.inbox.putSync([-1]);
+    } catch {
+      /* it is gone already */
+    }
   }
 
   #onWorkerExit(worker: Worker, code: number): void {
     worker.hasExited = true;
     if (process.pid !== this.#ownerPid) return;
-    try { native.close(worker.channel); } catch { /* closed */ }
-    try { worker.process.close(); } catch { /* not reaped yet */ }
+    try {
+      native.close(worker.channel);
+    } catch {
+      /* closed */
+    }
+    try {
+      worker.process.close();
+    } catch {
+      /* not reaped yet */
+    }
     this.#leaving.delete(worker);
     if (this.#workers[worker.index] === worker) this.#workers[worker.index] = null;
     if (this.#state !== PoolState.Terminate && worker.inflight.length > 0) {
@@ -740,9 +911,11 @@ export class Pool {
     }
     if (++this.#startFailures < MAX_START_FAILURES) return;
     this.#startFailures = 0;
-    const err = new CodedError('ERR_POOL_WORKER_START',
+    const err = new CodedError(
+      'ERR_POOL_WORKER_START',
       `${MAX_START_FAILURES} pool workers in a row exited (last: pid ${worker.pid}, ${signalName(code) ?? `exit code ${code}`}) ` +
-      'before running a task; does the initializer throw? Their stderr says why.');
+        'before running a task; does the initializer throw? Their stderr says why.',
+    );
     const chunks = this.#queue.slice(this.#head);
     this.#queue = [];
     this.#head = 0;
@@ -769,7 +942,8 @@ export class Pool {
     if (this.#fork && hasWork) {
       const next = this.#queue[this.#head];
       for (const worker of this.#workers) {
-        if (worker && !worker.leaving && worker.inflight.length === 0 && !this.#knows(worker, next)) this.#retire(worker);
+        if (worker && !worker.leaving && worker.inflight.length === 0 && !this.#knows(worker, next))
+          this.#retire(worker);
       }
     }
     if (this.#state === PoolState.Run || this.#outstanding > 0) {
@@ -787,8 +961,17 @@ export class Pool {
   #enqueue(job: Job, fnId: number, star: 0 | 1, items: unknown[], offset: number, fds: number[] | null): void {
     if (this.#outstanding === 0) this.#startWatchdog();
     this.#queue.push({
-      seq: this.#nextSeq++, job, offset, fnId, star, items, fds, partOfMap: job.chunksLeft > 1 || job.deliversAfterError === true,
-      worker: null, retries: 0, stopTimer: null,
+      seq: this.#nextSeq++,
+      job,
+      offset,
+      fnId,
+      star,
+      items,
+      fds,
+      partOfMap: job.chunksLeft > 1 || job.deliversAfterError === true,
+      worker: null,
+      retries: 0,
+      stopTimer: null,
     });
     this.#outstanding++;
   }
@@ -805,8 +988,11 @@ export class Pool {
       // A task its signal may still remove waits in the pool's queue, where it
       // can be removed, rather than deep in an inbox: at most one behind the
       // running task (as Python's executor queues one call beyond its workers).
-      const cap = chunk.partOfMap ? Math.max(2, this.#queuedPerWorker)
-        : chunk.job.limits?.signal ? Math.min(2, this.#queuedPerWorker) : this.#queuedPerWorker;
+      const cap = chunk.partOfMap
+        ? Math.max(2, this.#queuedPerWorker)
+        : chunk.job.limits?.signal
+          ? Math.min(2, this.#queuedPerWorker)
+          : this.#queuedPerWorker;
       if (worker.inflight.length >= cap) continue;
       if (best === null || worker.inflight.length < best.inflight.length) best = worker;
     }
@@ -849,7 +1035,9 @@ export class Pool {
 
   #needsWorkers(): boolean {
     const next = this.#queue[this.#head];
-    return this.#workers.some((w) => w === null || (next !== undefined && !this.#knows(w, next) && w.inflight.length === 0));
+    return this.#workers.some(
+      (w) => w === null || (next !== undefined && !this.#knows(w, next) && w.inflight.length === 0),
+    );
   }
 
   /** Whether the worker can run the chunk's function (under fork, a closure must predate the worker). */
@@ -861,7 +1049,14 @@ export class Pool {
   #send(worker: Worker, chunk: Chunk): boolean {
     let ref: FunctionRef | null = null;
     if (!worker.knownRefs.has(chunk.fnId)) ref = this.#refs[chunk.fnId];
-    const message: TaskMessage = [chunk.seq, chunk.fnId, ref, chunk.star, chunk.items, chunk.fds ? chunk.fds.length : 0];
+    const message: TaskMessage = [
+      chunk.seq,
+      chunk.fnId,
+      ref,
+      chunk.star,
+      chunk.items,
+      chunk.fds ? chunk.fds.length : 0,
+    ];
     try {
       // Encode first: unclonable args must fail before any fd is handed over.
       worker.inbox.putSync(message, { block: false });
@@ -891,7 +1086,11 @@ export class Pool {
     const { onStart } = chunk.job;
     if (onStart) {
       chunk.job.onStart = null; // once: a chunk run again after its worker died has started already
-      try { onStart(); } catch (err) { rethrowLater(err); }
+      try {
+        onStart();
+      } catch (err) {
+        rethrowLater(err);
+      }
     }
     const timeoutMs = chunk.job.limits?.timeoutMs;
     if (timeoutMs != null) {
@@ -1014,7 +1213,10 @@ export class Pool {
         else if (at > 0) worker.inflight.splice(at, 1);
       }
       this.#avgChunkMs = this.#avgChunkMs === Infinity ? ms : this.#avgChunkMs * 0.8 + ms * 0.2;
-      this.#queuedPerWorker = Math.max(1, Math.min(MAX_QUEUED_CHUNKS, Math.floor(TARGET_QUEUED_MS / Math.max(this.#avgChunkMs, 1e-3))));
+      this.#queuedPerWorker = Math.max(
+        1,
+        Math.min(MAX_QUEUED_CHUNKS, Math.floor(TARGET_QUEUED_MS / Math.max(this.#avgChunkMs, 1e-3))),
+      );
       this.#finishChunk(chunk);
       if (worker && rss !== undefined && rss > this.#maxMemory! && !worker.leaving) this.#retire(worker);
       if (chunk.job.failed) continue;
@@ -1031,7 +1233,12 @@ export class Pool {
   }
 
   #checkFinished(): void {
-    if (this.#state === PoolState.Run || this.#outstanding > 0 || (this.#feeds.size > 0 && this.#state !== PoolState.Terminate)) return;
+    if (
+      this.#state === PoolState.Run ||
+      this.#outstanding > 0 ||
+      (this.#feeds.size > 0 && this.#state !== PoolState.Terminate)
+    )
+      return;
     if (this.#allWorkers().some((w) => !w.hasExited)) return;
     livePools.delete(this);
     this.#markFinished();

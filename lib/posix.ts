@@ -55,8 +55,10 @@ function assertPid(pid: unknown, fn: string): asserts pid is number {
 export function waitpid(pid: number, options = 0): WaitStatus {
   assertPid(pid, 'waitpid');
   if (pid <= 0) {
-    throw new CodedError('ERR_INVALID_ARG_VALUE',
-      `waitpid(${pid}): pass the pid of one child; waiting for any child would reap child_process's children`);
+    throw new CodedError(
+      'ERR_INVALID_ARG_VALUE',
+      `waitpid(${pid}): pass the pid of one child; waiting for any child would reap child_process's children`,
+    );
   }
   return native.waitpid(pid, options);
 }
@@ -77,14 +79,20 @@ export function getppid(): number {
 export function signalNumber(signal: number | string): number {
   if (typeof signal === 'number') {
     if (!Number.isInteger(signal) || signal < 0 || signal > 64) {
-      throw new CodedTypeError('ERR_UNKNOWN_SIGNAL', `Unknown signal: ${signal} (expected 0-64 or a name like 'SIGTERM')`);
+      throw new CodedTypeError(
+        'ERR_UNKNOWN_SIGNAL',
+        `Unknown signal: ${signal} (expected 0-64 or a name like 'SIGTERM')`,
+      );
     }
     return signal;
   }
   const signals = os.constants.signals as Record<string, number>;
   const number = typeof signal === 'string' ? signals[signal.toUpperCase()] : undefined;
   if (number === undefined) {
-    throw new CodedTypeError('ERR_UNKNOWN_SIGNAL', `Unknown signal: ${String(signal)} (expected a name like 'SIGTERM' or a number)`);
+    throw new CodedTypeError(
+      'ERR_UNKNOWN_SIGNAL',
+      `Unknown signal: ${String(signal)} (expected a name like 'SIGTERM' or a number)`,
+    );
   }
   return number;
 }

@@ -49,7 +49,11 @@ const children = new Set<BaseProcess>();
 // watchers when collected (Python's Popen has the same finalizer). Running
 // children stay in `children`, so they are never collected early.
 const releaseOnCollect = new FinalizationRegistry<Popen>((popen) => {
-  try { popen.close(); } catch { /* already released */ }
+  try {
+    popen.close();
+  } catch {
+    /* already released */
+  }
 });
 
 function misuse(code: ErrorCode, message: string): CodedError {
@@ -63,7 +67,10 @@ export class BaseProcess {
 
   constructor(opts: ProcessOptions = {}) {
     if (typeof opts !== 'object' || opts === null) {
-      throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'new Process(opts): opts must be an object like { target, args }');
+      throw new CodedTypeError(
+        'ERR_INVALID_ARG_TYPE',
+        'new Process(opts): opts must be an object like { target, args }',
+      );
     }
     const { target, args = [], kwargs, name, daemon } = opts;
     if (target !== undefined && target !== null && typeof target !== 'function') {
@@ -73,7 +80,8 @@ export class BaseProcess {
     if (kwargs !== undefined && (typeof kwargs !== 'object' || kwargs === null)) {
       throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Process kwargs must be an object');
     }
-    if (name !== undefined && typeof name !== 'string') throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Process name must be a string');
+    if (name !== undefined && typeof name !== 'string')
+      throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Process name must be a string');
     const identity = nextChildIdentity();
     Object.defineProperty(this, kState, {
       enumerable: false,
@@ -104,25 +112,41 @@ export class BaseProcess {
   start(): void {
     const state = this[kState];
     this.checkNotClosed();
-    if (state.popen || state.isSelf) throw misuse('ERR_PROCESS_ALREADY_STARTED', `cannot start ${state.name} twice: a process can only be started once`);
+    if (state.popen || state.isSelf)
+      throw misuse(
+        'ERR_PROCESS_ALREADY_STARTED',
+        `cannot start ${state.name} twice: a process can only be started once`,
+      );
     if (state.parentPid !== ownPid()) {
-      throw misuse('ERR_PROCESS_NOT_OURS', `can only start a process object created by this process (${state.name} was created by pid ${state.parentPid})`);
+      throw misuse(
+        'ERR_PROCESS_NOT_OURS',
+        `can only start a process object created by this process (${state.name} was created by pid ${state.parentPid})`,
+      );
     }
     if (current.identity.daemon) {
-      throw misuse('ERR_DAEMON_CHILDREN', `daemonic processes are not allowed to have children (${current.identity.name} is a daemon)`);
+      throw misuse(
+        'ERR_DAEMON_CHILDREN',
+        `daemonic processes are not allowed to have children (${current.identity.name} is a daemon)`,
+      );
     }
     if (current.bootstrapping) {
-      throw misuse('ERR_BOOTSTRAP_NOT_DONE',
+      throw misuse(
+        'ERR_BOOTSTRAP_NOT_DONE',
         'An attempt has been made to start a new process before the current process has finished its ' +
-        'bootstrapping phase. This probably means that you are not using fork to start your child processes ' +
-        'and you have forgotten to use the proper idiom in the main module:\n\n' +
-        '    if (isMainProcess()) {\n        main();\n    }\n\n' +
-        'The main module is imported again in every child started by forkserver or spawn; the guard stops ' +
-        'the child from starting processes of its own while it does.');
+          'bootstrapping phase. This probably means that you are not using fork to start your child processes ' +
+          'and you have forgotten to use the proper idiom in the main module:\n\n' +
+          '    if (isMainProcess()) {\n        main();\n    }\n\n' +
+          'The main module is imported again in every child started by forkserver or spawn; the guard stops ' +
+          'the child from starting processes of its own while it does.',
+      );
     }
     reapFinishedChildren();
     const launch = (this.constructor as typeof BaseProcess)[kLauncher];
-    if (!launch) throw misuse('ERR_NO_START_METHOD', `cannot start ${state.name}: use the package's Process or a context's Process, which know a start method`);
+    if (!launch)
+      throw misuse(
+        'ERR_NO_START_METHOD',
+        `cannot start ${state.name}: use the package's Process or a context's Process, which know a start method`,
+      );
     state.popen = launch(this);
     state.popen.keepAlive(!state.daemon);
     releaseOnCollect.register(this, state.popen, this);
@@ -168,7 +192,10 @@ export class BaseProcess {
     if (state.closed) return;
     if (!state.popen) throw misuse('ERR_PROCESS_NOT_STARTED', `cannot close ${state.name}: it was never started`);
     if (this.exitcode === null) {
-      throw misuse('ERR_PROCESS_RUNNING', `cannot close ${state.name} while it is still running; call join() or terminate() first`);
+      throw misuse(
+        'ERR_PROCESS_RUNNING',
+        `cannot close ${state.name} while it is still running; call join() or terminate() first`,
+      );
     }
     state.popen.close();
     releaseOnCollect.unregister(this);
@@ -191,7 +218,10 @@ export class BaseProcess {
 
   set daemon(value: boolean) {
     if (this[kState].popen || this[kState].isSelf) {
-      throw misuse('ERR_PROCESS_ALREADY_STARTED', `cannot set daemon on ${this[kState].name}: the process has already started`);
+      throw misuse(
+        'ERR_PROCESS_ALREADY_STARTED',
+        `cannot set daemon on ${this[kState].name}: the process has already started`,
+      );
     }
     this[kState].daemon = Boolean(value);
   }
@@ -229,7 +259,13 @@ export class BaseProcess {
 
   toString(): string {
     const state = this[kState];
-    const status = state.isSelf ? 'started' : !state.popen ? 'initial' : this.exitcode === null ? 'started' : `stopped exitcode=${this.exitcode}`;
+    const status = state.isSelf
+      ? 'started'
+      : !state.popen
+        ? 'initial'
+        : this.exitcode === null
+          ? 'started'
+          : `stopped exitcode=${this.exitcode}`;
     return `<${this.constructor.name} name='${state.name}' pid=${this.pid ?? 'None'} ${status}${state.daemon ? ' daemon' : ''}>`;
   }
 
@@ -237,12 +273,17 @@ export class BaseProcess {
     const state = this[kState];
     this.checkNotClosed();
     if (state.isSelf) throw misuse('ERR_PROCESS_JOIN_SELF', `${state.name} cannot ${action} itself`);
-    if (!state.popen) throw misuse('ERR_PROCESS_NOT_STARTED', `cannot ${action} ${state.name}: it was never started (call start() first)`);
+    if (!state.popen)
+      throw misuse(
+        'ERR_PROCESS_NOT_STARTED',
+        `cannot ${action} ${state.name}: it was never started (call start() first)`,
+      );
     return state.popen;
   }
 
   private checkNotClosed(): void {
-    if (this[kState].closed) throw misuse('ERR_PROCESS_CLOSED', `${this[kState].name} has been closed; it can no longer be used`);
+    if (this[kState].closed)
+      throw misuse('ERR_PROCESS_CLOSED', `${this[kState].name} has been closed; it can no longer be used`);
   }
 
   private finished(code: number): void {

@@ -21,9 +21,22 @@ import { landing } from './internal/landing_slab';
 // ringPut/ringTaskDone/ringJoin return Ok or a negative status; ringGet returns
 // length * 1024 + kind * 256 + tag (>= 0) or a negative status, where
 // layout.tooSmallBase - n says the item needs a target of n bytes.
-const enum RingStatus { Ok = 0, WouldBlock = -1, Closed = -2, TooBig = -4, TooManyTaskDone = -5 }
-const enum Waiter { Putter = 0, Getter = 1, Joiner = 2 }
-const enum RecordKind { Inline = 0, Spilled = 1 }
+const enum RingStatus {
+  Ok = 0,
+  WouldBlock = -1,
+  Closed = -2,
+  TooBig = -4,
+  TooManyTaskDone = -5,
+}
+const enum Waiter {
+  Putter = 0,
+  Getter = 1,
+  Joiner = 2,
+}
+const enum RecordKind {
+  Inline = 0,
+  Spilled = 1,
+}
 
 const layout = native.ringLayout;
 /** Default bytes of ring per queue (memory is only used as the ring fills). */
@@ -70,7 +83,10 @@ function closedError(): Error {
 
 function checkMaxsize(maxsize: number): number {
   if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0xffffff) {
-    throw new CodedTypeError('ERR_INVALID_ARG_VALUE', `maxsize must be an integer >= 0 (0: unbounded), got ${String(maxsize)}`);
+    throw new CodedTypeError(
+      'ERR_INVALID_ARG_VALUE',
+      `maxsize must be an integer >= 0 (0: unbounded), got ${String(maxsize)}`,
+    );
   }
   return maxsize;
 }
@@ -82,7 +98,10 @@ interface RingMapping {
 
 function createRing(maxsize: number, bufferSize: number): RingMapping {
   if (!Number.isInteger(bufferSize) || bufferSize < 4096 || bufferSize > layout.maxCapacity) {
-    throw new CodedTypeError('ERR_INVALID_ARG_VALUE', `bufferSize must be an integer from 4096 to ${layout.maxCapacity}, got ${String(bufferSize)}`);
+    throw new CodedTypeError(
+      'ERR_INVALID_ARG_VALUE',
+      `bufferSize must be an integer from 4096 to ${layout.maxCapacity}, got ${String(bufferSize)}`,
+    );
   }
   const capacity = 2 ** Math.ceil(Math.log2(bufferSize)); // the ring wants a power of two
   const size = layout.headerSize + capacity;
@@ -102,7 +121,11 @@ function attachRing(fd: number): RingMapping {
 }
 
 const closeOnCollect = new FinalizationRegistry<number>((fd) => {
-  try { native.close(fd); } catch { /* already closed */ }
+  try {
+    native.close(fd);
+  } catch {
+    /* already closed */
+  }
 });
 
 export class Queue<T = unknown> {
@@ -117,9 +140,10 @@ export class Queue<T = unknown> {
   readonly #stats = new Float64Array(8);
 
   constructor(maxsize = 0, opts: QueueOptions = {}, attachFd?: number) {
-    const mapping = attachFd === undefined
-      ? createRing(checkMaxsize(maxsize), opts.bufferSize ?? DEFAULT_QUEUE_BYTES)
-      : attachRing(attachFd);
+    const mapping =
+      attachFd === undefined
+        ? createRing(checkMaxsize(maxsize), opts.bufferSize ?? DEFAULT_QUEUE_BYTES)
+        : attachRing(attachFd);
     // Start the tracker here, so every process using this queue shares it and a
     // spilled item outlives the child that put it.
     resourceTrackerFd();
@@ -133,7 +157,9 @@ export class Queue<T = unknown> {
     this.#spillThreshold = this.#stats[5] / 2;
   }
 
-  get maxsize(): number { return this.#maxsize; }
+  get maxsize(): number {
+    return this.#maxsize;
+  }
 
   // ---- put ----
 
@@ -152,10 +178,17 @@ export class Queue<T = unknown> {
     const result = new Float64Array(4); // async: other calls may use the shared `out` meanwhile
     let status: number;
     try {
-      status = await this.#waitLoop(Waiter.Putter, layout.getSeq, limit, signal,
-        (register) => (register
-          ? native.ringPut(this.handle, kind * 256 + message.tag, body, 0, result)
-          : native.ringPut(this.handle, kind * 256 + message.tag, body, 0)), () => result[0]);
+      status = await this.#waitLoop(
+        Waiter.Putter,
+        layout.getSeq,
+        limit,
+        signal,
+        (register) =>
+          register
+            ? native.ringPut(this.handle, kind * 256 + message.tag, body, 0, result)
+            : native.ringPut(this.handle, kind * 256 + message.tag, body, 0),
+        () => result[0],
+      );
     } catch (err) {
       this.#dropSpill(spillName);
       throw err;
@@ -222,7 +255,11 @@ export class Queue<T = unknown> {
 
   #dropSpill(name: string | null): void {
     if (name === null) return;
-    try { native.shmUnlink(name); } catch { /* already gone */ }
+    try {
+      native.shmUnlink(name);
+    } catch {
+      /* already gone */
+    }
     untrackResource('shm', name);
   }
 
@@ -240,12 +277,19 @@ export class Queue<T = unknown> {
     let target: Buffer | null = null;
     for (;;) {
       let item: T | undefined;
-      const status = await this.#waitLoop(Waiter.Getter, layout.putSeq, limit, signal, (register) => {
-        const st = this.#getInto(target, 0, register ? result : undefined);
-        // Decode at once: the landing slab is only ours until the next await.
-        if (st >= 0) item = this.#afterGet(st, target);
-        return st >= 0 ? RingStatus.Ok : st;
-      }, () => result[0]);
+      const status = await this.#waitLoop(
+        Waiter.Getter,
+        layout.putSeq,
+        limit,
+        signal,
+        (register) => {
+          const st = this.#getInto(target, 0, register ? result : undefined);
+          // Decode at once: the landing slab is only ours until the next await.
+          if (st >= 0) item = this.#afterGet(st, target);
+          return st >= 0 ? RingStatus.Ok : st;
+        },
+        () => result[0],
+      );
       if (status === RingStatus.Ok) return item as T;
       if (status > layout.tooSmallBase) return this.#afterGet(status, null);
       target = receiveBuffer(layout.tooSmallBase - status);
@@ -258,7 +302,9 @@ export class Queue<T = unknown> {
     let target: Buffer | null = null;
     for (;;) {
       const into = target;
-      const status = needsSlices(limit) ? blockOnRing(limit, (ms) => this.#getInto(into, ms)) : this.#getInto(into, nativeMs(limit));
+      const status = needsSlices(limit)
+        ? blockOnRing(limit, (ms) => this.#getInto(into, ms))
+        : this.#getInto(into, nativeMs(limit));
       if (status > layout.tooSmallBase) return this.#afterGet(status, target);
       target = receiveBuffer(layout.tooSmallBase - status);
     }
@@ -303,8 +349,14 @@ export class Queue<T = unknown> {
    * true, counts this process as a waiter on `word` and reports the word's
    * value), sleeping on the word between attempts until `limit` ms have passed.
    */
-  async #waitLoop(waiter: Waiter, word: number, limit: Timeout, signal: AbortSignal | undefined,
-    attempt: (register: boolean) => number, seen: () => number): Promise<number> {
+  async #waitLoop(
+    waiter: Waiter,
+    word: number,
+    limit: Timeout,
+    signal: AbortSignal | undefined,
+    attempt: (register: boolean) => number,
+    seen: () => number,
+  ): Promise<number> {
     const deadline = deadlineOf(limit);
     for (;;) {
       const register = limit !== 0 && !expired(deadline);
@@ -373,7 +425,11 @@ export class Queue<T = unknown> {
   }
 
   [reduce](): Reduced {
-    return { kind: (this.constructor as typeof Queue).reduceKind, state: { channel: this.#channel.id }, fds: [this.#fd] };
+    return {
+      kind: (this.constructor as typeof Queue).reduceKind,
+      state: { channel: this.#channel.id },
+      fds: [this.#fd],
+    };
   }
 
   static reduceKind = 'Queue';
@@ -401,7 +457,10 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
       if (status === RingStatus.Ok) return;
       if (!register) throw joinTimedOut('join()', limit);
       try {
-        await waitUntilChanged(this.ring, layout.taskSeq, out[0], { timeout: sliceOf(deadline, WAIT_SLICE_MS), signal });
+        await waitUntilChanged(this.ring, layout.taskSeq, out[0], {
+          timeout: sliceOf(deadline, WAIT_SLICE_MS),
+          signal,
+        });
       } finally {
         native.ringUnwait(this.handle, Waiter.Joiner);
       }
@@ -410,7 +469,8 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
   joinSync(timeout?: number | null): void {
     const limit = toTimeout(timeout, 'JoinableQueue.joinSync()');
-    if (blockOnRing(limit, (ms) => native.ringJoin(this.handle, ms)) !== RingStatus.Ok) throw joinTimedOut('joinSync()', limit);
+    if (blockOnRing(limit, (ms) => native.ringJoin(this.handle, ms)) !== RingStatus.Ok)
+      throw joinTimedOut('joinSync()', limit);
   }
 }
 
@@ -443,6 +503,15 @@ function readSpill(spill: string): Buffer {
 }
 
 type QueueState = { channel: string };
-registerRebuilder('Queue', (state: QueueState, fds: number[]) => new Queue(0, { channel: channelById(state.channel) }, fds[0]));
-registerRebuilder('JoinableQueue', (state: QueueState, fds: number[]) => new JoinableQueue(0, { channel: channelById(state.channel) }, fds[0]));
-registerRebuilder('SimpleQueue', (state: QueueState, fds: number[]) => new SimpleQueue({ channel: channelById(state.channel) }, fds[0]));
+registerRebuilder(
+  'Queue',
+  (state: QueueState, fds: number[]) => new Queue(0, { channel: channelById(state.channel) }, fds[0]),
+);
+registerRebuilder(
+  'JoinableQueue',
+  (state: QueueState, fds: number[]) => new JoinableQueue(0, { channel: channelById(state.channel) }, fds[0]),
+);
+registerRebuilder(
+  'SimpleQueue',
+  (state: QueueState, fds: number[]) => new SimpleQueue({ channel: channelById(state.channel) }, fds[0]),
+);

@@ -16,7 +16,15 @@
 // - An Error is written with its class name, message, stack, own enumerable
 //   properties (code, errno...), cause and AggregateError's errors, and rebuilt
 //   as the same class where this process knows it.
-import { encodeMessage, decodeMessage, registerMessageClass, frameOf, ExtensionTag, NO_FDS, type EncodedMessage } from './internal/codec';
+import {
+  encodeMessage,
+  decodeMessage,
+  registerMessageClass,
+  frameOf,
+  ExtensionTag,
+  NO_FDS,
+  type EncodedMessage,
+} from './internal/codec';
 import * as libraryErrors from './errors';
 import { CodedError } from './errors';
 
@@ -58,7 +66,7 @@ export const channels = {
   poolTask: channel('poolTask', 'passed as a Pool task argument', false),
   poolResult: channel('poolResult', 'returned from a Pool task', false),
   processArgs: channel('processArgs', 'passed as a Process argument', true),
-  control: channel('control', 'sent in a start method\'s control message', true),
+  control: channel('control', "sent in a start method's control message", true),
 } satisfies Record<string, Channel>;
 
 export function channelById(id: string): Channel {
@@ -81,7 +89,10 @@ export function isReducible(value: unknown): value is Reducible {
 export function rebuild(reduced: Reduced, fds: number[] = []): unknown {
   const rebuilder = rebuilders.get(reduced.kind);
   if (!rebuilder) {
-    throw new CodedError('ERR_INVALID_MESSAGE', `cannot rebuild a '${reduced.kind}' in this process: its module was not loaded`);
+    throw new CodedError(
+      'ERR_INVALID_MESSAGE',
+      `cannot rebuild a '${reduced.kind}' in this process: its module was not loaded`,
+    );
   }
   return rebuilder(reduced.state, fds);
 }
@@ -100,9 +111,11 @@ function className(value: object): string {
 function refusal(reduced: Reduced): CodedError {
   // The kind names the library class (a Value is a SharedValue, an Array a SharedArray, whatever its typed array).
   const what = `${/^[AEIOU]/.test(reduced.kind) ? 'an' : 'a'} ${reduced.kind}`;
-  return new CodedError('ERR_UNCLONABLE',
+  return new CodedError(
+    'ERR_UNCLONABLE',
     `${what} cannot be ${sending.action}: it reaches its OS object through a file descriptor, which this channel cannot carry. ` +
-    'Pass it to the child as a Process argument (or in a Pool\'s initargs), or send it through a duplex Pipe');
+      "Pass it to the child as a Process argument (or in a Pool's initargs), or send it through a duplex Pipe",
+  );
 }
 
 /** Matches every reducible object for cbor-x's instanceof test (typed arrays included: SharedArray). */
@@ -112,24 +125,38 @@ class ReducibleObject {
   }
 }
 
-
-registerMessageClass(ReducibleObject as unknown as abstract new () => Reducible, ExtensionTag.Reduced, (value: Reducible) => {
-  const reduced = value[reduce]();
-  const fds = reduced.fds ?? [];
-  if (fds.length > 0 && !sending.carriesFds) throw refusal(reduced);
-  if (outgoingFds === NO_FDS) outgoingFds = [];
-  const first = outgoingFds.length;
-  outgoingFds.push(...fds);
-  return [reduced.kind, reduced.state, first, fds.length];
-}, ([kind, state, first, count]: [string, unknown, number, number]) =>
-  rebuild({ kind, state }, incomingFds.slice(first, first + count)) as Reducible);
+registerMessageClass(
+  ReducibleObject as unknown as abstract new () => Reducible,
+  ExtensionTag.Reduced,
+  (value: Reducible) => {
+    const reduced = value[reduce]();
+    const fds = reduced.fds ?? [];
+    if (fds.length > 0 && !sending.carriesFds) throw refusal(reduced);
+    if (outgoingFds === NO_FDS) outgoingFds = [];
+    const first = outgoingFds.length;
+    outgoingFds.push(...fds);
+    return [reduced.kind, reduced.state, first, fds.length];
+  },
+  ([kind, state, first, count]: [string, unknown, number, number]) =>
+    rebuild({ kind, state }, incomingFds.slice(first, first + count)) as Reducible,
+);
 
 // ---- errors ----------------------------------------------------------------------
 
 const knownErrors = new Map<string, new (...args: any[]) => Error>();
-for (const Class of [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError,
-  ...Object.values(libraryErrors)]) {
-  if (typeof Class === 'function' && (Class === Error || Class.prototype instanceof Error)) knownErrors.set(Class.name, Class as never);
+for (const Class of [
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+  AggregateError,
+  ...Object.values(libraryErrors),
+]) {
+  if (typeof Class === 'function' && (Class === Error || Class.prototype instanceof Error))
+    knownErrors.set(Class.name, Class as never);
 }
 
 interface ErrorState {
@@ -148,7 +175,13 @@ function errorState(err: Error): ErrorState {
     // class fields such as `name = 'Empty'` are own properties; a method on an error instance cannot cross
     if (key !== 'name' && typeof value !== 'function') props[key] = value;
   }
-  const state: ErrorState = { className: className(err), name: err.name, message: err.message, stack: err.stack, props };
+  const state: ErrorState = {
+    className: className(err),
+    name: err.name,
+    message: err.message,
+    stack: err.stack,
+    props,
+  };
   if ('cause' in err) state.cause = err.cause;
   if (err instanceof AggregateError) state.errors = err.errors;
   return state;
@@ -159,11 +192,20 @@ function rebuildError(state: ErrorState): Error {
   // A native error object with the class's prototype, without running its constructor.
   const err: Error = Reflect.construct(Error, [state.message], Class ?? Error);
   const name = Class ? state.name : state.name !== 'Error' ? state.name : state.className;
-  if (err.name !== name) Object.defineProperty(err, 'name', { value: name, writable: true, configurable: true, enumerable: false });
+  if (err.name !== name)
+    Object.defineProperty(err, 'name', { value: name, writable: true, configurable: true, enumerable: false });
   Object.assign(err, state.props);
-  if (state.stack !== undefined) Object.defineProperty(err, 'stack', { value: state.stack, writable: true, configurable: true, enumerable: false });
-  if ('cause' in state) Object.defineProperty(err, 'cause', { value: state.cause, writable: true, configurable: true, enumerable: false });
-  if (state.errors) Object.defineProperty(err, 'errors', { value: state.errors, writable: true, configurable: true, enumerable: false });
+  if (state.stack !== undefined)
+    Object.defineProperty(err, 'stack', { value: state.stack, writable: true, configurable: true, enumerable: false });
+  if ('cause' in state)
+    Object.defineProperty(err, 'cause', { value: state.cause, writable: true, configurable: true, enumerable: false });
+  if (state.errors)
+    Object.defineProperty(err, 'errors', {
+      value: state.errors,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   return err;
 }
 
@@ -205,8 +247,8 @@ export function load(tag: number, body: Buffer, fds: number[] = []): unknown {
 }
 
 export function loadFrame(frame: Uint8Array, fds: number[] = []): unknown {
-  if (frame.length === 0) throw new CodedError('ERR_INVALID_MESSAGE', 'an empty frame is not an encoded value (was it sent with sendBytes?)');
+  if (frame.length === 0)
+    throw new CodedError('ERR_INVALID_MESSAGE', 'an empty frame is not an encoded value (was it sent with sendBytes?)');
   const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
   return load(bytes[0], bytes.subarray(1), fds);
 }
-

@@ -30,7 +30,10 @@ export class SharedMemory {
       throw new CodedError('ERR_INVALID_ARG_VALUE', `'size' must be a positive integer, got ${String(opts.size)}`);
     }
     if (create && size === 0) {
-      throw new CodedError('ERR_INVALID_ARG_VALUE', "'size' must be a positive number different from zero when creating");
+      throw new CodedError(
+        'ERR_INVALID_ARG_VALUE',
+        "'size' must be a positive number different from zero when creating",
+      );
     }
     if (!create && opts.name == null) {
       throw new CodedError('ERR_INVALID_ARG_VALUE', "'name' can only be omitted when create is true");
@@ -42,13 +45,19 @@ export class SharedMemory {
     const fd = native.shmOpen(name, create ? 'create-exclusive' : 'open', create ? size : 0);
     try {
       const actual = create ? size : native.fdSize(fd);
-      if (actual === 0) throw new CodedError('ERR_INVALID_ARG_VALUE', `shared memory '${name}' has size 0 and cannot be mapped`);
+      if (actual === 0)
+        throw new CodedError('ERR_INVALID_ARG_VALUE', `shared memory '${name}' has size 0 and cannot be mapped`);
       if (create) trackResource('shm', name);
       this.#buf = native.mapShared(fd, actual);
       this.size = actual;
     } catch (err) {
       if (create) {
-        try { native.shmUnlink(name); untrackResource('shm', name); } catch { /* best effort */ }
+        try {
+          native.shmUnlink(name);
+          untrackResource('shm', name);
+        } catch {
+          /* best effort */
+        }
       }
       throw err;
     } finally {
@@ -59,7 +68,8 @@ export class SharedMemory {
 
   /** The segment's bytes (a view over the mapping; writes are seen by every process that maps it). */
   get buf(): Buffer {
-    if (this.#buf === null) throw new CodedError('ERR_SHARED_MEMORY_CLOSED', `shared memory '${this.name}' is closed in this process`);
+    if (this.#buf === null)
+      throw new CodedError('ERR_SHARED_MEMORY_CLOSED', `shared memory '${this.name}' is closed in this process`);
     return this.#buf;
   }
 

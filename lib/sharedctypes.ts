@@ -9,18 +9,43 @@ import { reduce, rebuild, registerRebuilder, isReducible, type Reduced } from '.
 import { RLock } from './synchronize';
 
 type TypedArrayConstructor =
-  | Int8ArrayConstructor | Uint8ArrayConstructor | Int16ArrayConstructor | Uint16ArrayConstructor
-  | Int32ArrayConstructor | Uint32ArrayConstructor | BigInt64ArrayConstructor | BigUint64ArrayConstructor
-  | Float32ArrayConstructor | Float64ArrayConstructor;
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor;
 
 type AnyTypedArray = InstanceType<TypedArrayConstructor>;
 
 // Python's type codes (C types on LP64 Linux/macOS) and their plain names.
 const TYPES: Record<string, TypedArrayConstructor> = {
-  b: Int8Array, B: Uint8Array, h: Int16Array, H: Uint16Array, i: Int32Array, I: Uint32Array,
-  l: BigInt64Array, L: BigUint64Array, q: BigInt64Array, Q: BigUint64Array, f: Float32Array, d: Float64Array,
-  int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array,
-  uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array, float32: Float32Array, float64: Float64Array,
+  b: Int8Array,
+  B: Uint8Array,
+  h: Int16Array,
+  H: Uint16Array,
+  i: Int32Array,
+  I: Uint32Array,
+  l: BigInt64Array,
+  L: BigUint64Array,
+  q: BigInt64Array,
+  Q: BigUint64Array,
+  f: Float32Array,
+  d: Float64Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+  float32: Float32Array,
+  float64: Float64Array,
 };
 
 export type SharedType = keyof typeof TYPES | string;
@@ -39,8 +64,10 @@ export interface SharedOptions {
 function typeOf(type: SharedType): TypedArrayConstructor {
   const ctor = typeof type === 'string' ? TYPES[type] : undefined;
   if (!ctor) {
-    throw new CodedTypeError('ERR_INVALID_ARG_VALUE',
-      `unknown type ${JSON.stringify(type)}: use a Python type code (b B h H i I l L q Q f d) or a name like 'int32' or 'float64'`);
+    throw new CodedTypeError(
+      'ERR_INVALID_ARG_VALUE',
+      `unknown type ${JSON.stringify(type)}: use a Python type code (b B h H i I l L q Q f d) or a name like 'int32' or 'float64'`,
+    );
   }
   return ctor;
 }
@@ -62,7 +89,11 @@ function viewOver(ctor: TypedArrayConstructor, fd: number, length: number, bytes
 }
 
 const closeOnCollect = new FinalizationRegistry<number>((fd) => {
-  try { native.close(fd); } catch { /* already closed */ }
+  try {
+    native.close(fd);
+  } catch {
+    /* already closed */
+  }
 });
 
 function resolveLock(lock: SharedOptions['lock']): SharedLock | null {
@@ -110,19 +141,31 @@ export class SharedValue<V extends number | bigint = number> {
   get value(): V {
     if (!this.#lock) return this.#cell[0] as V;
     this.#lock.acquireSync();
-    try { return this.#cell[0] as V; } finally { this.#lock.release(); }
+    try {
+      return this.#cell[0] as V;
+    } finally {
+      this.#lock.release();
+    }
   }
 
   set value(v: V) {
     const stored = coerce(this.#ctor, v);
-    if (!this.#lock) { this.#cell[0] = stored as never; return; }
+    if (!this.#lock) {
+      this.#cell[0] = stored as never;
+      return;
+    }
     this.#lock.acquireSync();
-    try { this.#cell[0] = stored as never; } finally { this.#lock.release(); }
+    try {
+      this.#cell[0] = stored as never;
+    } finally {
+      this.#lock.release();
+    }
   }
 
   /** The lock guarding this value; ERR_NO_LOCK for a RawValue or `lock: false`. */
   getLock(): SharedLock {
-    if (!this.#lock) throw new CodedError('ERR_NO_LOCK', 'this value was made without a lock (RawValue or lock: false)');
+    if (!this.#lock)
+      throw new CodedError('ERR_NO_LOCK', 'this value was made without a lock (RawValue or lock: false)');
     return this.#lock;
   }
 
@@ -137,11 +180,23 @@ export class SharedValue<V extends number | bigint = number> {
   }
 }
 
-registerRebuilder('SharedValue', (state: { type: string; lock: Reduced | null }, fds: number[]) =>
-  new SharedValue(state.type, undefined, state.lock ? rebuild(state.lock, fds.slice(1)) as SharedLock : null, fds[0]));
+registerRebuilder(
+  'SharedValue',
+  (state: { type: string; lock: Reduced | null }, fds: number[]) =>
+    new SharedValue(
+      state.type,
+      undefined,
+      state.lock ? (rebuild(state.lock, fds.slice(1)) as SharedLock) : null,
+      fds[0],
+    ),
+);
 
 /** Python's Value(typecode, value, lock=True). */
-export function Value<V extends number | bigint = number>(type: SharedType, initial?: V, opts: SharedOptions = {}): SharedValue<V> {
+export function Value<V extends number | bigint = number>(
+  type: SharedType,
+  initial?: V,
+  opts: SharedOptions = {},
+): SharedValue<V> {
   return new SharedValue<V>(type, initial, resolveLock(opts.lock));
 }
 
@@ -153,8 +208,11 @@ export function RawValue<V extends number | bigint = number>(type: SharedType, i
 /** A typed array over shared memory; with a lock it also has getLock() and getObj(). */
 export type SharedArray<A extends AnyTypedArray = AnyTypedArray> = A & { getLock(): SharedLock; getObj(): A };
 
-function makeArray(type: SharedType, sizeOrValues: number | ArrayLike<number | bigint> | Iterable<number | bigint>,
-  lock: SharedLock | null): SharedArray {
+function makeArray(
+  type: SharedType,
+  sizeOrValues: number | ArrayLike<number | bigint> | Iterable<number | bigint>,
+  lock: SharedLock | null,
+): SharedArray {
   const ctor = typeOf(type);
   let values: Array<number | bigint> | null = null;
   let length: number;
@@ -185,7 +243,11 @@ function decorate(view: AnyTypedArray, type: SharedType, fd: number, lock: Share
     [reduce]: {
       value: (): Reduced => {
         const reducedLock = lock && isReducible(lock) ? lock[reduce]() : null;
-        return { kind: 'SharedArray', state: { type, length: view.length, lock: reducedLock }, fds: [fd, ...(reducedLock?.fds ?? [])] };
+        return {
+          kind: 'SharedArray',
+          state: { type, length: view.length, lock: reducedLock },
+          fds: [fd, ...(reducedLock?.fds ?? [])],
+        };
       },
     },
   });
@@ -195,17 +257,23 @@ function decorate(view: AnyTypedArray, type: SharedType, fd: number, lock: Share
 registerRebuilder('SharedArray', (state: { type: string; length: number; lock: Reduced | null }, fds: number[]) => {
   const ctor = typeOf(state.type);
   const view = viewOver(ctor, fds[0], state.length, Math.max(1, state.length * ctor.BYTES_PER_ELEMENT));
-  return decorate(view, state.type, fds[0], state.lock ? rebuild(state.lock, fds.slice(1)) as SharedLock : null);
+  return decorate(view, state.type, fds[0], state.lock ? (rebuild(state.lock, fds.slice(1)) as SharedLock) : null);
 });
 
 /** Python's Array(typecode, size_or_initializer, lock=True). */
-export function Array_(type: SharedType, sizeOrValues: number | ArrayLike<number | bigint> | Iterable<number | bigint>,
-  opts: SharedOptions = {}): SharedArray {
+export function Array_(
+  type: SharedType,
+  sizeOrValues: number | ArrayLike<number | bigint> | Iterable<number | bigint>,
+  opts: SharedOptions = {},
+): SharedArray {
   return makeArray(type, sizeOrValues, resolveLock(opts.lock));
 }
 
 /** Python's RawArray(typecode, size_or_initializer): no lock. */
-export function RawArray(type: SharedType, sizeOrValues: number | ArrayLike<number | bigint> | Iterable<number | bigint>): SharedArray {
+export function RawArray(
+  type: SharedType,
+  sizeOrValues: number | ArrayLike<number | bigint> | Iterable<number | bigint>,
+): SharedArray {
   return makeArray(type, sizeOrValues, null);
 }
 

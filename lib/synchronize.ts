@@ -100,7 +100,10 @@ interface CheckedAcquire {
 function checkOptions(opts: AcquireOptions | undefined, call: string): CheckedAcquire {
   if (opts === undefined) return { block: true, deadline: null, signal: undefined };
   if (typeof opts !== 'object' || opts === null) {
-    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `${call}(opts): opts must be an object like { block, timeout, signal }`);
+    throw new CodedTypeError(
+      'ERR_INVALID_ARG_TYPE',
+      `${call}(opts): opts must be an object like { block, timeout, signal }`,
+    );
   }
   const timeout = toTimeout(opts.timeout, `${call}()`);
   return { block: opts.block ?? true, deadline: deadlineOf(timeout), signal: checkSignal(opts.signal, `${call}()`) };
@@ -163,10 +166,16 @@ abstract class OwnedLock {
         continue;
       }
       if (!block) return this.takeFromDeadOwner(state);
-      if ((state & WAITERS) === 0 && Atomics.compareExchange(words, L_STATE, state, state | WAITERS) !== state) continue;
+      if ((state & WAITERS) === 0 && Atomics.compareExchange(words, L_STATE, state, state | WAITERS) !== state)
+        continue;
       let outcome: WaitOutcome;
       try {
-        outcome = yield { page: this.page, index: L_STATE, expected: state | WAITERS, timeout: sliceOf(deadline, OWNER_CHECK_MS) };
+        outcome = yield {
+          page: this.page,
+          index: L_STATE,
+          expected: state | WAITERS,
+          timeout: sliceOf(deadline, OWNER_CHECK_MS),
+        };
       } catch (err) {
         this.passOnWake();
         throw err; // aborted
@@ -354,7 +363,10 @@ const SEM_VALUE_MAX = 0x7fffffff;
 
 function checkCount(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > SEM_VALUE_MAX) {
-    throw new CodedError('ERR_INVALID_ARG_VALUE', `${what} must be an integer from 0 to ${SEM_VALUE_MAX}, got ${String(value)}`);
+    throw new CodedError(
+      'ERR_INVALID_ARG_VALUE',
+      `${what} must be an integer from 0 to ${SEM_VALUE_MAX}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -395,7 +407,11 @@ export class Semaphore {
       } finally {
         Atomics.sub(words, S_SLEEPERS, 1);
         // A wake meant for a sleeper may have reached us as we gave up: pass it on.
-        if ((!finished || outcome === 'timeout') && Atomics.load(words, S_VALUE) > 0 && Atomics.load(words, S_SLEEPERS) > 0) {
+        if (
+          (!finished || outcome === 'timeout') &&
+          Atomics.load(words, S_VALUE) > 0 &&
+          Atomics.load(words, S_SLEEPERS) > 0
+        ) {
           wake(buf, S_VALUE * 4, 1);
         }
       }
@@ -428,7 +444,10 @@ export class Semaphore {
     for (;;) {
       const value = Atomics.load(words, S_VALUE);
       if (max >= 0 && value >= max) {
-        throw new CodedError('ERR_SEMAPHORE_OVER_RELEASED', `release() of a BoundedSemaphore already at its initial value ${max}`);
+        throw new CodedError(
+          'ERR_SEMAPHORE_OVER_RELEASED',
+          `release() of a BoundedSemaphore already at its initial value ${max}`,
+        );
       }
       if (value === SEM_VALUE_MAX) {
         throw new CodedError('ERR_SEMAPHORE_OVER_RELEASED', 'release() would overflow the semaphore');
@@ -748,8 +767,14 @@ export class Barrier {
 
   constructor(parties: number, opts: { action?: () => void; timeout?: number | null } = {}) {
     const rebuilding = pageForRebuild !== null;
-    if (!rebuilding && (typeof parties !== 'number' || !Number.isInteger(parties) || parties < 1 || parties > 0x3fffffff)) {
-      throw new CodedError('ERR_INVALID_ARG_VALUE', `Barrier(parties): parties must be a positive integer, got ${String(parties)}`);
+    if (
+      !rebuilding &&
+      (typeof parties !== 'number' || !Number.isInteger(parties) || parties < 1 || parties > 0x3fffffff)
+    ) {
+      throw new CodedError(
+        'ERR_INVALID_ARG_VALUE',
+        `Barrier(parties): parties must be a positive integer, got ${String(parties)}`,
+      );
     }
     if (opts.action !== undefined && typeof opts.action !== 'function') {
       throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Barrier action must be a function');
@@ -784,7 +809,7 @@ export class Barrier {
     const { words, buf } = this.page;
     const generation = Atomics.load(words, B_GENERATION);
     Atomics.store(words, B_BROKEN, 1);
-    Atomics.store(words, B_OUTCOMES + (generation >>> 0) % B_OUTCOME_RING, 1);
+    Atomics.store(words, B_OUTCOMES + ((generation >>> 0) % B_OUTCOME_RING), 1);
     Atomics.store(words, B_ARRIVED, 0);
     Atomics.store(words, B_GENERATION, (generation + 1) | 0);
     wakeAll(buf, B_GENERATION * 4);
@@ -806,7 +831,7 @@ export class Barrier {
           this.breakGeneration();
           throw err;
         }
-        Atomics.store(words, B_OUTCOMES + (generation >>> 0) % B_OUTCOME_RING, 0);
+        Atomics.store(words, B_OUTCOMES + ((generation >>> 0) % B_OUTCOME_RING), 0);
         Atomics.store(words, B_ARRIVED, 0);
         Atomics.store(words, B_GENERATION, (generation + 1) | 0);
         wakeAll(buf, B_GENERATION * 4);
@@ -818,7 +843,12 @@ export class Barrier {
     }
     try {
       while (Atomics.load(words, B_GENERATION) === generation) {
-        const outcome = yield { page: this.page, index: B_GENERATION, expected: generation, timeout: remaining(deadline) };
+        const outcome = yield {
+          page: this.page,
+          index: B_GENERATION,
+          expected: generation,
+          timeout: remaining(deadline),
+        };
         if (outcome === 'timeout' && expired(deadline)) break;
       }
     } finally {
@@ -829,7 +859,7 @@ export class Barrier {
         this.guard.unlock();
       }
     }
-    if (Atomics.load(words, B_OUTCOMES + (generation >>> 0) % B_OUTCOME_RING) !== 0) {
+    if (Atomics.load(words, B_OUTCOMES + ((generation >>> 0) % B_OUTCOME_RING)) !== 0) {
       throw new BrokenBarrierError('the barrier was broken (reset, abort or timeout) while waiting');
     }
     return index;
@@ -860,7 +890,7 @@ export class Barrier {
     try {
       if (Atomics.load(words, B_ARRIVED) > 0) {
         const generation = Atomics.load(words, B_GENERATION);
-        Atomics.store(words, B_OUTCOMES + (generation >>> 0) % B_OUTCOME_RING, 1);
+        Atomics.store(words, B_OUTCOMES + ((generation >>> 0) % B_OUTCOME_RING), 1);
         Atomics.store(words, B_ARRIVED, 0);
         Atomics.store(words, B_GENERATION, (generation + 1) | 0);
         wakeAll(buf, B_GENERATION * 4);
@@ -910,10 +940,20 @@ class BarrierGuard {
         continue;
       }
       if ((state & WAITERS) === 0 && Atomics.compareExchange(words, B_LOCK, state, state | WAITERS) !== state) continue;
-      const outcome = yield { page: this.barrierPage, index: B_LOCK, expected: state | WAITERS, timeout: OWNER_CHECK_MS };
+      const outcome = yield {
+        page: this.barrierPage,
+        index: B_LOCK,
+        expected: state | WAITERS,
+        timeout: OWNER_CHECK_MS,
+      };
       const owner = state & PID_MASK;
-      if (outcome === 'timeout' && owner !== myPid && processGone(owner) &&
-          Atomics.compareExchange(words, B_LOCK, state | WAITERS, myPid | WAITERS) === (state | WAITERS)) return;
+      if (
+        outcome === 'timeout' &&
+        owner !== myPid &&
+        processGone(owner) &&
+        Atomics.compareExchange(words, B_LOCK, state | WAITERS, myPid | WAITERS) === (state | WAITERS)
+      )
+        return;
     }
   }
 
@@ -929,12 +969,19 @@ class BarrierGuard {
 
 registerRebuilder('Lock', (_state: null, fds: number[]) => rebuildOn(SyncPage.fromFd(fds[0]), () => new Lock()));
 registerRebuilder('RLock', (_state: null, fds: number[]) => rebuildOn(SyncPage.fromFd(fds[0]), () => new RLock()));
-registerRebuilder('Semaphore', (_state: null, fds: number[]) => rebuildOn(SyncPage.fromFd(fds[0]), () => new Semaphore()));
+registerRebuilder('Semaphore', (_state: null, fds: number[]) =>
+  rebuildOn(SyncPage.fromFd(fds[0]), () => new Semaphore()),
+);
 registerRebuilder('BoundedSemaphore', (_state: null, fds: number[]) =>
-  rebuildOn(SyncPage.fromFd(fds[0]), () => new BoundedSemaphore()));
+  rebuildOn(SyncPage.fromFd(fds[0]), () => new BoundedSemaphore()),
+);
 registerRebuilder('Event', (_state: null, fds: number[]) => rebuildOn(SyncPage.fromFd(fds[0]), () => new Event()));
 registerRebuilder('Barrier', (state: { timeout: number | null; action: FunctionRef | null }, fds: number[]) =>
-  rebuildOn(SyncPage.fromFd(fds[0]), () => new Barrier(0, { timeout: state.timeout, action: loadAction(state.action) })));
+  rebuildOn(
+    SyncPage.fromFd(fds[0]),
+    () => new Barrier(0, { timeout: state.timeout, action: loadAction(state.action) }),
+  ),
+);
 
 /**
  * The exported action a FunctionRef names, from an already loaded (or

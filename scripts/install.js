@@ -50,18 +50,32 @@ if (cmakeJs) {
     const nodeGyp = [
       process.env.npm_config_node_gyp,
       resolveFrom('node-gyp/bin/node-gyp.js'),
-      path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+      path.join(
+        path.dirname(process.execPath),
+        '..',
+        'lib',
+        'node_modules',
+        'npm',
+        'node_modules',
+        'node-gyp',
+        'bin',
+        'node-gyp.js',
+      ),
     ].find((candidate) => candidate && fs.existsSync(candidate));
     const built = nodeGyp ? run(process.execPath, [nodeGyp, 'rebuild']) : { ok: false, why: 'node-gyp was not found' };
     if (!built.ok) {
       const rebuild = process.env.npm_command === 'rebuild';
-      console.error([
-        `posix-multiprocessing: no prebuilt addon loads on ${process.platform}-${process.arch} ` +
-          `(${String(loadError.message).split('\n')[0]}), and building it from source failed (${built.why}).`,
-        '  Building needs a C++17 compiler (g++ or clang++), make and Python 3 (node-gyp).',
-        '  Install them, then run: npm rebuild posix-multiprocessing',
-        rebuild ? '' : '  The install goes on; loading posix-multiprocessing throws until the addon is built.',
-      ].filter(Boolean).join('\n'));
+      console.error(
+        [
+          `posix-multiprocessing: no prebuilt addon loads on ${process.platform}-${process.arch} ` +
+            `(${String(loadError.message).split('\n')[0]}), and building it from source failed (${built.why}).`,
+          '  Building needs a C++17 compiler (g++ or clang++), make and Python 3 (node-gyp).',
+          '  Install them, then run: npm rebuild posix-multiprocessing',
+          rebuild ? '' : '  The install goes on; loading posix-multiprocessing throws until the addon is built.',
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
       if (rebuild) process.exit(1);
     }
   }

@@ -31,8 +31,8 @@ const stampDir = path.join(root, 'node_modules', '.cache', 'posix-multiprocessin
 
 // Cross toolchains we know how to drive (Debian package names in the comments).
 const CROSS = {
-  'linux-x64': { prefix: 'x86_64-linux-gnu-' },      // g++-x86-64-linux-gnu
-  'linux-arm64': { prefix: 'aarch64-linux-gnu-' },   // g++-aarch64-linux-gnu
+  'linux-x64': { prefix: 'x86_64-linux-gnu-' }, // g++-x86-64-linux-gnu
+  'linux-arm64': { prefix: 'aarch64-linux-gnu-' }, // g++-aarch64-linux-gnu
 };
 
 function log(message) {
@@ -63,7 +63,17 @@ function findNodeGyp() {
   const candidates = [
     process.env.npm_config_node_gyp,
     resolveFrom('node-gyp/bin/node-gyp.js', [root]),
-    path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    path.join(
+      path.dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
   ];
   for (const candidate of candidates) {
     if (candidate && fs.existsSync(candidate)) return candidate;
@@ -87,8 +97,14 @@ function inputsHash(arch) {
   const hash = crypto.createHash('sha256');
   hash.update(`${platform}-${arch}\n`);
   hash.update(require(path.join(root, 'node_modules', 'node-addon-api', 'package.json')).version);
-  const files = ['binding.gyp', 'scripts/prebuild.js',
-    ...fs.readdirSync(path.join(root, 'native')).sort().map((f) => `native/${f}`)];
+  const files = [
+    'binding.gyp',
+    'scripts/prebuild.js',
+    ...fs
+      .readdirSync(path.join(root, 'native'))
+      .sort()
+      .map((f) => `native/${f}`),
+  ];
   for (const file of files) {
     hash.update(`\n${file}\n`);
     hash.update(fs.readFileSync(path.join(root, file)));
@@ -99,7 +115,10 @@ function inputsHash(arch) {
 function prebuildFiles(arch) {
   const dir = path.join(root, 'prebuilds', `${platform}-${arch}`);
   try {
-    return fs.readdirSync(dir).filter((f) => f.endsWith('.node')).map((f) => path.join(dir, f));
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.node'))
+      .map((f) => path.join(dir, f));
   } catch {
     return [];
   }
@@ -109,8 +128,13 @@ function upToDate(arch, hash) {
   try {
     const stamp = JSON.parse(fs.readFileSync(path.join(stampDir, `${platform}-${arch}.json`), 'utf8'));
     const files = prebuildFiles(arch);
-    return stamp.hash === hash && files.length > 0 &&
-      files.every((f) => stamp.files.includes(path.basename(f)) && fs.statSync(f).size === stamp.sizes[path.basename(f)]);
+    return (
+      stamp.hash === hash &&
+      files.length > 0 &&
+      files.every(
+        (f) => stamp.files.includes(path.basename(f)) && fs.statSync(f).size === stamp.sizes[path.basename(f)],
+      )
+    );
   } catch {
     return false;
   }
@@ -137,7 +161,7 @@ function build(arch, tools, nodeGyp, nodeDir) {
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'), 'dir');
     const env = { ...process.env, ...tools.env };
     if (nodeDir) env.npm_config_nodedir = nodeDir;
-    env.npm_config_loglevel = 'warn';  // node-gyp: no "gyp info" lines
+    env.npm_config_loglevel = 'warn'; // node-gyp: no "gyp info" lines
     env.npm_config_jobs = String(os.availableParallelism?.() ?? os.cpus().length);
     const options = {
       cwd: work,
@@ -153,11 +177,14 @@ function build(arch, tools, nodeGyp, nodeDir) {
     };
     // prebuildify reads the environment (the compilers, nodedir) of the process it runs in.
     const script = [
-      "const prebuildify = require(process.argv[1]);",
-      "prebuildify(JSON.parse(process.argv[2]), (err) => { if (err) { console.error(err.stack || err); process.exit(1); } });",
+      'const prebuildify = require(process.argv[1]);',
+      'prebuildify(JSON.parse(process.argv[2]), (err) => { if (err) { console.error(err.stack || err); process.exit(1); } });',
     ].join('\n');
-    const result = spawnSync(process.execPath, ['-e', script, resolveFrom('prebuildify', [root]), JSON.stringify(options)],
-      { cwd: work, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const result = spawnSync(
+      process.execPath,
+      ['-e', script, resolveFrom('prebuildify', [root]), JSON.stringify(options)],
+      { cwd: work, env, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     if (result.error) throw result.error;
     if (result.status !== 0) throw new Error(`prebuildify failed for ${platform}-${arch} (exit ${result.status})`);
     const built = path.join(work, 'prebuilds', `${platform}-${arch}`);
@@ -174,7 +201,11 @@ function build(arch, tools, nodeGyp, nodeDir) {
 }
 
 function main() {
-  const requested = process.env.PMP_PREBUILD_ARCHS ? process.env.PMP_PREBUILD_ARCHS.split(',').map((s) => s.trim()).filter(Boolean) : null;
+  const requested = process.env.PMP_PREBUILD_ARCHS
+    ? process.env.PMP_PREBUILD_ARCHS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : null;
   const arches = requested ?? [hostArch, ...(platform === 'linux' && hostArch === 'x64' ? ['arm64'] : [])];
   if (platform === 'win32') {
     log('no prebuilds on Windows (the addon is POSIX-only)');
@@ -187,7 +218,11 @@ function main() {
   for (const arch of arches) {
     const hash = inputsHash(arch);
     if (upToDate(arch, hash)) {
-      log(`${platform}-${arch}: up to date (${prebuildFiles(arch).map((f) => path.relative(root, f)).join(', ')})`);
+      log(
+        `${platform}-${arch}: up to date (${prebuildFiles(arch)
+          .map((f) => path.relative(root, f))
+          .join(', ')})`,
+      );
       continue;
     }
     const tools = toolchain(arch);
@@ -206,7 +241,9 @@ function main() {
     if (!tools.stripBin) log(`${platform}-${arch}: no strip for this arch, the binary is not stripped`);
     const started = Date.now();
     const files = build(arch, tools, nodeGyp, nodeDir);
-    const sizes = Object.fromEntries(files.map((f) => [f, fs.statSync(path.join(root, 'prebuilds', `${platform}-${arch}`, f)).size]));
+    const sizes = Object.fromEntries(
+      files.map((f) => [f, fs.statSync(path.join(root, 'prebuilds', `${platform}-${arch}`, f)).size]),
+    );
     fs.writeFileSync(path.join(stampDir, `${platform}-${arch}.json`), JSON.stringify({ hash, files, sizes }));
     log(`${platform}-${arch}: built ${files.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }

@@ -13,11 +13,24 @@ const sanitizers = process.env.PMP_SANITIZE || 'address,undefined';
 const outDir = path.join(root, 'build-sanitize');
 const reports = path.join(root, 'build-sanitize', 'reports');
 
-execFileSync(process.execPath, [require.resolve('cmake-js/bin/cmake-js'), 'compile', '--log-level', 'error', '--out', outDir,
-  `--CDPMP_SANITIZE=${sanitizers}`], { cwd: root, stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [
+    require.resolve('cmake-js/bin/cmake-js'),
+    'compile',
+    '--log-level',
+    'error',
+    '--out',
+    outDir,
+    `--CDPMP_SANITIZE=${sanitizers}`,
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
 const addon = path.join(outDir, 'Release', 'posix_multiprocessing.node');
 
-const runtimes = sanitizers.split(',').map((name) => ({ address: 'libasan.so', undefined: 'libubsan.so', thread: 'libtsan.so' })[name])
+const runtimes = sanitizers
+  .split(',')
+  .map((name) => ({ address: 'libasan.so', undefined: 'libubsan.so', thread: 'libtsan.so' })[name])
   .filter(Boolean)
   .map((lib) => execFileSync('g++', [`-print-file-name=${lib}`], { encoding: 'utf8' }).trim());
 
@@ -33,7 +46,11 @@ const env = {
   UBSAN_OPTIONS: common,
   TSAN_OPTIONS: `${common}:report_signal_unsafe=0`,
 };
-const mocha = spawnSync(process.execPath, [require.resolve('mocha/bin/mocha.js'), ...process.argv.slice(2)], { cwd: root, env, stdio: 'inherit' });
+const mocha = spawnSync(process.execPath, [require.resolve('mocha/bin/mocha.js'), ...process.argv.slice(2)], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
 
 const found = fs.readdirSync(reports);
 for (const file of found) {

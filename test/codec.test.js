@@ -14,7 +14,16 @@ function throughQueue(value) {
 
 describe('values through a Queue', () => {
   it('a plain tree of objects, arrays and primitives round-trips exactly', () => {
-    const tree = { id: 42, name: 'widget', tags: ['a', 'b'], price: 9.99, ok: true, none: null, deep: [[1, [2, { x: -0.5 }]]], text: 'é☃' };
+    const tree = {
+      id: 42,
+      name: 'widget',
+      tags: ['a', 'b'],
+      price: 9.99,
+      ok: true,
+      none: null,
+      deep: [[1, [2, { x: -0.5 }]]],
+      text: 'é☃',
+    };
     assert.deepEqual(throughQueue(tree), tree);
   });
 
@@ -57,7 +66,7 @@ describe('values through a Queue', () => {
     const q = new Queue();
     const sent = [];
     for (let i = 0; i < 3000; i++) {
-      const item = i % 2 === 0 ? Buffer.alloc(1 + (i * 37) % 5000, i & 255) : { i, pad: 'x'.repeat((i * 13) % 300) };
+      const item = i % 2 === 0 ? Buffer.alloc(1 + ((i * 37) % 5000), i & 255) : { i, pad: 'x'.repeat((i * 13) % 300) };
       sent.push(item);
     }
     const got = [];
@@ -80,7 +89,8 @@ describe('values through a Pipe', () => {
     const first = b.recvSync();
     assert.equal(first.x, first.y);
     assert.deepEqual(b.recvSync(), { plain: [1, { two: 2 }] });
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 });
 
@@ -111,7 +121,10 @@ describe('memory for large received messages', () => {
 describe('ring handles', () => {
   it('a ring call given anything but a handle throws a TypeError instead of touching memory', () => {
     const { native } = require('../dist/internal/native');
-    assert.throws(() => native.ringPut(Buffer.alloc(2048), 0, Buffer.alloc(1), 0), { name: 'TypeError', message: /ring handle/ });
+    assert.throws(() => native.ringPut(Buffer.alloc(2048), 0, Buffer.alloc(1), 0), {
+      name: 'TypeError',
+      message: /ring handle/,
+    });
     assert.throws(() => native.ringHandle(Buffer.alloc(2048)), /not an initialised ring/);
   });
 });

@@ -15,7 +15,14 @@ describe('Pipe and Connection', () => {
       parentEnd.close();
       const cyclic = { name: 'root' };
       cyclic.self = cyclic;
-      childEnd.sendSync({ map: new Map([[1, 'a']]), set: new Set(['s']), date: new Date(5), big: 2n ** 70n, cyclic, floats: new Float64Array([0.5]) });
+      childEnd.sendSync({
+        map: new Map([[1, 'a']]),
+        set: new Set(['s']),
+        date: new Date(5),
+        big: 2n ** 70n,
+        cyclic,
+        floats: new Float64Array([0.5]),
+      });
     });
     childEnd.close();
     const got = await parentEnd.recv();
@@ -35,7 +42,12 @@ describe('Pipe and Connection', () => {
       a.close();
       for (;;) {
         let n;
-        try { n = b.recvSync(); } catch (err) { if (err instanceof EOFError) return 0; throw err; }
+        try {
+          n = b.recvSync();
+        } catch (err) {
+          if (err instanceof EOFError) return 0;
+          throw err;
+        }
         b.sendSync(n * 2);
       }
     });
@@ -56,7 +68,8 @@ describe('Pipe and Connection', () => {
     assert.equal(b.recvBytesSync().toString(), 'one');
     assert.equal(b.recvBytesSync().length, 0);
     assert.equal(b.recvBytesSync().toString(), 'three');
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('recv() throws EOFError only once every copy of the other end is closed', async () => {
@@ -93,7 +106,8 @@ describe('Pipe and Connection', () => {
     assert.deepEqual(second, [4 << 20, 'second', 'third']);
     assert.equal(third, 'end');
     await exitsCleanly(pid);
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('recv() on a connection whose other end is gone rejects (never throws synchronously)', () => {
@@ -175,7 +189,8 @@ describe('Pipe and Connection', () => {
     a.sendBytesSync(Buffer.from('abcdefgh'), 6);
     assert.equal(b.recvBytesSync().toString(), 'cde');
     assert.equal(b.recvBytesSync().toString(), 'gh');
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('sendBytes with a bad offset or size throws ERR_OUT_OF_RANGE and sends nothing', () => {
@@ -187,7 +202,8 @@ describe('Pipe and Connection', () => {
     assert.throws(() => a.sendBytesSync(buf, 0, -2), { code: 'ERR_OUT_OF_RANGE' });
     assert.throws(() => a.sendBytes(buf, 2, 7), { code: 'ERR_OUT_OF_RANGE' });
     assert.equal(b.pollSync(), false);
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('recvBytesInto() writes the message at offset and returns its size', async () => {
@@ -196,24 +212,33 @@ describe('Pipe and Connection', () => {
     a.sendBytesSync(Buffer.from('xyz'));
     assert.equal(await b.recvBytesInto(target, 4), 3);
     assert.equal(target.toString(), '....xyz...');
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('recvBytesInto() throws BufferTooShort holding the whole message when it does not fit', () => {
     const [a, b] = Pipe();
     a.sendBytesSync(Buffer.from('too long'));
     a.sendBytesSync(Buffer.from('next'));
-    const err = (() => { try { b.recvBytesIntoSync(Buffer.alloc(6), 2); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        b.recvBytesIntoSync(Buffer.alloc(6), 2);
+      } catch (e) {
+        return e;
+      }
+    })();
     assert.ok(err instanceof BufferTooShort);
     assert.equal(err.received.toString(), 'too long');
     assert.equal(b.recvBytesSync().toString(), 'next', 'the stream stays in step');
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('recvBytesInto() with an offset past the end throws ERR_OUT_OF_RANGE', () => {
     const [a, b] = Pipe();
     assert.throws(() => b.recvBytesIntoSync(Buffer.alloc(4), 5), { code: 'ERR_OUT_OF_RANGE' });
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('recvBytes(maxlength) discards a longer message with ERR_MESSAGE_TOO_LONG and stays in step', () => {
@@ -222,7 +247,8 @@ describe('Pipe and Connection', () => {
     a.sendBytesSync(Buffer.from('ok'));
     assert.throws(() => b.recvBytesSync(10), { code: 'ERR_MESSAGE_TOO_LONG' });
     assert.equal(b.recvBytesSync(10).toString(), 'ok');
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('a one-way Pipe is [receive-only, send-only] and refuses the wrong direction', () => {
@@ -234,7 +260,8 @@ describe('Pipe and Connection', () => {
     assert.throws(() => reader.sendSync(1), { code: 'ERR_CONNECTION_NOT_WRITABLE' });
     assert.throws(() => writer.recvSync(), { code: 'ERR_CONNECTION_NOT_READABLE' });
     assert.throws(() => writer.pollSync(), { code: 'ERR_CONNECTION_NOT_READABLE' });
-    reader.close(); writer.close();
+    reader.close();
+    writer.close();
   });
 
   it('every operation on a closed connection throws ERR_CONNECTION_CLOSED', async () => {
@@ -256,7 +283,8 @@ describe('Pipe and Connection', () => {
     assert.equal(b.pollSync(), false, 'nothing was written');
     a.sendSync('fine');
     assert.equal(b.recvSync(), 'fine');
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('poll(timeout) resolves false after ~timeout and true once a message arrives', async () => {
@@ -267,27 +295,33 @@ describe('Pipe and Connection', () => {
     setTimeout(() => a.sendSync('x'), 20);
     assert.equal(await b.poll(null), true);
     assert.equal(b.recvSync(), 'x');
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('recv() does not block the event loop while it waits', async () => {
     const [a, b] = Pipe();
     let ticks = 0;
-    const timer = setInterval(() => { ticks++; }, 5);
+    const timer = setInterval(() => {
+      ticks++;
+    }, 5);
     const pending = b.recv();
     await new Promise((r) => setTimeout(r, 60));
     a.sendSync('done');
     assert.equal(await pending, 'done');
     clearInterval(timer);
     assert.ok(ticks >= 5, `only ${ticks} timer ticks ran while recv() waited`);
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('wait() returns the connections that are ready and [] after the timeout', async () => {
     const [a1, b1] = Pipe();
     const [a2, b2] = Pipe();
     assert.deepEqual(await wait([b1, b2], 30), []);
-    const pid = forkChild(() => { a2.sendSync('from child'); });
+    const pid = forkChild(() => {
+      a2.sendSync('from child');
+    });
     const ready = await wait([b1, b2]);
     assert.deepEqual(ready, [b2]);
     assert.equal(b2.recvSync(), 'from child');

@@ -19,7 +19,10 @@ describe('fork examples', () => {
   it('fork_twice: four processes say hello, each once', async () => {
     const { code, stdout } = await runNode([example('fork_twice.js')]);
     assert.equal(code, 0);
-    const pids = stdout.trim().split('\n').map((l) => /hello from (\d+)/.exec(l)[1]);
+    const pids = stdout
+      .trim()
+      .split('\n')
+      .map((l) => /hello from (\d+)/.exec(l)[1]);
     assert.equal(pids.length, 4);
     assert.equal(new Set(pids).size, 4);
   });

@@ -35,7 +35,10 @@ describe('message-passing examples', () => {
 
   it('queue_writer_reader: the reader prints what the writer wrote, both exit 0', async () => {
     const out = await run('queue_writer_reader.js');
-    assert.deepEqual([...out.matchAll(/reader: (\w+)/g)].map((m) => m[1]), ['alpha', 'beta', 'gamma']);
+    assert.deepEqual(
+      [...out.matchAll(/reader: (\w+)/g)].map((m) => m[1]),
+      ['alpha', 'beta', 'gamma'],
+    );
     assert.match(out, /writer exited with 0/);
     assert.match(out, /reader exited with 0/);
   });

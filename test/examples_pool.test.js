@@ -7,7 +7,10 @@ const path = require('node:path');
 const { runNode } = require('./helpers/run_node');
 
 const run = async (name, args = []) => {
-  const result = await runNode([path.join(__dirname, '..', 'examples', name), ...args], { singleThreaded: false, timeout: 60000 });
+  const result = await runNode([path.join(__dirname, '..', 'examples', name), ...args], {
+    singleThreaded: false,
+    timeout: 60000,
+  });
   assert.equal(result.code, 0, result.stderr);
   return result.stdout;
 };
@@ -39,7 +42,10 @@ describe('pool examples (default start method, plain node)', function () {
       const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
       assert.equal(lines.length, 1000);
       const numbers = lines.map((l) => Number(/^(\d+) squared is (\d+)/.exec(l)[1])).sort((a, b) => a - b);
-      assert.deepEqual(numbers, Array.from({ length: 1000 }, (_, i) => i));
+      assert.deepEqual(
+        numbers,
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -54,7 +60,8 @@ describe('pool examples (default start method, plain node)', function () {
       for (let i = 0; i < 30; i++) fs.writeFileSync(path.join(source, `f${i}`), `contents ${i}`.repeat(i + 1));
       const out = await run('pool_copy_folder.js', [source, destination]);
       assert.match(out, /copied 30 files/);
-      for (let i = 0; i < 30; i++) assert.equal(fs.readFileSync(path.join(destination, `f${i}`), 'utf8'), `contents ${i}`.repeat(i + 1));
+      for (let i = 0; i < 30; i++)
+        assert.equal(fs.readFileSync(path.join(destination, `f${i}`), 'utf8'), `contents ${i}`.repeat(i + 1));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

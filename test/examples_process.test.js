@@ -4,7 +4,10 @@ const path = require('node:path');
 const { runNode } = require('./helpers/run_node');
 
 const run = async (name) => {
-  const result = await runNode([path.join(__dirname, '..', 'examples', name)], { singleThreaded: false, timeout: 60000 });
+  const result = await runNode([path.join(__dirname, '..', 'examples', name)], {
+    singleThreaded: false,
+    timeout: 60000,
+  });
   assert.equal(result.code, 0, result.stderr);
   return result.stdout;
 };
@@ -14,7 +17,10 @@ describe('process examples (default start method, plain node)', function () {
 
   it('sing_and_dance: the two processes interleave', async () => {
     const lines = (await run('sing_and_dance.js')).trim().split('\n');
-    const order = lines.filter((l) => /^(singing|dancing)/.test(l)).map((l) => l[0]).join('');
+    const order = lines
+      .filter((l) => /^(singing|dancing)/.test(l))
+      .map((l) => l[0])
+      .join('');
     assert.equal(order.length, 6);
     assert.notEqual(order, 'sssddd', 'they ran one after the other');
     assert.notEqual(order, 'dddsss', 'they ran one after the other');
@@ -32,8 +38,10 @@ describe('process examples (default start method, plain node)', function () {
   });
 
   it('alive_and_terminate: isAlive and exitcode before, during and after terminate', async () => {
-    assert.equal(await run('alive_and_terminate.js'),
-      'before start: alive=false exitcode=null\nrunning: alive=true exitcode=null\nafter terminate: alive=false exitcode=-15\n');
+    assert.equal(
+      await run('alive_and_terminate.js'),
+      'before start: alive=false exitcode=null\nrunning: alive=true exitcode=null\nafter terminate: alive=false exitcode=-15\n',
+    );
   });
 
   it('daemon: the worker finishes, the daemon is stopped when main ends', async () => {
@@ -46,7 +54,10 @@ describe('process examples (default start method, plain node)', function () {
   });
 
   it('process_subclass: run() of the subclass counts down in the child', async () => {
-    assert.equal(await run('process_subclass.js'), 'countdown: 3\ncountdown: 2\ncountdown: 1\ncountdown: liftoff\nexitcode 0\n');
+    assert.equal(
+      await run('process_subclass.js'),
+      'countdown: 3\ncountdown: 2\ncountdown: 1\ncountdown: liftoff\nexitcode 0\n',
+    );
   });
 
   it('many_processes: every process runs and all are joined', async () => {

@@ -24,7 +24,8 @@ describe('fd readiness', () => {
       assert.ok(keptWatchFds().includes(a));
     } finally {
       forgetFd(a);
-      native.close(a); native.close(b);
+      native.close(a);
+      native.close(b);
     }
     assert.ok(!keptWatchFds().includes(a));
   });
@@ -35,7 +36,8 @@ describe('fd readiness', () => {
       assert.equal(await whenReady(a, READABLE, { keep: true, timeout: 20 }), false);
     } finally {
       forgetFd(a);
-      native.close(a); native.close(b);
+      native.close(a);
+      native.close(b);
     }
   });
 
@@ -59,7 +61,8 @@ describe('fd readiness', () => {
       watch.stop();
       assert.throws(() => watch.resume(), /the watch was stopped/);
     } finally {
-      native.close(a); native.close(b);
+      native.close(a);
+      native.close(b);
     }
   });
 });

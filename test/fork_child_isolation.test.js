@@ -21,9 +21,15 @@ describe('a fork-method child runs only its target', function () {
       const log = path.join(os.tmpdir(), `pmp-fork-isolation-${process.pid}-${where}`);
       fs.rmSync(log, { force: true });
       try {
-        const { code, stderr, pid } = await runNode([fixture('fork_child_isolation.mjs'), where, log], { timeout: 30000 });
+        const { code, stderr, pid } = await runNode([fixture('fork_child_isolation.mjs'), where, log], {
+          timeout: 30000,
+        });
         assert.strictEqual(code, 0, `pid ${pid}: ${stderr}`);
-        const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' '));
+        const lines = fs
+          .readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' '));
         const parent = String(pid);
         const childLines = lines.filter((fields) => fields[fields.length - 1] !== parent);
         const childPids = new Set(childLines.map((fields) => fields[fields.length - 1]));
@@ -31,7 +37,8 @@ describe('a fork-method child runs only its target', function () {
         const childEvents = childLines.map((fields) => fields.slice(0, -1).join(' '));
         assert.deepStrictEqual(childEvents, ['target-start', 'target-fs written by the target', 'target-socket pong']);
         const parentEvents = lines.filter((fields) => fields[fields.length - 1] === parent).map((fields) => fields[0]);
-        for (const expected of ['after-start', 'joined', 'finally', 'after-try', 'parent-done']) assert.ok(parentEvents.includes(expected), `parent did ${expected}`);
+        for (const expected of ['after-start', 'joined', 'finally', 'after-try', 'parent-done'])
+          assert.ok(parentEvents.includes(expected), `parent did ${expected}`);
         assert.ok(!parentEvents.includes('caught'), 'nothing was caught in the parent');
       } finally {
         fs.rmSync(log, { force: true });

@@ -97,8 +97,22 @@ describe('concurrent.futures under forkserver', function () {
   });
 
   describe('errors for bad input', () => {
-    const typeErrors = ['resultNaN', 'resultString', 'exceptionNaN', 'addDoneCallback', 'submitNotFunction', 'asCompletedNotFutures',
-      'asCompletedNull', 'asCompletedNaN', 'waitNotFutures', 'waitTimeout', 'mapTimeout', 'mapOptions', 'shutdownOptions', 'options'];
+    const typeErrors = [
+      'resultNaN',
+      'resultString',
+      'exceptionNaN',
+      'addDoneCallback',
+      'submitNotFunction',
+      'asCompletedNotFutures',
+      'asCompletedNull',
+      'asCompletedNaN',
+      'waitNotFutures',
+      'waitTimeout',
+      'mapTimeout',
+      'mapOptions',
+      'shutdownOptions',
+      'options',
+    ];
     for (const label of typeErrors) {
       it(`${label}: TypeError with code ERR_INVALID_ARG_TYPE`, async () => {
         const e = (await run('badArguments')).errors[label];
@@ -110,7 +124,8 @@ describe('concurrent.futures under forkserver', function () {
       it(`${label}: ERR_INVALID_ARG_VALUE naming the option`, async () => {
         const e = (await run('badArguments')).errors[label];
         assert.equal(e?.code, 'ERR_INVALID_ARG_VALUE', JSON.stringify(e));
-        const option = { waitReturnWhen: 'returnWhen', mapChunksize: 'chunksize', mapBuffersize: 'buffersize' }[label] ?? label;
+        const option =
+          { waitReturnWhen: 'returnWhen', mapChunksize: 'chunksize', mapBuffersize: 'buffersize' }[label] ?? label;
         assert.match(e.message, new RegExp(`^${option} must be`));
       });
     }
@@ -141,7 +156,10 @@ describe('concurrent.futures under forkserver', function () {
     it('shutdown() resolves once every submitted task has finished', async () => {
       const r = await run('shutdownWaits');
       assert.deepEqual(r.values, [300, 300, 6]);
-      assert.ok(r.states.every((s) => s.done), JSON.stringify(r.states));
+      assert.ok(
+        r.states.every((s) => s.done),
+        JSON.stringify(r.states),
+      );
       assert.ok(r.ms >= 250, `resolved after ${r.ms} ms`);
     });
 

@@ -17,8 +17,15 @@ const SLOW_RUNS = Math.max(10, Math.round(RUNS / 10));
 
 /** A value the structured-clone rule accepts: what may be sent anywhere. */
 const cloneable = fc.anything({
-  withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true,
-  withNullPrototype: false, withBoxedValues: false, withObjectString: false, withSparseArray: false,
+  withBigInt: true,
+  withDate: true,
+  withMap: true,
+  withSet: true,
+  withTypedArray: true,
+  withNullPrototype: false,
+  withBoxedValues: false,
+  withObjectString: false,
+  withSparseArray: false,
   withUnicodeString: true,
 });
 
@@ -63,7 +70,9 @@ function settlesWithin(promise, ms, what) {
   let timer;
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms); }),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+    }),
   ]);
 }
 
@@ -77,31 +86,45 @@ describe('fuzz: the codec', function () {
   this.timeout(120000);
 
   it('every structured-cloneable value fast-check makes comes back equal', () => {
-    fc.assert(fc.property(cloneable, (value) => {
-      assert.deepStrictEqual(decode(encode(value)), asArrives(value));
-    }), { numRuns: RUNS * 5 });
+    fc.assert(
+      fc.property(cloneable, (value) => {
+        assert.deepStrictEqual(decode(encode(value)), asArrives(value));
+      }),
+      { numRuns: RUNS * 5 },
+    );
   });
 
   it('random bytes decode to a value or throw an Error; the process never crashes', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 512 }), (bytes) => {
-      try {
-        decode(Buffer.from(bytes));
-      } catch (err) {
-        assert.ok(err instanceof Error, `threw a non-Error: ${String(err)}`);
-      }
-    }), { numRuns: RUNS * 10 });
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 512 }), (bytes) => {
+        try {
+          decode(Buffer.from(bytes));
+        } catch (err) {
+          assert.ok(err instanceof Error, `threw a non-Error: ${String(err)}`);
+        }
+      }),
+      { numRuns: RUNS * 10 },
+    );
   });
 
   it('a valid message with random bytes flipped decodes or throws an Error', () => {
-    fc.assert(fc.property(cloneable, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), fc.nat(255), (value, positions, mask) => {
-      const bytes = Buffer.from(encode(value));
-      for (const p of positions) bytes[p % bytes.length] ^= mask | 1;
-      try {
-        decode(bytes);
-      } catch (err) {
-        assert.ok(err instanceof Error);
-      }
-    }), { numRuns: RUNS * 5 });
+    fc.assert(
+      fc.property(
+        cloneable,
+        fc.array(fc.nat(), { minLength: 1, maxLength: 8 }),
+        fc.nat(255),
+        (value, positions, mask) => {
+          const bytes = Buffer.from(encode(value));
+          for (const p of positions) bytes[p % bytes.length] ^= mask | 1;
+          try {
+            decode(bytes);
+          } catch (err) {
+            assert.ok(err instanceof Error);
+          }
+        },
+      ),
+      { numRuns: RUNS * 5 },
+    );
   });
 });
 
@@ -109,30 +132,42 @@ describe('fuzz: Connection frames from a peer', function () {
   this.timeout(120000);
 
   it('whatever bytes a peer writes before closing, recv() yields values, then throws a coded error or EOFError, within a bounded time', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(fc.oneof(
-      fc.uint8Array({ maxLength: 64 }),
-      fc.uint8Array({ maxLength: 64 }).map((b) => frame(Buffer.from(b))),
-      cloneable.map((v) => frame(Buffer.from(encode(v)))),
-    ), { maxLength: 6 }), async (chunks) => {
-      const [reader, writer] = Pipe();
-      try {
-        const bytes = Buffer.concat(chunks.map((c) => Buffer.from(c)));
-        if (bytes.length > 0) fs.writeSync(writer.fileno(), bytes);
-        writer.close();
-        for (let i = 0; i <= chunks.length + bytes.length; i++) {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 64 }),
+            fc.uint8Array({ maxLength: 64 }).map((b) => frame(Buffer.from(b))),
+            cloneable.map((v) => frame(Buffer.from(encode(v)))),
+          ),
+          { maxLength: 6 },
+        ),
+        async (chunks) => {
+          const [reader, writer] = Pipe();
           try {
-            await settlesWithin(reader.recv(), 2000, 'recv() after the peer closed');
-          } catch (err) {
-            if (err.message?.includes('did not settle')) throw err;
-            assert.ok(err instanceof EOFError || typeof err.code === 'string' || err instanceof Error, `unexpected ${String(err)}`);
-            return;
+            const bytes = Buffer.concat(chunks.map((c) => Buffer.from(c)));
+            if (bytes.length > 0) fs.writeSync(writer.fileno(), bytes);
+            writer.close();
+            for (let i = 0; i <= chunks.length + bytes.length; i++) {
+              try {
+                await settlesWithin(reader.recv(), 2000, 'recv() after the peer closed');
+              } catch (err) {
+                if (err.message?.includes('did not settle')) throw err;
+                assert.ok(
+                  err instanceof EOFError || typeof err.code === 'string' || err instanceof Error,
+                  `unexpected ${String(err)}`,
+                );
+                return;
+              }
+            }
+            assert.fail('recv() kept returning values after the input was used up');
+          } finally {
+            reader.close();
           }
-        }
-        assert.fail('recv() kept returning values after the input was used up');
-      } finally {
-        reader.close();
-      }
-    }), { numRuns: RUNS });
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 });
 
@@ -165,14 +200,19 @@ describe('fuzz: the authkey handshake', function () {
     const authkey = Buffer.from('fuzzing key');
     const listener = new Listener(null, { authkey });
     try {
-      await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (answer) => {
-        const rogue = require('node:net').connect(listener.address);
-        rogue.on('error', () => {});
-        rogue.once('data', () => rogue.end(frame(Buffer.from(answer))));
-        await assert.rejects(settlesWithin(listener.accept(), 5000, 'accept() of a rogue client'),
-          (err) => err instanceof AuthenticationError || typeof err.code === 'string' || err instanceof EOFError);
-        rogue.destroy();
-      }), { numRuns: SLOW_RUNS });
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (answer) => {
+          const rogue = require('node:net').connect(listener.address);
+          rogue.on('error', () => {});
+          rogue.once('data', () => rogue.end(frame(Buffer.from(answer))));
+          await assert.rejects(
+            settlesWithin(listener.accept(), 5000, 'accept() of a rogue client'),
+            (err) => err instanceof AuthenticationError || typeof err.code === 'string' || err instanceof EOFError,
+          );
+          rogue.destroy();
+        }),
+        { numRuns: SLOW_RUNS },
+      );
       const [server, client] = await Promise.all([listener.accept(), Client(listener.address, { authkey })]);
       await client.send('still works');
       assert.equal(await server.recv(), 'still works');

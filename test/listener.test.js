@@ -98,20 +98,26 @@ describe('Listener and Client', () => {
     const server = listener.acceptSync();
     client.sendSync('ping');
     assert.equal(server.recvSync(), 'ping');
-    client.close(); server.close(); listener.close();
+    client.close();
+    server.close();
+    listener.close();
   });
 
   it('accept() waits on the event loop: timers run while it waits', async () => {
     const listener = new Listener();
     let ticks = 0;
-    const timer = setInterval(() => { ticks++; }, 5);
+    const timer = setInterval(() => {
+      ticks++;
+    }, 5);
     const accepted = listener.accept();
     await new Promise((r) => setTimeout(r, 60));
     const client = await Client(listener.address);
     const server = await accepted;
     clearInterval(timer);
     assert.ok(ticks >= 3, `only ${ticks} timer ticks while accept() waited`);
-    client.close(); server.close(); listener.close();
+    client.close();
+    server.close();
+    listener.close();
   });
 
   it('with the same authkey both sides authenticate and exchange messages', async () => {
@@ -131,7 +137,11 @@ describe('Listener and Client', () => {
   it('with a wrong authkey the Client throws AuthenticationError', async () => {
     const listener = new Listener(null, { authkey: Buffer.from('right') });
     const pid = forkChild(() => {
-      try { listener.acceptSync(); } catch (err) { return err instanceof AuthenticationError ? 0 : 3; }
+      try {
+        listener.acceptSync();
+      } catch (err) {
+        return err instanceof AuthenticationError ? 0 : 3;
+      }
       return 2;
     });
     await assert.rejects(Client(listener.address, { authkey: Buffer.from('wrong') }), (err) => {
@@ -233,11 +243,14 @@ describe('Listener and Client', () => {
   it('a Listener passed to a forkserver or spawn child is refused with ERR_UNCLONABLE, naming its address', () => {
     const { dump, channels } = require('../dist/reduction');
     const listener = new Listener();
-    assert.throws(() => dump({ args: [listener] }, channels.processArgs), (err) => {
-      assert.equal(err.code, 'ERR_UNCLONABLE');
-      assert.ok(err.message.includes(listener.address));
-      return true;
-    });
+    assert.throws(
+      () => dump({ args: [listener] }, channels.processArgs),
+      (err) => {
+        assert.equal(err.code, 'ERR_UNCLONABLE');
+        assert.ok(err.message.includes(listener.address));
+        return true;
+      },
+    );
     listener.close();
   });
 

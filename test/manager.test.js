@@ -5,8 +5,25 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const {
-  Manager, ManagerSync, SyncManager, DictProxy, ListProxy, NamespaceProxy, getContext, Pipe,
-  Queue, JoinableQueue, Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier, AuthenticationError, Client,
+  Manager,
+  ManagerSync,
+  SyncManager,
+  DictProxy,
+  ListProxy,
+  NamespaceProxy,
+  getContext,
+  Pipe,
+  Queue,
+  JoinableQueue,
+  Lock,
+  RLock,
+  Semaphore,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Barrier,
+  AuthenticationError,
+  Client,
 } = require('..');
 
 const fork = getContext('fork');
@@ -27,8 +44,12 @@ describe('Manager: dict, list and Namespace proxies', function () {
   this.timeout(30000);
   let manager;
 
-  before(async () => { manager = await Manager({ context: 'fork' }); });
-  after(async () => { await manager.shutdown(); });
+  before(async () => {
+    manager = await Manager({ context: 'fork' });
+  });
+  after(async () => {
+    await manager.shutdown();
+  });
 
   describe('dict()', () => {
     it('set() then get() returns the value, async and Sync', async () => {
@@ -55,7 +76,10 @@ describe('Manager: dict, list and Namespace proxies', function () {
 
     it('get() of a missing key throws ERR_KEY_NOT_FOUND; with a default returns the default', async () => {
       const d = await manager.dict();
-      await assert.rejects(d.get('missing'), { code: 'ERR_KEY_NOT_FOUND', message: "KeyError: 'missing' is not in the dict" });
+      await assert.rejects(d.get('missing'), {
+        code: 'ERR_KEY_NOT_FOUND',
+        message: "KeyError: 'missing' is not in the dict",
+      });
       assert.throws(() => d.getSync('missing'), { code: 'ERR_KEY_NOT_FOUND' });
       assert.equal(await d.get('missing', 7), 7);
       assert.equal(await d.get('missing', undefined), undefined);
@@ -74,7 +98,10 @@ describe('Manager: dict, list and Namespace proxies', function () {
       await d.set('c', 3);
       assert.deepEqual(await d.keys(), ['b', 'c']);
       assert.deepEqual(d.valuesSync(), [2, 3]);
-      assert.deepEqual(await d.items(), [['b', 2], ['c', 3]]);
+      assert.deepEqual(await d.items(), [
+        ['b', 2],
+        ['c', 3],
+      ]);
     });
 
     it('size() and len() count the entries', async () => {
@@ -88,7 +115,14 @@ describe('Manager: dict, list and Namespace proxies', function () {
       await d.update({ a: 1 });
       await d.update(new Map([['b', 2]]));
       d.updateSync([['c', 3]]);
-      assert.deepEqual(await d.copy(), new Map([['a', 1], ['b', 2], ['c', 3]]));
+      assert.deepEqual(
+        await d.copy(),
+        new Map([
+          ['a', 1],
+          ['b', 2],
+          ['c', 3],
+        ]),
+      );
     });
 
     it('pop() removes and returns; a missing key throws ERR_KEY_NOT_FOUND unless a default is given', async () => {
@@ -122,7 +156,10 @@ describe('Manager: dict, list and Namespace proxies', function () {
 
     it('a value that cannot be cloned is refused with ERR_UNCLONABLE and the proxy stays usable', async () => {
       const d = await manager.dict();
-      await assert.rejects(d.set('f', () => 1), { code: 'ERR_UNCLONABLE' });
+      await assert.rejects(
+        d.set('f', () => 1),
+        { code: 'ERR_UNCLONABLE' },
+      );
       assert.throws(() => d.setSync('f', Symbol('s')), { code: 'ERR_UNCLONABLE' });
       await d.set('ok', 1);
       assert.equal(await d.get('ok'), 1);
@@ -136,17 +173,36 @@ describe('Manager: dict, list and Namespace proxies', function () {
 
     it('4 children each incrementing their own key 50 times leave every count at 50', async () => {
       const d = await manager.dict({ 0: 0, 1: 0, 2: 0, 3: 0 });
-      await runChildren((proxy, key) => {
-        for (let i = 0; i < 50; i++) proxy.setSync(key, proxy.getSync(key) + 1);
-      }, [[d, '0'], [d, '1'], [d, '2'], [d, '3']]);
-      assert.deepEqual(await d.copy(), new Map([['0', 50], ['1', 50], ['2', 50], ['3', 50]]));
+      await runChildren(
+        (proxy, key) => {
+          for (let i = 0; i < 50; i++) proxy.setSync(key, proxy.getSync(key) + 1);
+        },
+        [
+          [d, '0'],
+          [d, '1'],
+          [d, '2'],
+          [d, '3'],
+        ],
+      );
+      assert.deepEqual(
+        await d.copy(),
+        new Map([
+          ['0', 50],
+          ['1', 50],
+          ['2', 50],
+          ['3', 50],
+        ]),
+      );
     });
 
     it('1,000 async calls in flight at once each get their own reply, in order', async () => {
       const d = await manager.dict();
       await Promise.all(Array.from({ length: 1000 }, (_, i) => d.set(i, i * 2)));
       const values = await Promise.all(Array.from({ length: 1000 }, (_, i) => d.get(i)));
-      assert.deepEqual(values, Array.from({ length: 1000 }, (_, i) => i * 2));
+      assert.deepEqual(
+        values,
+        Array.from({ length: 1000 }, (_, i) => i * 2),
+      );
     });
 
     it('Sync calls between pending async calls do not take their replies', async () => {
@@ -172,7 +228,8 @@ describe('Manager: dict, list and Namespace proxies', function () {
       const [received] = b.recvSync();
       assert.ok(received instanceof DictProxy);
       assert.equal(await received.get('a'), 1);
-      a.close(); b.close();
+      a.close();
+      b.close();
     });
 
     it('a proxy stored in a dict comes back as a proxy to the same object', async () => {
@@ -269,12 +326,23 @@ describe('Manager: dict, list and Namespace proxies', function () {
 
     it('items appended by 4 children all arrive', async () => {
       const l = await manager.list();
-      await runChildren((proxy, n) => {
-        for (let i = 0; i < 25; i++) proxy.appendSync(n * 100 + i);
-      }, [[l, 0], [l, 1], [l, 2], [l, 3]]);
+      await runChildren(
+        (proxy, n) => {
+          for (let i = 0; i < 25; i++) proxy.appendSync(n * 100 + i);
+        },
+        [
+          [l, 0],
+          [l, 1],
+          [l, 2],
+          [l, 3],
+        ],
+      );
       const items = await l.copy();
       assert.equal(items.length, 100);
-      assert.deepEqual([...items].sort((a, b) => a - b), [0, 1, 2, 3].flatMap((n) => Array.from({ length: 25 }, (_, i) => n * 100 + i)));
+      assert.deepEqual(
+        [...items].sort((a, b) => a - b),
+        [0, 1, 2, 3].flatMap((n) => Array.from({ length: 25 }, (_, i) => n * 100 + i)),
+      );
     });
   });
 
@@ -292,7 +360,10 @@ describe('Manager: dict, list and Namespace proxies', function () {
 
     it('get() of a missing attribute throws ERR_ATTRIBUTE_NOT_FOUND', async () => {
       const ns = await manager.Namespace();
-      await assert.rejects(ns.get('nope'), { code: 'ERR_ATTRIBUTE_NOT_FOUND', message: "AttributeError: the Namespace has no attribute 'nope'" });
+      await assert.rejects(ns.get('nope'), {
+        code: 'ERR_ATTRIBUTE_NOT_FOUND',
+        message: "AttributeError: the Namespace has no attribute 'nope'",
+      });
     });
 
     it('plain properties read and write the server synchronously; a missing one reads undefined', () => {
@@ -313,7 +384,12 @@ describe('Manager: dict, list and Namespace proxies', function () {
 
     it('attributes set by a child are seen by the parent', async () => {
       const ns = await manager.Namespace();
-      await runChildren((proxy) => { proxy.answer = 42; }, [[ns]]);
+      await runChildren(
+        (proxy) => {
+          proxy.answer = 42;
+        },
+        [[ns]],
+      );
       assert.equal(ns.answer, 42);
     });
   });
@@ -331,7 +407,9 @@ describe('Manager: protocol errors', function () {
     const { state } = (await manager.dict())[reduce]();
     ref = { address: state.address, authkey: Buffer.from(state.authkey) };
   });
-  after(async () => { await manager.shutdown(); });
+  after(async () => {
+    await manager.shutdown();
+  });
 
   it('a proxy for an object id the server does not hold gets ERR_UNKNOWN_OBJECT', async () => {
     await assert.rejects(new DictProxy(ref, 999999).get('a'), { code: 'ERR_UNKNOWN_OBJECT' });
@@ -339,7 +417,10 @@ describe('Manager: protocol errors', function () {
 
   it('a method the object does not have gets ERR_UNKNOWN_METHOD', async () => {
     const d = await manager.dict();
-    await assert.rejects(callManager(ref, Number(String(d).match(/id (\d+)/)[1]), 'push', [1]), { code: 'ERR_UNKNOWN_METHOD', message: "a dict proxy has no method 'push'" });
+    await assert.rejects(callManager(ref, Number(String(d).match(/id (\d+)/)[1]), 'push', [1]), {
+      code: 'ERR_UNKNOWN_METHOD',
+      message: "a dict proxy has no method 'push'",
+    });
     await assert.rejects(callManager(ref, 0, 'explode', []), { code: 'ERR_UNKNOWN_METHOD' });
   });
 
@@ -365,7 +446,11 @@ describe('Manager: protocol errors', function () {
   it('shutdown() from a child the manager was inherited by throws ERR_MANAGER_NOT_OURS', async () => {
     const child = new fork.Process({
       target: (m) => {
-        try { m.shutdownSync(); } catch (err) { process.exit(err.code === 'ERR_MANAGER_NOT_OURS' ? 7 : 3); }
+        try {
+          m.shutdownSync();
+        } catch (err) {
+          process.exit(err.code === 'ERR_MANAGER_NOT_OURS' ? 7 : 3);
+        }
       },
       args: [manager],
     });
@@ -379,7 +464,7 @@ describe('Manager: protocol errors', function () {
 describe('Manager: other objects and lifetime', function () {
   this.timeout(30000);
 
-  it('Value, Array, Queue and the synchronisation objects are the library\'s own process-shared objects', async () => {
+  it("Value, Array, Queue and the synchronisation objects are the library's own process-shared objects", async () => {
     const manager = await Manager({ context: 'fork' });
     try {
       const value = manager.Value('i', 5);
@@ -451,7 +536,7 @@ describe('Manager: other objects and lifetime', function () {
     assert.equal(fs.existsSync(path.dirname(manager.address)), false);
   });
 
-  it('Manager() under fork called after an await starts a server that never runs the caller\'s code', async () => {
+  it("Manager() under fork called after an await starts a server that never runs the caller's code", async () => {
     await new Promise((resolve) => setTimeout(resolve, 1));
     const manager = await Manager({ context: 'fork' });
     try {
@@ -521,7 +606,10 @@ describe('Manager: other objects and lifetime', function () {
     const { dump, channels } = require('../dist/reduction');
     const manager = await Manager({ context: 'fork' });
     try {
-      assert.throws(() => dump({ args: [manager] }, channels.processArgs), { code: 'ERR_UNCLONABLE', message: /pass their proxies/ });
+      assert.throws(() => dump({ args: [manager] }, channels.processArgs), {
+        code: 'ERR_UNCLONABLE',
+        message: /pass their proxies/,
+      });
     } finally {
       await manager.shutdown();
     }

@@ -31,7 +31,9 @@ function startOrphanFixture(method, mode) {
   });
   let stdout = '';
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    stderr += d;
+  });
   const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   const started = new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -50,7 +50,9 @@ describe('package: prebuilt addon', function () {
     bin = bareBin(path.join(work, 'bin'));
     // Only this machine's arch: the test needs no cross toolchain.
     const out = execFileSync(process.execPath, [npmCli(), 'pack', '--json', '--pack-destination', work], {
-      cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_OPTIONS: '', PMP_PREBUILD_ARCHS: process.arch },
       maxBuffer: 64 * 1024 * 1024,
     });
@@ -58,11 +60,25 @@ describe('package: prebuilt addon', function () {
 
     const project = path.join(work, 'consumer');
     fs.mkdirSync(project);
-    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+    fs.writeFileSync(
+      path.join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }),
+    );
     env = { ...process.env, NODE_OPTIONS: '', PATH: bin };
     for (const key of Object.keys(env)) if (/^npm_/i.test(key)) delete env[key];
-    execFileSync(process.execPath, [npmCli(), 'install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund',
-      path.join(work, pack.filename)], { cwd: project, env, stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      [
+        npmCli(),
+        'install',
+        '--ignore-scripts',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        path.join(work, pack.filename),
+      ],
+      { cwd: project, env, stdio: 'pipe' },
+    );
     installed = path.join(project, 'node_modules', 'posix-multiprocessing');
   });
 
@@ -71,13 +87,29 @@ describe('package: prebuilt addon', function () {
   });
 
   function nodeIn(args, extraEnv = {}) {
-    return spawnSync(process.execPath, args, { cwd: path.dirname(path.dirname(installed)), env: { ...env, ...extraEnv }, encoding: 'utf8' });
+    return spawnSync(process.execPath, args, {
+      cwd: path.dirname(path.dirname(installed)),
+      env: { ...env, ...extraEnv },
+      encoding: 'utf8',
+    });
   }
 
   it('npm pack holds the prebuild, the compiled library, LICENSE and docs, and no sources of the build', () => {
     const files = pack.files.map((f) => f.path);
-    assert.ok(files.some((f) => new RegExp(`^prebuilds/${tuple}/[^/]+\\.node$`).test(f)), `no prebuild for ${tuple} in ${files.join(' ')}`);
-    for (const f of ['LICENSE', 'README.md', 'docs/api.md', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'scripts/install.js', 'binding.gyp']) {
+    assert.ok(
+      files.some((f) => new RegExp(`^prebuilds/${tuple}/[^/]+\\.node$`).test(f)),
+      `no prebuild for ${tuple} in ${files.join(' ')}`,
+    );
+    for (const f of [
+      'LICENSE',
+      'README.md',
+      'docs/api.md',
+      'dist/index.js',
+      'dist/index.mjs',
+      'dist/index.d.ts',
+      'scripts/install.js',
+      'binding.gyp',
+    ]) {
       assert.ok(files.includes(f), `${f} missing from the tarball`);
     }
     assert.ok(!files.some((f) => /^(lib|test|build|bench|node_modules)\//.test(f)), 'sources or build output packed');
@@ -86,16 +118,23 @@ describe('package: prebuilt addon', function () {
 
   it('installed with --ignore-scripts and no compiler, it loads the prebuild (CommonJS and ESM)', () => {
     assert.ok(!fs.existsSync(path.join(installed, 'build')), 'nothing was compiled at install');
-    const cjs = nodeIn(['-e', [
-      "const { posix } = require('posix-multiprocessing');",
-      "const file = require('node-gyp-build').resolve(require('path').dirname(require.resolve('posix-multiprocessing/package.json')));",
-      'console.log(JSON.stringify({ file, pid: posix.getpid() === process.pid }));',
-    ].join('\n')]);
+    const cjs = nodeIn([
+      '-e',
+      [
+        "const { posix } = require('posix-multiprocessing');",
+        "const file = require('node-gyp-build').resolve(require('path').dirname(require.resolve('posix-multiprocessing/package.json')));",
+        'console.log(JSON.stringify({ file, pid: posix.getpid() === process.pid }));',
+      ].join('\n'),
+    ]);
     assert.equal(cjs.status, 0, cjs.stderr);
     const report = JSON.parse(cjs.stdout);
     assert.match(report.file, new RegExp(`prebuilds/${tuple}/`));
     assert.equal(report.pid, true);
-    const esm = nodeIn(['--input-type=module', '-e', "import { posix } from 'posix-multiprocessing'; console.log(posix.getppid() > 0)"]);
+    const esm = nodeIn([
+      '--input-type=module',
+      '-e',
+      "import { posix } from 'posix-multiprocessing'; console.log(posix.getppid() > 0)",
+    ]);
     assert.equal(esm.status, 0, esm.stderr);
     assert.equal(esm.stdout.trim(), 'true');
   });
@@ -110,7 +149,10 @@ describe('package: prebuilt addon', function () {
   it('without a fitting prebuild, loading throws one error saying what is missing', () => {
     fs.renameSync(path.join(installed, 'prebuilds'), path.join(work, 'prebuilds-aside'));
     try {
-      const run = nodeIn(['-e', "try { require('posix-multiprocessing') } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }"]);
+      const run = nodeIn([
+        '-e',
+        "try { require('posix-multiprocessing') } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }",
+      ]);
       assert.equal(run.status, 0, run.stderr);
       const { code, message } = JSON.parse(run.stdout);
       assert.equal(code, 'ERR_NATIVE_ADDON_MISSING');

@@ -42,13 +42,24 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       assert.deepEqual(r.map, [2, 4, 6]);
       assert.equal(r.waitTimeout, false, 'wait(20) on a 500 ms task returns before it is ready');
       assert.deepEqual(r.order.map((o) => o[0]).sort(), ['callback', 'errorCallback', 'mapCallback']);
-      assert.deepEqual(r.order.find((o) => o[0] === 'callback'), ['callback', 42]);
+      assert.deepEqual(
+        r.order.find((o) => o[0] === 'callback'),
+        ['callback', 42],
+      );
     });
 
     it('map reports onProgress(done, total) per chunk; starmapAsync', async () => {
       const r = await scenario(method, 'starmapAsyncAndProgress');
-      assert.deepEqual(r.values, Array.from({ length: 20 }, (_, i) => i * 2));
-      assert.deepEqual(r.progress, [[5, 20], [10, 20], [15, 20], [20, 20]]);
+      assert.deepEqual(
+        r.values,
+        Array.from({ length: 20 }, (_, i) => i * 2),
+      );
+      assert.deepEqual(r.progress, [
+        [5, 20],
+        [10, 20],
+        [15, 20],
+        [20, 20],
+      ]);
       assert.deepEqual(r.star, [2, 4]);
     });
 
@@ -63,7 +74,11 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       assert.equal(r.mapError.message, 'bad item 3');
       assert.deepEqual(r.imapError.got, [1, 2]);
       assert.equal(r.imapError.e.message, 'bad item 3');
-      assert.deepEqual(r.imapFailsBeforeEarlierItem.got, ['slow'], 'imap yields the earlier result before the later failure');
+      assert.deepEqual(
+        r.imapFailsBeforeEarlierItem.got,
+        ['slow'],
+        'imap yields the earlier result before the later failure',
+      );
       assert.equal(r.imapFailsBeforeEarlierItem.e.message, 'item 1 failed first');
       assert.equal(r.iterableError.message, 'input broke');
       assert.equal(r.imapIterableError.message, 'input broke');
@@ -75,23 +90,28 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       assert.equal(r.joinWhileRunning.code, 'ERR_POOL_RUNNING');
       assert.equal(r.afterClose.code, 'ERR_POOL_NOT_RUNNING');
       assert.equal(r.applyAsyncAfterClose.code, 'ERR_POOL_NOT_RUNNING');
-      for (const key of ['zero', 'negative', 'maxtasks', 'maxtasksFraction']) assert.equal(r[key].code, 'ERR_INVALID_ARG_VALUE', key);
+      for (const key of ['zero', 'negative', 'maxtasks', 'maxtasksFraction'])
+        assert.equal(r[key].code, 'ERR_INVALID_ARG_VALUE', key);
       assert.match(r.zero.message, /at least 1/);
     });
 
-    it(method === 'fork' ? 'runs closures, also ones created after the workers started (idle workers re-fork)'
-      : 'refuses closures with ERR_NOT_IMPORTABLE and runs exported functions', async () => {
-      const r = await scenario(method, 'closures');
-      if (method === 'fork') {
-        assert.equal(r.first, 'ok');
-        assert.deepEqual(r.value, [7, 14, 21]);
-        assert.deepEqual(r.second, [8, 9]);
-      } else {
-        assert.equal(r.first.code, 'ERR_NOT_IMPORTABLE');
-        assert.equal(r.second.code, 'ERR_NOT_IMPORTABLE');
-      }
-      assert.deepEqual(r.exported, [8]);
-    });
+    it(
+      method === 'fork'
+        ? 'runs closures, also ones created after the workers started (idle workers re-fork)'
+        : 'refuses closures with ERR_NOT_IMPORTABLE and runs exported functions',
+      async () => {
+        const r = await scenario(method, 'closures');
+        if (method === 'fork') {
+          assert.equal(r.first, 'ok');
+          assert.deepEqual(r.value, [7, 14, 21]);
+          assert.deepEqual(r.second, [8, 9]);
+        } else {
+          assert.equal(r.first.code, 'ERR_NOT_IMPORTABLE');
+          assert.equal(r.second.code, 'ERR_NOT_IMPORTABLE');
+        }
+        assert.deepEqual(r.exported, [8]);
+      },
+    );
 
     it('a worker SIGKILLed mid-task fails that task with WorkerLostError (pid, signal); the rest complete and the worker is replaced', async () => {
       const r = await scenario(method, 'workerLost');

@@ -17,7 +17,12 @@ for (const method of ['forkserver', 'fork', 'spawn']) {
 
     it('aborting a running task rejects it with AbortError at once, kills and replaces its worker, and spares the other task', async () => {
       const r = await scenario(method, 'abortRunning');
-      assert.deepEqual(r.result.error, { name: 'AbortError', code: 'ABORT_ERR', message: 'The operation was aborted', cause: 'user gave up' });
+      assert.deepEqual(r.result.error, {
+        name: 'AbortError',
+        code: 'ABORT_ERR',
+        message: 'The operation was aborted',
+        cause: 'user gave up',
+      });
       assert.ok(r.ms < 1000, `rejected after ${r.ms} ms`);
       assert.equal(typeof r.other, 'number', 'the task on the other worker completed');
       assert.equal(r.after, 42, 'the pool carries on');
@@ -93,7 +98,10 @@ describe('Pool task control (default start method)', function () {
 
   it('imapUnordered with buffersize 3 never has more than 3 items read and not consumed', async () => {
     const r = await scenario(method, 'imapBuffersize');
-    assert.deepEqual(r.got, Array.from({ length: 30 }, (_, i) => i * 2));
+    assert.deepEqual(
+      r.got,
+      Array.from({ length: 30 }, (_, i) => i * 2),
+    );
     // The generator counts against the loop body, which sees a result just after
     // the pool has been told it was taken (and has read the next item): 3 + 1.
     assert.ok(r.most <= 4, `at most ${r.most} read ahead of the loop body`);
@@ -101,7 +109,10 @@ describe('Pool task control (default start method)', function () {
 
   it('imap reads an async iterable, in order, chunk by chunk', async () => {
     const r = await scenario(method, 'imapAsyncIterable');
-    assert.deepEqual(r.got, Array.from({ length: 12 }, (_, i) => i * 2));
+    assert.deepEqual(
+      r.got,
+      Array.from({ length: 12 }, (_, i) => i * 2),
+    );
   });
 
   it("imap yields the results before an input error, then throws the input's error", async () => {

@@ -29,7 +29,9 @@ describe('posix calls', () => {
   });
 
   it('kill() by signal name ends the child and waitpid reports the signal', async () => {
-    const pid = forkChild(() => { for (;;) fs.readSync(0, Buffer.alloc(1)); });
+    const pid = forkChild(() => {
+      for (;;) fs.readSync(0, Buffer.alloc(1));
+    });
     posix.kill(pid, 'SIGTERM');
     const status = posix.waitpid(pid);
     assert.equal(status.signal, 15);
@@ -37,7 +39,10 @@ describe('posix calls', () => {
   });
 
   it('kill() with an unknown signal name throws ERR_UNKNOWN_SIGNAL', () => {
-    assert.throws(() => posix.kill(process.pid, 'SIGNOPE'), { code: 'ERR_UNKNOWN_SIGNAL', message: /Unknown signal: SIGNOPE/ });
+    assert.throws(() => posix.kill(process.pid, 'SIGNOPE'), {
+      code: 'ERR_UNKNOWN_SIGNAL',
+      message: /Unknown signal: SIGNOPE/,
+    });
     assert.throws(() => posix.kill(process.pid, 999), { code: 'ERR_UNKNOWN_SIGNAL' });
   });
 
@@ -46,7 +51,11 @@ describe('posix calls', () => {
   });
 
   it('waitpid() of a process that is not our child throws ECHILD', () => {
-    assert.throws(() => posix.waitpid(1), { code: 'ECHILD', syscall: 'waitpid', message: /^ECHILD: No child processes, waitpid$/ });
+    assert.throws(() => posix.waitpid(1), {
+      code: 'ECHILD',
+      syscall: 'waitpid',
+      message: /^ECHILD: No child processes, waitpid$/,
+    });
   });
 
   it('waitpid() refuses pid <= 0, which would reap child_process children', () => {
@@ -68,11 +77,15 @@ describe('watching child exits', () => {
   it('resolves when the child ends while timers keep running', async () => {
     const pid = forkChild(() => {
       const until = Date.now() + 150;
-      while (Date.now() < until) { /* busy child */ }
+      while (Date.now() < until) {
+        /* busy child */
+      }
       return 5;
     });
     let ticks = 0;
-    const ticker = setInterval(() => { ticks++; }, 10);
+    const ticker = setInterval(() => {
+      ticks++;
+    }, 10);
     const status = await waitForExit(pid);
     clearInterval(ticker);
     assert.equal(status.exitCode, 5);
@@ -88,7 +101,9 @@ describe('watching child exits', () => {
   });
 
   it('reports a child killed by a signal', async () => {
-    const pid = forkChild(() => { for (;;) fs.readSync(0, Buffer.alloc(1)); });
+    const pid = forkChild(() => {
+      for (;;) fs.readSync(0, Buffer.alloc(1));
+    });
     const exited = waitForExit(pid);
     posix.kill(pid, 'SIGKILL');
     const status = await exited;

@@ -63,7 +63,11 @@ describe('posix.fork', () => {
   });
 
   it('the child draws fresh Math.random and randomUUID values', async () => {
-    const draw = () => ({ random: Math.random(), uuid: crypto.randomUUID(), bytes: crypto.randomBytes(8).toString('hex') });
+    const draw = () => ({
+      random: Math.random(),
+      uuid: crypto.randomUUID(),
+      bytes: crypto.randomBytes(8).toString('hex'),
+    });
     const first = childReport(draw);
     const second = childReport(draw);
     await waitExit(first.pid);
@@ -87,7 +91,8 @@ describe('posix.fork', () => {
   it('the child runs many young-generation GCs (V8 14 posts a worker task for each)', async () => {
     // The child has no V8 worker threads; its platform must say so, or the
     // first few scavenges wait forever on the parent's idle workers.
-    if (process.platform === 'linux') assert.equal(require('../dist/internal/native').native.childPlatformPatchable(), true);
+    if (process.platform === 'linux')
+      assert.equal(require('../dist/internal/native').native.childPlatformPatchable(), true);
     // The exit code carries the answer, so a hung child fails the test (waitExit's deadline).
     const pid = forkChild(() => {
       let kept = [];
@@ -112,7 +117,13 @@ describe('posix.fork', () => {
 
 describe('forked child exit paths', () => {
   const cases = [
-    ['return', 0, (out) => assert.match(out, /timer ran\npromise ran|promise ran[\s\S]*timer ran/) && assert.match(out, /fs read \d+ bytes/)],
+    [
+      'return',
+      0,
+      (out) =>
+        assert.match(out, /timer ran\npromise ran|promise ran[\s\S]*timer ran/) &&
+        assert.match(out, /fs read \d+ bytes/),
+    ],
     ['exitCode', 4],
     ['process.exit', 7],
     ['throw', 1, (out, err) => assert.match(err, /Error: thrown in the child\n\s+at /)],

@@ -91,7 +91,10 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
 
     it('50 processes started and joined, each with its own exit code', async () => {
       const { result } = await scenario(method, 'many');
-      assert.deepEqual(result.codes, Array.from({ length: 50 }, (_, i) => i % 7));
+      assert.deepEqual(
+        result.codes,
+        Array.from({ length: 50 }, (_, i) => i % 7),
+      );
       assert.equal(result.after, 0);
     });
 
@@ -129,7 +132,9 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
 
     it('a daemon child ends when its parent is SIGKILLed', async () => {
       const { spawn } = require('node:child_process');
-      const parent = spawn(process.execPath, ['--single-threaded', main, method, 'daemonParentKilled'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const parent = spawn(process.execPath, ['--single-threaded', main, method, 'daemonParentKilled'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const line = await new Promise((resolve, reject) => {
         parent.stdout.once('data', (d) => resolve(String(d)));
         setTimeout(() => reject(new Error(`parent ${parent.pid} printed nothing in 20 s`)), 20000);
@@ -159,7 +164,9 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
     });
 
     it('a TypeScript main run through tsx works', async () => {
-      const { code, stdout, stderr } = await runNode(['--import', 'tsx', fixture('ts_main.ts'), method], { timeout: 60000 });
+      const { code, stdout, stderr } = await runNode(['--import', 'tsx', fixture('ts_main.ts'), method], {
+        timeout: 60000,
+      });
       assert.equal(code, 0, stderr);
       assert.match(JSON.parse(stdout).text, /^Process-1 in \d+$/);
     });

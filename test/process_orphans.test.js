@@ -3,53 +3,43 @@
 // SIGTERM, SIGINT), every child and worker ends within about a second, even one
 // busy in a CPU loop, under every start method.
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const { spawn } = require('node:child_process');
 const { fixture } = require('./helpers/run_node');
+const { descendantsOf, running } = require('./helpers/processes');
 
 const owner = fixture('orphan_owner.js');
 const GONE_WITHIN_MS = 1500;
 
-function childrenOf(pid) {
-  const found = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === pid) found.push(Number(entry));
-    } catch {
-      // ended while we looked
-    }
-  }
-  return found;
-}
-
-function descendantsOf(pid) {
-  return childrenOf(pid).flatMap((child) => [child, ...descendantsOf(child)]);
-}
-
-/** Running, not a zombie waiting to be reaped. */
-function running(pid) {
-  try {
-    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
 /** Starts the owner in its own process group; resolves once its children run their loops. */
 function startOwner(method, kind) {
-  const child = spawn(process.execPath, ['--single-threaded', owner, method, kind], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--single-threaded', owner, method, kind], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`owner ${child.pid} (${method}, ${kind}) did not print READY within 30 s: ${stderr}`)), 30000);
-    child.stdout.on('data', () => { if (stdout.includes('READY')) { clearTimeout(timer); resolve(); } });
-    exited.then(({ code, signal }) => { clearTimeout(timer); reject(new Error(`owner exited (${code ?? signal}) before READY: ${stderr}`)); });
+    const timer = setTimeout(
+      () => reject(new Error(`owner ${child.pid} (${method}, ${kind}) did not print READY within 30 s: ${stderr}`)),
+      30000,
+    );
+    child.stdout.on('data', () => {
+      if (stdout.includes('READY')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`owner exited (${code ?? signal}) before READY: ${stderr}`));
+    });
   });
   return { child, ready, exited, output: () => ({ stdout, stderr }) };
 }
@@ -62,7 +52,11 @@ async function assertAllGone(pids, what) {
     left = left.filter(running);
   }
   for (const pid of left) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone now */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone now */
+    }
   }
   assert.deepEqual(left, [], `${what}: still running ${GONE_WITHIN_MS} ms later (killed now): ${left.join(', ')}`);
 }

@@ -34,7 +34,9 @@ describe('Queue', () => {
 
   it('items from one producer arrive in the order they were put', async () => {
     const q = new Queue();
-    const pid = forkChild(() => { for (let i = 0; i < 1000; i++) q.putSync(i); });
+    const pid = forkChild(() => {
+      for (let i = 0; i < 1000; i++) q.putSync(i);
+    });
     for (let i = 0; i < 1000; i++) assert.equal(q.getSync(), i);
     await exitsCleanly(pid);
   });
@@ -85,7 +87,9 @@ describe('Queue', () => {
     q.putSync('first');
     const pid = forkChild(() => {
       const t = Date.now();
-      while (Date.now() - t < 50) { /* let the parent block */ }
+      while (Date.now() - t < 50) {
+        /* let the parent block */
+      }
       if (q.getSync() !== 'first') return 1;
     });
     await q.put('second');
@@ -95,13 +99,22 @@ describe('Queue', () => {
 
   it('a putSync blocked on a full queue resumes within ms of a get in another process (maxsize and bytes)', async () => {
     // Full by items (maxsize 2), then full by bytes (a 4 KiB ring of 1,000-byte items).
-    for (const [q, item] of [[new Queue(2), Buffer.alloc(8, 1)], [new Queue(0, { bufferSize: 4096 }), Buffer.alloc(1000, 1)]]) {
+    for (const [q, item] of [
+      [new Queue(2), Buffer.alloc(8, 1)],
+      [new Queue(0, { bufferSize: 4096 }), Buffer.alloc(1000, 1)],
+    ]) {
       for (;;) {
-        try { q.putNowait(item); } catch { break; }
+        try {
+          q.putNowait(item);
+        } catch {
+          break;
+        }
       }
       const pid = forkChild(() => {
         const t = Date.now();
-        while (Date.now() - t < 100) { /* let the parent block */ }
+        while (Date.now() - t < 100) {
+          /* let the parent block */
+        }
         for (let i = 0; i < 2; i++) q.getSync();
       });
       const start = Date.now();
@@ -117,7 +130,9 @@ describe('Queue', () => {
     const q = new Queue();
     const pid = forkChild(() => {
       const t = Date.now();
-      while (Date.now() - t < 100) { /* let the parent block past its spin */ }
+      while (Date.now() - t < 100) {
+        /* let the parent block past its spin */
+      }
       q.putSync('late');
     });
     const start = Date.now();
@@ -130,10 +145,14 @@ describe('Queue', () => {
   it('get() does not block the event loop while it waits', async () => {
     const q = new Queue();
     let ticks = 0;
-    const timer = setInterval(() => { ticks++; }, 5);
+    const timer = setInterval(() => {
+      ticks++;
+    }, 5);
     const pid = forkChild(() => {
       const t = Date.now();
-      while (Date.now() - t < 80) { /* delay */ }
+      while (Date.now() - t < 80) {
+        /* delay */
+      }
       q.putSync('late');
     });
     assert.equal(await q.get(), 'late');
@@ -165,7 +184,10 @@ describe('Queue', () => {
     assert.equal(got.length, size);
     for (let i = 0; i < size; i += 4096) assert.equal(got[i], (i >> 12) & 0xff);
     await exitsCleanly(pid);
-    assert.deepEqual(ourShmEntries().filter((n) => !before.includes(n)), []);
+    assert.deepEqual(
+      ourShmEntries().filter((n) => !before.includes(n)),
+      [],
+    );
   });
 
   it('an item larger than the ring goes through (never refused for size)', () => {
@@ -198,7 +220,11 @@ describe('Queue', () => {
     const q = new Queue();
     q.close();
     const pid = forkChild(() => {
-      try { q.putSync(1); } catch (err) { return err.code === 'ERR_QUEUE_CLOSED' ? 0 : 2; }
+      try {
+        q.putSync(1);
+      } catch (err) {
+        return err.code === 'ERR_QUEUE_CLOSED' ? 0 : 2;
+      }
       return 1;
     });
     await exitsCleanly(pid);
@@ -219,7 +245,9 @@ describe('Queue', () => {
   it('close() wakes a get() that is waiting on an empty queue', async () => {
     const q = new Queue();
     const pending = q.get();
-    const pid = forkChild(() => { q.close(); });
+    const pid = forkChild(() => {
+      q.close();
+    });
     await assert.rejects(pending, { code: 'ERR_QUEUE_CLOSED' });
     await exitsCleanly(pid);
   });
@@ -270,14 +298,21 @@ describe('JoinableQueue', () => {
   it('join() resolves once children have called taskDone() for every item', async () => {
     const q = new JoinableQueue();
     for (let i = 0; i < 20; i++) q.putSync(i);
-    const pids = [0, 1].map(() => forkChild(() => {
-      for (;;) {
-        let item;
-        try { item = q.getSync({ timeout: 200 }); } catch (err) { if (err instanceof Empty) return 0; throw err; }
-        void item;
-        q.taskDone();
-      }
-    }));
+    const pids = [0, 1].map(() =>
+      forkChild(() => {
+        for (;;) {
+          let item;
+          try {
+            item = q.getSync({ timeout: 200 });
+          } catch (err) {
+            if (err instanceof Empty) return 0;
+            throw err;
+          }
+          void item;
+          q.taskDone();
+        }
+      }),
+    );
     await q.join();
     assert.equal(q.qsize(), 0);
     for (const pid of pids) await exitsCleanly(pid);
@@ -303,7 +338,10 @@ describe('SimpleQueue', () => {
   it('carries items from a child and reports empty()', async () => {
     const q = new SimpleQueue();
     assert.equal(q.empty(), true);
-    const pid = forkChild(() => { q.putSync('hello'); q.putSync('world'); });
+    const pid = forkChild(() => {
+      q.putSync('hello');
+      q.putSync('world');
+    });
     assert.equal(await q.get(), 'hello');
     assert.equal(q.getSync(), 'world');
     await exitsCleanly(pid);
@@ -320,24 +358,36 @@ describe('Queue under failure and load', () => {
     const q = new Queue(10000);
     const results = new Queue();
     const per = total / producers;
-    const consumerPids = Array.from({ length: consumers }, () => forkChild(() => {
-      let count = 0; let sum = 0; let mix = 0;
-      for (;;) {
-        const item = q.getSync();
-        if (item === null) break;
-        count++; sum += item; mix = (mix + ((item * 2654435761) % 1000000007)) % 1000000007;
-      }
-      results.putSync({ count, sum, mix });
-    }));
-    const producerPids = Array.from({ length: producers }, (_, p) => forkChild(() => {
-      for (let i = p * per; i < (p + 1) * per; i++) q.putSync(i);
-    }));
+    const consumerPids = Array.from({ length: consumers }, () =>
+      forkChild(() => {
+        let count = 0;
+        let sum = 0;
+        let mix = 0;
+        for (;;) {
+          const item = q.getSync();
+          if (item === null) break;
+          count++;
+          sum += item;
+          mix = (mix + ((item * 2654435761) % 1000000007)) % 1000000007;
+        }
+        results.putSync({ count, sum, mix });
+      }),
+    );
+    const producerPids = Array.from({ length: producers }, (_, p) =>
+      forkChild(() => {
+        for (let i = p * per; i < (p + 1) * per; i++) q.putSync(i);
+      }),
+    );
     for (const pid of producerPids) await exitsCleanly(pid, 50000);
     for (let i = 0; i < consumers; i++) await q.put(null);
-    let count = 0; let sum = 0; let mix = 0;
+    let count = 0;
+    let sum = 0;
+    let mix = 0;
     for (let i = 0; i < consumers; i++) {
       const r = await results.get({ timeout: 50000 });
-      count += r.count; sum += r.sum; mix = (mix + r.mix) % 1000000007;
+      count += r.count;
+      sum += r.sum;
+      mix = (mix + r.mix) % 1000000007;
     }
     for (const pid of consumerPids) await exitsCleanly(pid, 50000);
     let expectedMix = 0;
@@ -353,20 +403,32 @@ describe('Queue under failure and load', () => {
     const itemSize = 100000;
     const pattern = (n) => Buffer.alloc(itemSize, n & 0xff);
     const intact = (buf) => buf.length === itemSize && buf[0] === buf[itemSize - 1] && buf[itemSize >> 1] === buf[0];
-    const producer = () => forkChild(() => {
-      const item = pattern(0); // refilled in place: most of a put's time is then the copy under the lock
-      for (let n = 0; ; n++) {
-        item.fill(n & 0xff);
-        try { q.putSync(item); } catch (err) { if (err.code === 'ERR_QUEUE_CLOSED') return 0; throw err; }
-      }
-    });
-    const consumer = () => forkChild(() => {
-      for (;;) {
-        let item;
-        try { item = q.getSync(); } catch (err) { if (err.code === 'ERR_QUEUE_CLOSED') return 0; throw err; }
-        if (!intact(item)) return 3;
-      }
-    });
+    const producer = () =>
+      forkChild(() => {
+        const item = pattern(0); // refilled in place: most of a put's time is then the copy under the lock
+        for (let n = 0; ; n++) {
+          item.fill(n & 0xff);
+          try {
+            q.putSync(item);
+          } catch (err) {
+            if (err.code === 'ERR_QUEUE_CLOSED') return 0;
+            throw err;
+          }
+        }
+      });
+    const consumer = () =>
+      forkChild(() => {
+        for (;;) {
+          let item;
+          try {
+            item = q.getSync();
+          } catch (err) {
+            if (err.code === 'ERR_QUEUE_CLOSED') return 0;
+            throw err;
+          }
+          if (!intact(item)) return 3;
+        }
+      });
     const survivors = [producer(), consumer()];
     // Kill fresh producer/consumer pairs until one of them died holding the lock.
     for (let round = 0; round < 60 && q.recoveredLocks === 0; round++) {
@@ -383,7 +445,11 @@ describe('Queue under failure and load', () => {
     // Whatever is left is intact.
     for (;;) {
       let item;
-      try { item = q.getSync({ block: false }); } catch { break; }
+      try {
+        item = q.getSync({ block: false });
+      } catch {
+        break;
+      }
       assert.ok(intact(item));
     }
   });

@@ -53,7 +53,11 @@ describe('README examples', function () {
     const file = path.join(dir, `${name}.mjs`);
     fs.writeFileSync(file, block.code);
     const result = await runNode([file], { timeout: 45000, cwd: dir });
-    assert.equal(result.code, 0, `README.md line ${block.line} (${block.section}) exited ${result.code} ${result.signal ?? ''}: ${result.stderr}`);
+    assert.equal(
+      result.code,
+      0,
+      `README.md line ${block.line} (${block.section}) exited ${result.code} ${result.signal ?? ''}: ${result.stderr}`,
+    );
     return result.stdout;
   }
 
@@ -81,9 +85,9 @@ describe('README examples', function () {
       outputs[block.line] = await run(block, `example-${i}`);
     }
     const all = Object.values(outputs).join('');
-    assert.match(all, /\{ hello: 'world' \}/);                       // Listener and Client
-    assert.match(all, /Map\(2\) \{ 1 => '1', '2' => 2 \} \[ 2, 1, 0 \]/);  // Manager
-    assert.match(all, /child \d+ of \d+/);                            // posix.fork
-    assert.match(all, /true 1\n/);                                    // shared memory
+    assert.match(all, /\{ hello: 'world' \}/); // Listener and Client
+    assert.match(all, /Map\(2\) \{ 1 => '1', '2' => 2 \} \[ 2, 1, 0 \]/); // Manager
+    assert.match(all, /child \d+ of \d+/); // posix.fork
+    assert.match(all, /true 1\n/); // shared memory
   });
 });

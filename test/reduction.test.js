@@ -5,8 +5,25 @@
 // channel, leaving the channel usable. Never a silent copy.
 const assert = require('node:assert/strict');
 const {
-  Queue, JoinableQueue, SimpleQueue, Pipe, Pool, Manager, SharedMemory, Value, RawValue, Array: SharedArray, RawArray,
-  Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier, Empty,
+  Queue,
+  JoinableQueue,
+  SimpleQueue,
+  Pipe,
+  Pool,
+  Manager,
+  SharedMemory,
+  Value,
+  RawValue,
+  Array: SharedArray,
+  RawArray,
+  Lock,
+  RLock,
+  Semaphore,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Barrier,
+  Empty,
 } = require('..');
 const { runNode, fixture } = require('./helpers/run_node');
 
@@ -49,7 +66,7 @@ const objects = {
     make: () => new Condition(new Lock()),
     same(original, received) {
       original.acquireSync();
-      assert.equal(received.acquireSync({ block: false }), false, 'the condition\'s lock held here is not held there');
+      assert.equal(received.acquireSync({ block: false }), false, "the condition's lock held here is not held there");
       original.release();
     },
   },
@@ -194,7 +211,10 @@ describe('library objects through a Queue', () => {
         const original = spec.make();
         await assert.rejects(q.put({ inside: [original] }), (err) => {
           assert.equal(err.code, 'ERR_UNCLONABLE');
-          assert.match(err.message, new RegExp(`^an? ${refusedAs[name] ?? name} cannot be put in a Queue: .*Process argument`));
+          assert.match(
+            err.message,
+            new RegExp(`^an? ${refusedAs[name] ?? name} cannot be put in a Queue: .*Process argument`),
+          );
           return true;
         });
         assert.throws(() => q.putSync(original), { code: 'ERR_UNCLONABLE' });
@@ -239,7 +259,7 @@ describe('library objects through a duplex Pipe (a unix socket: fds pass with SC
     await a.send(new Lock());
     await a.send('third');
     assert.equal(await b.recv(), 'first');
-    assert.ok(await b.recv() instanceof Lock);
+    assert.ok((await b.recv()) instanceof Lock);
     assert.equal(await b.recv(), 'third');
     a.close();
     b.close();
@@ -250,7 +270,10 @@ describe('messages that carry fds: error paths', () => {
   it('bytes that look like a message with fds, but have none behind them, fail recv() with ERR_INVALID_MESSAGE', () => {
     const [a, b] = Pipe();
     a.sendBytesSync(Buffer.from([3, 0xf6])); // tag 3: fds follow; 0xf6: null
-    assert.throws(() => b.recvSync(), { code: 'ERR_INVALID_MESSAGE', message: /did not follow within 1000 ms.*recvBytes/ });
+    assert.throws(() => b.recvSync(), {
+      code: 'ERR_INVALID_MESSAGE',
+      message: /did not follow within 1000 ms.*recvBytes/,
+    });
     a.sendSync('still usable');
     assert.equal(b.recvSync(), 'still usable');
     a.close();
@@ -267,7 +290,10 @@ describe('messages that carry fds: error paths', () => {
 
   it('a reduced object of a kind this process cannot rebuild fails with ERR_INVALID_MESSAGE naming the kind', () => {
     const { rebuild } = require('../dist/reduction');
-    assert.throws(() => rebuild({ kind: 'NoSuchKind', state: null }), { code: 'ERR_INVALID_MESSAGE', message: /'NoSuchKind'.*not loaded/ });
+    assert.throws(() => rebuild({ kind: 'NoSuchKind', state: null }), {
+      code: 'ERR_INVALID_MESSAGE',
+      message: /'NoSuchKind'.*not loaded/,
+    });
   });
 });
 
@@ -305,15 +331,23 @@ describe('library objects through a one-way Pipe (pipe(2): no fds)', () => {
 describe('library objects as Pool task arguments', function () {
   this.timeout(30000);
   let pool;
-  before(() => { pool = new Pool({ processes: 1, context: 'fork' }); });
+  before(() => {
+    pool = new Pool({ processes: 1, context: 'fork' });
+  });
   after(async () => {
     pool.close();
     await pool.join();
   });
 
-  it('a SharedMemory passed to a task is the same segment there: the worker\'s write is seen here', async () => {
+  it("a SharedMemory passed to a task is the same segment there: the worker's write is seen here", async () => {
     const shm = new SharedMemory({ create: true, size: 8 });
-    await pool.apply((segment) => { segment.buf[0] = 123; segment.close(); }, [shm]);
+    await pool.apply(
+      (segment) => {
+        segment.buf[0] = 123;
+        segment.close();
+      },
+      [shm],
+    );
     assert.equal(shm.buf[0], 123);
     shm.close();
     shm.unlink();
@@ -323,28 +357,38 @@ describe('library objects as Pool task arguments', function () {
     if (spec.byName) continue;
     it(`a ${name} passed to a task fails that task with ERR_UNCLONABLE naming it; the pool carries on`, async () => {
       const original = spec.make();
-      await assert.rejects(pool.apply((x) => x, [original]), {
-        code: 'ERR_UNCLONABLE',
-        message: new RegExp(`^an? ${refusedAs[name] ?? name} cannot be passed as a Pool task argument: .*initargs`),
-      });
+      await assert.rejects(
+        pool.apply((x) => x, [original]),
+        {
+          code: 'ERR_UNCLONABLE',
+          message: new RegExp(`^an? ${refusedAs[name] ?? name} cannot be passed as a Pool task argument: .*initargs`),
+        },
+      );
       assert.equal(await pool.apply((x) => x + 1, [1]), 2);
       closeObject(name, original);
     });
   }
 
   it('a Lock returned from a task fails that task with ERR_UNCLONABLE naming it', async () => {
-    await assert.rejects(pool.apply(() => new Lock()), {
-      code: 'ERR_UNCLONABLE',
-      message: /the task's result cannot be sent back to the pool: a Lock cannot be returned from a Pool task/,
-    });
+    await assert.rejects(
+      pool.apply(() => new Lock()),
+      {
+        code: 'ERR_UNCLONABLE',
+        message: /the task's result cannot be sent back to the pool: a Lock cannot be returned from a Pool task/,
+      },
+    );
   });
 });
 
 describe('manager proxies across every channel', function () {
   this.timeout(30000);
   let manager;
-  before(async () => { manager = await Manager({ context: 'fork' }); });
-  after(async () => { await manager.shutdown(); });
+  before(async () => {
+    manager = await Manager({ context: 'fork' });
+  });
+  after(async () => {
+    await manager.shutdown();
+  });
 
   async function sameDict(original, received) {
     await received.set('k', 'written there');
@@ -353,7 +397,10 @@ describe('manager proxies across every channel', function () {
 
   it('a Lock stored in a managed dict is refused with ERR_UNCLONABLE naming the Manager; the proxy stays usable', async () => {
     const dict = await manager.dict();
-    await assert.rejects(dict.set('lock', new Lock()), { code: 'ERR_UNCLONABLE', message: /^a Lock cannot be stored in or passed to a Manager/ });
+    await assert.rejects(dict.set('lock', new Lock()), {
+      code: 'ERR_UNCLONABLE',
+      message: /^a Lock cannot be stored in or passed to a Manager/,
+    });
     await dict.set('n', 1);
     assert.equal(await dict.get('n'), 1);
   });
@@ -378,7 +425,12 @@ describe('manager proxies across every channel', function () {
   it('a dict proxy passed to a Pool task refers to the same managed dict', async () => {
     await withPool(async (pool) => {
       const dict = await manager.dict();
-      await pool.apply(async (d) => { await d.set('k', 'from the worker'); }, [dict]);
+      await pool.apply(
+        async (d) => {
+          await d.set('k', 'from the worker');
+        },
+        [dict],
+      );
       assert.equal(await dict.get('k'), 'from the worker');
     });
   });
@@ -428,7 +480,7 @@ describe('errors cross as themselves', () => {
     q.close();
   });
 
-  it('a library error arrives as the library\'s class; an unknown class as an Error named after it', () => {
+  it("a library error arrives as the library's class; an unknown class as an Error named after it", () => {
     class QuotaExceeded extends Error {}
     const q = new Queue();
     q.putSync([new Empty('nothing'), new QuotaExceeded('too much')]);
@@ -460,10 +512,15 @@ describe('errors cross as themselves', () => {
   it('a Pool task that throws an Error with code and cause fails with all of them', async function () {
     this.timeout(30000);
     await withPool(async (pool) => {
-      await assert.rejects(pool.apply(() => { throw failure(); }), (err) => {
-        assertSameFailure(err);
-        return true;
-      });
+      await assert.rejects(
+        pool.apply(() => {
+          throw failure();
+        }),
+        (err) => {
+          assertSameFailure(err);
+          return true;
+        },
+      );
     });
   });
 
@@ -480,7 +537,11 @@ describe('errors cross as themselves', () => {
     this.timeout(30000);
     await withManager(async (manager) => {
       const list = await manager.list();
-      await assert.rejects(list.pop(), { name: 'Error', code: 'ERR_INDEX_OUT_OF_RANGE', message: /pop from empty list/ });
+      await assert.rejects(list.pop(), {
+        name: 'Error',
+        code: 'ERR_INDEX_OUT_OF_RANGE',
+        message: /pop from empty list/,
+      });
     });
   });
 });
@@ -489,7 +550,9 @@ describe('library objects as Process arguments under forkserver and spawn', func
   this.timeout(60000);
   for (const method of ['forkserver', 'spawn']) {
     it(`${method}: objects nested in a Map, a Set and an Error reach the child as the same OS objects`, async () => {
-      const { code, stdout, stderr } = await runNode([fixture('crossing_start_methods.js'), method], { timeout: 50000 });
+      const { code, stdout, stderr } = await runNode([fixture('crossing_start_methods.js'), method], {
+        timeout: 50000,
+      });
       assert.equal(code, 0, stderr);
       assert.match(stdout, /lock held in the child: true/);
       assert.match(stdout, /value 42 raw 7 array 9/);

@@ -18,7 +18,7 @@ const tscCli = require.resolve('typescript/bin/tsc', { paths: [repo] });
 const pnpmCli = path.join(repo, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs');
 
 const FLAVOURS = {
-  'CommonJS': ['cjs/main.js'],
+  CommonJS: ['cjs/main.js'],
   'ES module': ['esm/main.js'],
   'TypeScript through tsx, CommonJS project': [tsxCli, 'tsx-cjs/main.ts'],
   'TypeScript through tsx, ES module project': [tsxCli, 'tsx-esm/main.ts'],
@@ -37,16 +37,27 @@ const EXPECTED = {
 
 function run(command, args, cwd) {
   // The node under test runs the package managers too, so installs see its version.
-  execFileSync(command, args, { cwd, stdio: 'pipe', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+  execFileSync(command, args, {
+    cwd,
+    stdio: 'pipe',
+    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' },
+  });
 }
 
 /** A scratch project holding every flavour, with the library installed by `install`. */
 function makeProject(root, name, install) {
   const dir = path.join(root, name);
   fs.cpSync(scenarios, dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `scenario-${name}`, version: '1.0.0', private: true }));
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: `scenario-${name}`, version: '1.0.0', private: true }),
+  );
   install(dir);
-  run(process.execPath, [tscCli, '-p', 'tsc/tsconfig.json', '--typeRoots', path.join(repo, 'node_modules/@types')], dir);
+  run(
+    process.execPath,
+    [tscCli, '-p', 'tsc/tsconfig.json', '--typeRoots', path.join(repo, 'node_modules/@types')],
+    dir,
+  );
   return dir;
 }
 
@@ -58,7 +69,10 @@ describe('the package as users install it', function () {
   before(function () {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'pmp-scenarios-'));
     run('npm', ['pack', '--pack-destination', root, '--silent'], repo);
-    const tarball = path.join(root, fs.readdirSync(root).find((f) => f.endsWith('.tgz')));
+    const tarball = path.join(
+      root,
+      fs.readdirSync(root).find((f) => f.endsWith('.tgz')),
+    );
     projects.npm = makeProject(root, 'npm', (dir) => run('npm', ['install', tarball], dir));
     projects.pnpm = makeProject(root, 'pnpm', (dir) => run(process.execPath, [pnpmCli, 'add', tarball], dir));
     projects.link = makeProject(root, 'link', (dir) => {
@@ -74,10 +88,15 @@ describe('the package as users install it', function () {
   for (const installer of ['npm', 'pnpm', 'link']) {
     for (const [flavour, args] of Object.entries(FLAVOURS)) {
       it(`${flavour}, installed by ${installer === 'link' ? 'a symlink' : installer}: a Process, a subclass, Pool.map from two modules, a closure refused, a Manager dict, a ProcessPoolExecutor from the futures entry`, async function () {
-        const { code, stdout, stderr, pid } = await runNode(args, { cwd: projects[installer], singleThreaded: false, timeout: 120000 });
+        const { code, stdout, stderr, pid } = await runNode(args, {
+          cwd: projects[installer],
+          singleThreaded: false,
+          timeout: 120000,
+        });
         assert.strictEqual(code, 0, `pid ${pid} exited ${code}: ${stderr}`);
         const report = JSON.parse(stdout.trim().split('\n').pop());
-        for (const method of ['forkserver', 'spawn']) assert.deepStrictEqual(report[method], EXPECTED, `under ${method}`);
+        for (const method of ['forkserver', 'spawn'])
+          assert.deepStrictEqual(report[method], EXPECTED, `under ${method}`);
       });
     }
   }

@@ -12,7 +12,9 @@ async function exitsCleanly(pid) {
 describe('SharedMemory', () => {
   it('a write by a child through buf is seen by the parent', async () => {
     const shm = new SharedMemory({ create: true, size: 4096 });
-    const pid = forkChild(() => { shm.buf.write('from the child', 10); });
+    const pid = forkChild(() => {
+      shm.buf.write('from the child', 10);
+    });
     await exitsCleanly(pid);
     assert.equal(shm.buf.toString('utf8', 10, 24), 'from the child');
     shm.close();
@@ -64,13 +66,19 @@ describe('SharedMemory', () => {
 
   it('creating a name that exists throws EEXIST', () => {
     const shm = new SharedMemory({ create: true, size: 16 });
-    assert.throws(() => new SharedMemory({ name: shm.name, create: true, size: 16 }), { code: 'EEXIST', syscall: 'shm_open' });
+    assert.throws(() => new SharedMemory({ name: shm.name, create: true, size: 16 }), {
+      code: 'EEXIST',
+      syscall: 'shm_open',
+    });
     shm.close();
     shm.unlink();
   });
 
   it('opening a name that does not exist throws ENOENT', () => {
-    assert.throws(() => new SharedMemory({ name: 'pmp-test-no-such-segment' }), { code: 'ENOENT', syscall: 'shm_open' });
+    assert.throws(() => new SharedMemory({ name: 'pmp-test-no-such-segment' }), {
+      code: 'ENOENT',
+      syscall: 'shm_open',
+    });
   });
 
   it('a second unlink() throws ENOENT', () => {

@@ -12,24 +12,43 @@ async function exitsCleanly(pid) {
 describe('Value and Array', () => {
   it('a Value changed in a child is seen by the parent', async () => {
     const v = Value('d', 1.5);
-    const pid = forkChild(() => { v.value = 2.25; });
+    const pid = forkChild(() => {
+      v.value = 2.25;
+    });
     await exitsCleanly(pid);
     assert.equal(v.value, 2.25);
   });
 
-  it('an Array is a real typed array over shared memory; a child\'s writes are seen', async () => {
+  it("an Array is a real typed array over shared memory; a child's writes are seen", async () => {
     const arr = SharedArray('int32', [1, 2, 3]);
     assert.ok(arr instanceof Int32Array);
-    const pid = forkChild(() => { arr[1] = -7; arr.fill(9, 2); });
+    const pid = forkChild(() => {
+      arr[1] = -7;
+      arr.fill(9, 2);
+    });
     await exitsCleanly(pid);
     assert.deepEqual(Array.from(arr), [1, -7, 9]);
   });
 
   it('Python type codes and names map to the matching typed arrays', () => {
     const expected = {
-      b: Int8Array, B: Uint8Array, h: Int16Array, H: Uint16Array, i: Int32Array, I: Uint32Array,
-      l: BigInt64Array, L: BigUint64Array, q: BigInt64Array, Q: BigUint64Array, f: Float32Array, d: Float64Array,
-      int8: Int8Array, uint16: Uint16Array, float32: Float32Array, float64: Float64Array, int64: BigInt64Array,
+      b: Int8Array,
+      B: Uint8Array,
+      h: Int16Array,
+      H: Uint16Array,
+      i: Int32Array,
+      I: Uint32Array,
+      l: BigInt64Array,
+      L: BigUint64Array,
+      q: BigInt64Array,
+      Q: BigUint64Array,
+      f: Float32Array,
+      d: Float64Array,
+      int8: Int8Array,
+      uint16: Uint16Array,
+      float32: Float32Array,
+      float64: Float64Array,
+      int64: BigInt64Array,
     };
     for (const [code, ctor] of Object.entries(expected)) {
       assert.ok(RawArray(code, 2) instanceof ctor, code);
@@ -56,20 +75,26 @@ describe('Value and Array', () => {
     assert.throws(() => Value('i', 0, { lock: false }).getLock(), { code: 'ERR_NO_LOCK' });
   });
 
-  it('a given Lock is used as the value\'s lock', () => {
+  it("a given Lock is used as the value's lock", () => {
     const lock = new Lock();
     assert.equal(Value('i', 0, { lock }).getLock(), lock);
   });
 
   it('increments under getLock() from four children lose nothing', async () => {
     const counter = Value('i', 0);
-    const pids = [0, 1, 2, 3].map(() => forkChild(() => {
-      const lock = counter.getLock();
-      for (let i = 0; i < 500; i++) {
-        lock.acquireSync();
-        try { counter.value += 1; } finally { lock.release(); }
-      }
-    }));
+    const pids = [0, 1, 2, 3].map(() =>
+      forkChild(() => {
+        const lock = counter.getLock();
+        for (let i = 0; i < 500; i++) {
+          lock.acquireSync();
+          try {
+            counter.value += 1;
+          } finally {
+            lock.release();
+          }
+        }
+      }),
+    );
     for (const pid of pids) await exitsCleanly(pid);
     assert.equal(counter.value, 2000);
   });
@@ -80,7 +105,10 @@ describe('Value and Array', () => {
     const v = Value('i', 3);
     const reduced = v[reduce]();
     assert.equal(reduced.kind, 'SharedValue');
-    const copy = rebuild(reduced, reduced.fds.map((fd) => native.dup(fd)));
+    const copy = rebuild(
+      reduced,
+      reduced.fds.map((fd) => native.dup(fd)),
+    );
     copy.value = 11;
     assert.equal(v.value, 11);
     const arr = RawArray('d', [0.5, 1.5]);

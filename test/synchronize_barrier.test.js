@@ -27,16 +27,18 @@ describe('Barrier', function () {
     const barrier = new Barrier(5, { action: () => Atomics.add(shared, ACTIONS, 1) });
     const pids = [];
     for (let p = 0; p < 5; p++) {
-      pids.push(forkChild(() => {
-        for (let pass = 0; pass < 20; pass++) {
-          Atomics.add(shared, ARRIVALS + pass, 1);
-          const index = barrier.waitSync(10000);
-          if (Atomics.load(shared, ARRIVALS + pass) !== 5) return 10 + pass; // left before all arrived
-          if (index < 0 || index > 4) return 3;
-          if (index === 0) Atomics.add(shared, ZEROES + pass, 1);
-        }
-        return 0;
-      }));
+      pids.push(
+        forkChild(() => {
+          for (let pass = 0; pass < 20; pass++) {
+            Atomics.add(shared, ARRIVALS + pass, 1);
+            const index = barrier.waitSync(10000);
+            if (Atomics.load(shared, ARRIVALS + pass) !== 5) return 10 + pass; // left before all arrived
+            if (index < 0 || index > 4) return 3;
+            if (index === 0) Atomics.add(shared, ZEROES + pass, 1);
+          }
+          return 0;
+        }),
+      );
     }
     for (const pid of pids) assert.strictEqual((await waitExit(pid, 25000)).exitCode, 0);
     for (let pass = 0; pass < 20; pass++) assert.strictEqual(shared[ZEROES + pass], 1, `pass ${pass}`);
@@ -94,7 +96,11 @@ describe('Barrier', function () {
   });
 
   it('an action that throws rejects its caller with the error and breaks the barrier for the others', async function () {
-    const barrier = new Barrier(2, { action: () => { throw new Error('action failed'); } });
+    const barrier = new Barrier(2, {
+      action: () => {
+        throw new Error('action failed');
+      },
+    });
     const waiter = forkBrokenWaiter(barrier);
     await until(() => barrier.nWaiting === 1, 5000, 'the child to arrive');
     await assert.rejects(barrier.wait(5000), /action failed/); // we arrive last, so we run the action

@@ -11,14 +11,16 @@ const WOKEN = 1;
 function forkWaiters(cond, shared, count, timeout = 10000) {
   const pids = [];
   for (let i = 0; i < count; i++) {
-    pids.push(forkChild(() => {
-      cond.acquireSync();
-      Atomics.add(shared, WAITING, 1);
-      const notified = cond.waitSync(timeout);
-      Atomics.add(shared, WOKEN, 1);
-      cond.release();
-      return notified ? 0 : 1;
-    }));
+    pids.push(
+      forkChild(() => {
+        cond.acquireSync();
+        Atomics.add(shared, WAITING, 1);
+        const notified = cond.waitSync(timeout);
+        Atomics.add(shared, WOKEN, 1);
+        cond.release();
+        return notified ? 0 : 1;
+      }),
+    );
   }
   return pids;
 }
@@ -118,7 +120,10 @@ describe('Condition', function () {
     const cond = new Condition();
     await cond.acquire();
     assert.strictEqual(await cond.waitFor(() => 0, 100), 0);
-    assert.strictEqual(cond.waitForSync(() => null, 50), null);
+    assert.strictEqual(
+      cond.waitForSync(() => null, 50),
+      null,
+    );
     cond.release();
   });
 

@@ -79,9 +79,14 @@ describe('native shared memory (native/shm.cc)', function () {
     assert.throws(() => native.shmOpen(randomOsName(), 'truncate', 4096), TypeError);
   });
 
-  it("shmOpen() reports EEXIST and ENOENT with code, errno, syscall and path", function () {
+  it('shmOpen() reports EEXIST and ENOENT with code, errno, syscall and path', function () {
     const name = randomOsName();
-    assert.throws(() => native.shmOpen(name, 'open'), { code: 'ENOENT', errno: -2, syscall: 'shm_open', path: `/${name}` });
+    assert.throws(() => native.shmOpen(name, 'open'), {
+      code: 'ENOENT',
+      errno: -2,
+      syscall: 'shm_open',
+      path: `/${name}`,
+    });
     native.close(native.shmOpen(name, 'create-exclusive', 64));
     try {
       assert.throws(() => native.shmOpen(name, 'create-exclusive', 64), { code: 'EEXIST', syscall: 'shm_open' });

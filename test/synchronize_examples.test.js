@@ -40,7 +40,9 @@ describe('synchronisation examples', function () {
     assert.strictEqual(lines(stdout, /light: green/).length, 3);
     const all = stdout.split('\n');
     const firstGreen = all.indexOf('light: green');
-    all.forEach((line, i) => { if (/crosses/.test(line)) assert.ok(i > firstGreen, `${line} before the first green`); });
+    all.forEach((line, i) => {
+      if (/crosses/.test(line)) assert.ok(i > firstGreen, `${line} before the first green`);
+    });
     assert.match(stdout, /all 5 cars crossed/);
   });
 
@@ -53,7 +55,25 @@ describe('synchronisation examples', function () {
   it('barrier_race.js starts each race only when all 4 runners are at the line, one bang per race', async function () {
     const { code, stdout, stderr } = await example('barrier_race.js');
     assert.strictEqual(code, 0, stderr);
-    const events = lines(stdout, /bang|race \d/).map((line) => (/bang/.test(line) ? 'bang' : line.match(/race (\d)/)[1]));
-    assert.deepStrictEqual(events, ['bang', '1', '1', '1', '1', 'bang', '2', '2', '2', '2', 'bang', '3', '3', '3', '3']);
+    const events = lines(stdout, /bang|race \d/).map((line) =>
+      /bang/.test(line) ? 'bang' : line.match(/race (\d)/)[1],
+    );
+    assert.deepStrictEqual(events, [
+      'bang',
+      '1',
+      '1',
+      '1',
+      '1',
+      'bang',
+      '2',
+      '2',
+      '2',
+      '2',
+      'bang',
+      '3',
+      '3',
+      '3',
+      '3',
+    ]);
   });
 });

@@ -22,13 +22,15 @@ describe('Lock', function () {
     const counter = sharedInts();
     const pids = [];
     for (let p = 0; p < 4; p++) {
-      pids.push(forkChild(() => {
-        for (let i = 0; i < 100000; i++) {
-          lock.acquireSync();
-          counter[0] = counter[0] + 1; // a plain read-modify-write: only the lock makes it safe
-          lock.release();
-        }
-      }));
+      pids.push(
+        forkChild(() => {
+          for (let i = 0; i < 100000; i++) {
+            lock.acquireSync();
+            counter[0] = counter[0] + 1; // a plain read-modify-write: only the lock makes it safe
+            lock.release();
+          }
+        }),
+      );
     }
     for (const pid of pids) assert.strictEqual((await waitExit(pid, 50000)).exitCode, 0);
     assert.strictEqual(counter[0], 400000);
@@ -38,13 +40,15 @@ describe('Lock', function () {
     this.timeout(30000);
     const lock = new Lock();
     const counter = sharedInts();
-    const pids = [0, 1].map(() => forkChild(() => {
-      for (let i = 0; i < 20000; i++) {
-        lock.acquireSync();
-        counter[0] = counter[0] + 1;
-        lock.release();
-      }
-    }));
+    const pids = [0, 1].map(() =>
+      forkChild(() => {
+        for (let i = 0; i < 20000; i++) {
+          lock.acquireSync();
+          counter[0] = counter[0] + 1;
+          lock.release();
+        }
+      }),
+    );
     for (let i = 0; i < 3000; i++) {
       await lock.withLock(() => {
         const seen = counter[0];
@@ -136,7 +140,12 @@ describe('Lock', function () {
   it('withLock() runs the function holding the lock and releases it when the function throws', async function () {
     const lock = new Lock();
     assert.strictEqual(await lock.withLock(() => lock.acquireSync({ block: false })), false);
-    await assert.rejects(lock.withLock(async () => { throw new Error('boom'); }), /boom/);
+    await assert.rejects(
+      lock.withLock(async () => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
     assert.strictEqual(lock.acquireSync({ block: false }), true);
     lock.release();
   });
@@ -214,17 +223,21 @@ describe('Lock', function () {
   it('async acquires in one process queue up and each gets the lock in turn', async function () {
     const lock = new Lock();
     const order = [];
-    await Promise.all([1, 2, 3].map((n) => lock.withLock(async () => {
-      order.push(`in${n}`);
-      await new Promise((r) => setTimeout(r, 5));
-      order.push(`out${n}`);
-    })));
+    await Promise.all(
+      [1, 2, 3].map((n) =>
+        lock.withLock(async () => {
+          order.push(`in${n}`);
+          await new Promise((r) => setTimeout(r, 5));
+          order.push(`out${n}`);
+        }),
+      ),
+    );
     for (let i = 0; i < order.length; i += 2) assert.strictEqual(order[i].slice(2), order[i + 1].slice(3));
   });
 });
 
 describe('inspecting primitives', function () {
-  it('util.inspect() shows the state like Python\'s repr', function () {
+  it("util.inspect() shows the state like Python's repr", function () {
     const { inspect } = require('node:util');
     const { Semaphore, Barrier } = require('..');
     const lock = new RLock();

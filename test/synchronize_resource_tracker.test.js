@@ -46,7 +46,9 @@ describe('resource tracker', function () {
       env: { ...process.env, NODE_OPTIONS: '' },
     });
     let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => { out += d; });
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      out += d;
+    });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     let tree;
     try {
@@ -56,13 +58,20 @@ describe('resource tracker', function () {
       for (const name of tree.names) assert.ok(inDevShm(name), `${name} exists while the tree lives`);
     } finally {
       // Kill the child first so it cannot be reaped by its parent, then the parent.
-      for (const pid of (tree ? tree.pids.slice().reverse() : [child.pid])) {
-        try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      for (const pid of tree ? tree.pids.slice().reverse() : [child.pid]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       }
       await exited;
     }
-    await pollUntil(() => tree.names.every((name) => !inDevShm(name)), 10000,
-      `the tracker to unlink ${tree.names.join(', ')} after the tree (pids ${tree.pids.join(', ')}) was killed`);
+    await pollUntil(
+      () => tree.names.every((name) => !inDevShm(name)),
+      10000,
+      `the tracker to unlink ${tree.names.join(', ')} after the tree (pids ${tree.pids.join(', ')}) was killed`,
+    );
   });
 
   it('untrackResource() stops the tracker from unlinking a segment', async function () {
@@ -83,7 +92,11 @@ describe('resource tracker', function () {
       await new Promise((r) => setTimeout(r, 500)); // time for a tracker to (wrongly) act
       assert.ok(inDevShm(name), 'the untracked segment must survive its creator');
     } finally {
-      try { native.shmUnlink(name); } catch { /* already gone: the assertion above reports it */ }
+      try {
+        native.shmUnlink(name);
+      } catch {
+        /* already gone: the assertion above reports it */
+      }
     }
   });
 

@@ -12,19 +12,21 @@ describe('Semaphore', function () {
     const shared = sharedInts(); // [0] inside now, [1] most ever inside, [2] entries
     const pids = [];
     for (let p = 0; p < 6; p++) {
-      pids.push(forkChild(() => {
-        for (let i = 0; i < 50; i++) {
-          sem.acquireSync();
-          const inside = Atomics.add(shared, 0, 1) + 1;
-          for (let most = Atomics.load(shared, 1); inside > most; most = Atomics.load(shared, 1)) {
-            Atomics.compareExchange(shared, 1, most, inside);
+      pids.push(
+        forkChild(() => {
+          for (let i = 0; i < 50; i++) {
+            sem.acquireSync();
+            const inside = Atomics.add(shared, 0, 1) + 1;
+            for (let most = Atomics.load(shared, 1); inside > most; most = Atomics.load(shared, 1)) {
+              Atomics.compareExchange(shared, 1, most, inside);
+            }
+            Atomics.add(shared, 2, 1);
+            sleepSync(1);
+            Atomics.sub(shared, 0, 1);
+            sem.release();
           }
-          Atomics.add(shared, 2, 1);
-          sleepSync(1);
-          Atomics.sub(shared, 0, 1);
-          sem.release();
-        }
-      }));
+        }),
+      );
     }
     for (const pid of pids) assert.strictEqual((await waitExit(pid, 25000)).exitCode, 0);
     assert.strictEqual(shared[2], 300);
@@ -116,7 +118,12 @@ describe('Semaphore', function () {
 
   it('withLock() returns the unit even when the function throws', async function () {
     const sem = new Semaphore(1);
-    await assert.rejects(sem.withLock(() => { throw new Error('inside'); }), /inside/);
+    await assert.rejects(
+      sem.withLock(() => {
+        throw new Error('inside');
+      }),
+      /inside/,
+    );
     assert.strictEqual(sem.getValue(), 1);
   });
 

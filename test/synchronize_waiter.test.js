@@ -111,7 +111,7 @@ describe('async waiting', function () {
     assert.match(result.stdout, /exit codes 0,0,0 count 8000/);
   });
 
-  it('an acquire pending when the process forks stays the parent\'s: it never settles in the child', async function () {
+  it("an acquire pending when the process forks stays the parent's: it never settles in the child", async function () {
     const result = await runNode([fixture('wait_across_fork.js')]);
     assert.strictEqual(result.code, 0, result.stderr);
     assert.match(result.stdout, /parent got true/);
@@ -156,7 +156,9 @@ describe('passing primitives to processes that did not fork from the creator', f
       stdio: ['ignore', 'pipe', 'inherit', lockFd, eventFd],
     });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
     const code = await new Promise((resolve) => child.on('exit', resolve));
     assert.strictEqual(code, 0);
     assert.match(out, /free in child: false/);
@@ -190,7 +192,10 @@ describe('passing primitives to processes that did not fork from the creator', f
   it('every primitive rebuilt from its reduction shares state with the original', function () {
     const twin = (obj) => {
       const reduced = obj[reduce]();
-      return rebuild(reduced, reduced.fds.map((fd) => native.dup(fd)));
+      return rebuild(
+        reduced,
+        reduced.fds.map((fd) => native.dup(fd)),
+      );
     };
     const sem = new BoundedSemaphore(2);
     sem.acquireSync();

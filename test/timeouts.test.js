@@ -7,8 +7,18 @@
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const {
-  Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier,
-  Queue, JoinableQueue, SimpleQueue, Pipe, getContext,
+  Lock,
+  RLock,
+  Semaphore,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Barrier,
+  Queue,
+  JoinableQueue,
+  SimpleQueue,
+  Pipe,
+  getContext,
 } = require('..');
 const { wait, waitSync } = require('../dist/connection');
 const { AsyncResult, kSettle } = require('../dist/pool/async_result');
@@ -42,12 +52,23 @@ async function within(promise, ms, what) {
   }
 }
 
-function isTrue(outcome) { assert.ifError(outcome.error); assert.equal(outcome.value, true); }
-function isFalse(outcome) { assert.ifError(outcome.error); assert.equal(outcome.value, false); }
-function threw(name) {
-  return (outcome) => { assert.ok(outcome.error, `expected ${name}, got ${JSON.stringify(outcome.value)}`); assert.equal(outcome.error.name, name); };
+function isTrue(outcome) {
+  assert.ifError(outcome.error);
+  assert.equal(outcome.value, true);
 }
-function succeeded(outcome) { assert.ifError(outcome.error); }
+function isFalse(outcome) {
+  assert.ifError(outcome.error);
+  assert.equal(outcome.value, false);
+}
+function threw(name) {
+  return (outcome) => {
+    assert.ok(outcome.error, `expected ${name}, got ${JSON.stringify(outcome.value)}`);
+    assert.equal(outcome.error.name, name);
+  };
+}
+function succeeded(outcome) {
+  assert.ifError(outcome.error);
+}
 
 // Each blocking object: how to make it, make a call on it wait (block, in this
 // process, or a holder in a child), release the wait (from any process), and
@@ -62,8 +83,11 @@ const objects = [
     // An RLock held by this process would be re-entered: a child holds it.
     ...(Class === Lock ? { block: (c) => c.lock.acquireSync() } : { holdInChild: (c) => c.lock.acquireSync() }),
     release: (c) => c.lock.release(),
-    released: isTrue, timedOut: isFalse,
-    cleanup: (c) => { if (c.lock.isMine()) c.lock.release(); },
+    released: isTrue,
+    timedOut: isFalse,
+    cleanup: (c) => {
+      if (c.lock.isMine()) c.lock.release();
+    },
     forms: {
       [`${Class.name}.acquire`]: (c, timeout) => c.lock.acquire({ timeout }),
       [`${Class.name}.acquireSync`]: (c, timeout) => c.lock.acquireSync({ timeout }),
@@ -73,7 +97,8 @@ const objects = [
     what: Class.name,
     make: () => ({ sem: Class === Semaphore ? new Semaphore(0) : blockedBounded() }),
     release: (c) => c.sem.release(),
-    released: isTrue, timedOut: isFalse,
+    released: isTrue,
+    timedOut: isFalse,
     forms: {
       [`${Class.name}.acquire`]: (c, timeout) => c.sem.acquire({ timeout }),
       [`${Class.name}.acquireSync`]: (c, timeout) => c.sem.acquireSync({ timeout }),
@@ -83,9 +108,17 @@ const objects = [
     what: 'Condition',
     make: () => ({ cond: new Condition(), flag: sharedInts() }),
     block: (c) => c.cond.acquireSync(),
-    release: (c) => { c.cond.acquireSync(); c.flag[0] = 1; c.cond.notifyAll(); c.cond.release(); },
+    release: (c) => {
+      c.cond.acquireSync();
+      c.flag[0] = 1;
+      c.cond.notifyAll();
+      c.cond.release();
+    },
     edge: true,
-    released: (outcome) => { assert.ifError(outcome.error); assert.ok(outcome.value); },
+    released: (outcome) => {
+      assert.ifError(outcome.error);
+      assert.ok(outcome.value);
+    },
     timedOut: isFalse,
     cleanup: (c) => c.cond.release(),
     forms: {
@@ -99,7 +132,8 @@ const objects = [
     what: 'Event',
     make: () => ({ event: new Event() }),
     release: (c) => c.event.set(),
-    released: isTrue, timedOut: isFalse,
+    released: isTrue,
+    timedOut: isFalse,
     forms: {
       'Event.wait': (c, timeout) => c.event.wait(timeout),
       'Event.waitSync': (c, timeout) => c.event.waitSync(timeout),
@@ -109,7 +143,10 @@ const objects = [
     what: 'Barrier',
     make: () => ({ barrier: new Barrier(2) }),
     release: (c) => (c.inChild ? c.barrier.waitSync() : c.barrier.wait()), // the other party
-    released: (outcome) => { assert.ifError(outcome.error); assert.ok([0, 1].includes(outcome.value)); },
+    released: (outcome) => {
+      assert.ifError(outcome.error);
+      assert.ok([0, 1].includes(outcome.value));
+    },
     timedOut: threw('BrokenBarrierError'),
     forms: {
       'Barrier.wait': (c, timeout) => c.barrier.wait(timeout),
@@ -120,7 +157,10 @@ const objects = [
     what: `${Class.name} get`,
     make: () => ({ q: new Class() }),
     release: (c) => c.q.putSync('item'),
-    released: (outcome) => { assert.ifError(outcome.error); assert.equal(outcome.value, 'item'); },
+    released: (outcome) => {
+      assert.ifError(outcome.error);
+      assert.equal(outcome.value, 'item');
+    },
     timedOut: threw('Empty'),
     cleanup: (c) => c.q.close(),
     forms: {
@@ -145,7 +185,10 @@ const objects = [
     what: 'JoinableQueue join',
     make: () => ({ q: new JoinableQueue() }),
     block: (c) => c.q.putSync('task'),
-    release: (c) => { c.q.getSync(); c.q.taskDone(); },
+    release: (c) => {
+      c.q.getSync();
+      c.q.taskDone();
+    },
     released: succeeded,
     timedOut: (outcome) => assert.equal(outcome.error?.code, 'ERR_JOIN_TIMEOUT'),
     cleanup: (c) => c.q.close(),
@@ -156,10 +199,17 @@ const objects = [
   },
   {
     what: 'Connection poll',
-    make: () => { const [a, b] = Pipe(); return { a, b }; },
+    make: () => {
+      const [a, b] = Pipe();
+      return { a, b };
+    },
     release: (c) => c.b.sendSync('message'),
-    released: isTrue, timedOut: isFalse,
-    cleanup: (c) => { c.a.close(); c.b.close(); },
+    released: isTrue,
+    timedOut: isFalse,
+    cleanup: (c) => {
+      c.a.close();
+      c.b.close();
+    },
     forms: {
       'Connection.poll': (c, timeout) => c.a.poll(timeout),
       'Connection.pollSync': (c, timeout) => c.a.pollSync(timeout),
@@ -167,11 +217,23 @@ const objects = [
   },
   {
     what: 'connection wait()',
-    make: () => { const [a, b] = Pipe(); return { a, b }; },
+    make: () => {
+      const [a, b] = Pipe();
+      return { a, b };
+    },
     release: (c) => c.b.sendSync('message'),
-    released: (outcome) => { assert.ifError(outcome.error); assert.equal(outcome.value.length, 1); },
-    timedOut: (outcome) => { assert.ifError(outcome.error); assert.deepEqual(outcome.value, []); },
-    cleanup: (c) => { c.a.close(); c.b.close(); },
+    released: (outcome) => {
+      assert.ifError(outcome.error);
+      assert.equal(outcome.value.length, 1);
+    },
+    timedOut: (outcome) => {
+      assert.ifError(outcome.error);
+      assert.deepEqual(outcome.value, []);
+    },
+    cleanup: (c) => {
+      c.a.close();
+      c.b.close();
+    },
     forms: {
       'wait()': (c, timeout) => wait([c.a], timeout),
       'waitSync()': (c, timeout) => waitSync([c.a], timeout),
@@ -181,13 +243,23 @@ const objects = [
     what: 'Process join',
     make: () => {
       const go = sharedInts();
-      const p = new fork.Process({ target: () => { while (go[0] === 0) sleepSync(5); } });
+      const p = new fork.Process({
+        target: () => {
+          while (go[0] === 0) sleepSync(5);
+        },
+      });
       p.start();
       return { go, p };
     },
-    release: (c) => { c.go[0] = 1; },
-    released: (outcome) => { assert.ifError(outcome.error); },
-    timedOut: (outcome) => { assert.ifError(outcome.error); },
+    release: (c) => {
+      c.go[0] = 1;
+    },
+    released: (outcome) => {
+      assert.ifError(outcome.error);
+    },
+    timedOut: (outcome) => {
+      assert.ifError(outcome.error);
+    },
     cleanup: async (c) => {
       c.go[0] = 1;
       await c.p.join(10000);
@@ -205,8 +277,12 @@ const objects = [
     what: 'AsyncResult',
     make: () => ({ result: new AsyncResult() }),
     release: (c) => c.result[kSettle](true, 42),
-    released: (outcome) => { assert.ifError(outcome.error); },
-    timedOut: (outcome) => { if (outcome.error) assert.equal(outcome.error.name, 'TimeoutError'); },
+    released: (outcome) => {
+      assert.ifError(outcome.error);
+    },
+    timedOut: (outcome) => {
+      if (outcome.error) assert.equal(outcome.error.name, 'TimeoutError');
+    },
     forms: {
       'AsyncResult.get': (c, timeout) => c.result.get(timeout),
       'AsyncResult.wait': (c, timeout) => c.result.wait(timeout),
@@ -217,7 +293,9 @@ const objects = [
     what: 'Future',
     make: () => ({ future: new Future() }),
     release: (c) => c.future[kSettleFuture](true, 42),
-    released: (outcome) => { assert.ifError(outcome.error); },
+    released: (outcome) => {
+      assert.ifError(outcome.error);
+    },
     timedOut: threw('TimeoutError'),
     forms: {
       'Future.result': (c, timeout) => c.future.result(timeout),
@@ -248,13 +326,21 @@ async function startHolder(object, ctx) {
     object.release(ctx);
   });
   await until(() => flags[0] === 1, 10000, 'the holder child to take the object');
-  return { pid, release: () => { flags[1] = 1; } };
+  return {
+    pid,
+    release: () => {
+      flags[1] = 1;
+    },
+  };
 }
 
 /** A child that releases the object after RELEASE_AFTER_MS (again and again for an edge-triggered one, until `done`). */
 async function startReleaser(object, ctx, holder) {
   if (holder) {
-    const pid = forkChild(() => { sleepSync(RELEASE_AFTER_MS); holder.release(); });
+    const pid = forkChild(() => {
+      sleepSync(RELEASE_AFTER_MS);
+      holder.release();
+    });
     return { pid, done: () => {} };
   }
   const flags = sharedInts();
@@ -266,7 +352,12 @@ async function startReleaser(object, ctx, holder) {
       sleepSync(20);
     } while (object.edge && flags[0] === 0);
   });
-  return { pid, done: () => { flags[0] = 1; } };
+  return {
+    pid,
+    done: () => {
+      flags[0] = 1;
+    },
+  };
 }
 
 async function withObject(object, body) {
@@ -308,7 +399,9 @@ describe('timeouts: forever (Infinity and null)', function () {
           it(`${form}(${forever}) is still waiting after 100 ms, and resolves once released`, async () => {
             await withObject(object, async (ctx, holder) => {
               let settled = false;
-              const pending = outcomeOf(() => call(ctx, forever)).finally(() => { settled = true; });
+              const pending = outcomeOf(() => call(ctx, forever)).finally(() => {
+                settled = true;
+              });
               await new Promise((resolve) => setTimeout(resolve, 100));
               if (settled) assert.fail(`${form}(${forever}) did not wait: ${JSON.stringify(await pending)}`);
               const partner = holder ? holder.release() : object.release(ctx);
@@ -332,7 +425,11 @@ describe('timeouts: 0 and negatives poll once', function () {
         it(`${form}(${poll}) returns the timed-out result at once`, async () => {
           await withObject(object, async (ctx) => {
             const started = performance.now();
-            const outcome = await within(outcomeOf(() => call(ctx, poll)), 5000, `${form}(${poll})`);
+            const outcome = await within(
+              outcomeOf(() => call(ctx, poll)),
+              5000,
+              `${form}(${poll})`,
+            );
             const took = performance.now() - started;
             object.timedOut(outcome);
             object.afterTimeout?.(ctx);
@@ -351,7 +448,11 @@ describe('timeouts: NaN and non-numbers are refused', function () {
       for (const bad of [NaN, 'abc']) {
         it(`${form}(${typeof bad === 'string' ? `'${bad}'` : bad}) throws ERR_INVALID_ARG_TYPE naming the call; the object stays usable`, async () => {
           await withObject(object, async (ctx) => {
-            const outcome = await within(outcomeOf(() => call(ctx, bad)), 5000, `${form}(${String(bad)})`);
+            const outcome = await within(
+              outcomeOf(() => call(ctx, bad)),
+              5000,
+              `${form}(${String(bad)})`,
+            );
             assert.ok(outcome.error, `${form}(${String(bad)}) returned ${JSON.stringify(outcome.value)}`);
             assert.equal(outcome.error.name, 'TypeError');
             assert.equal(outcome.error.code, 'ERR_INVALID_ARG_TYPE');
@@ -413,7 +514,11 @@ describe('timeouts: NaN and non-numbers are refused', function () {
 const abortable = [
   {
     call: 'Lock.acquire',
-    make: () => { const lock = new Lock(); lock.acquireSync(); return { lock }; },
+    make: () => {
+      const lock = new Lock();
+      lock.acquireSync();
+      return { lock };
+    },
     wait: (c, signal) => c.lock.acquire({ signal }),
     consistent: async (c) => {
       c.lock.release();
@@ -445,7 +550,11 @@ const abortable = [
   },
   {
     call: 'Queue.put',
-    make: () => { const q = new Queue(1); q.putSync('filler'); return { q }; },
+    make: () => {
+      const q = new Queue(1);
+      q.putSync('filler');
+      return { q };
+    },
     wait: (c, signal) => c.q.put('aborted item', { signal }),
     consistent: async (c) => {
       assert.equal(c.q.qsize(), 1, 'the aborted item was not added');
@@ -457,7 +566,11 @@ const abortable = [
   },
   {
     call: 'JoinableQueue.join',
-    make: () => { const q = new JoinableQueue(); q.putSync('task'); return { q }; },
+    make: () => {
+      const q = new JoinableQueue();
+      q.putSync('task');
+      return { q };
+    },
     wait: (c, signal) => c.q.join({ signal }),
     consistent: async (c) => {
       assert.equal(c.q.getSync({ timeout: 0 }), 'task');
@@ -481,7 +594,9 @@ describe('timeouts: aborting a wait', function () {
     it(`${call} with an already aborted signal rejects with AbortError (cause: the reason) and changes nothing`, async () => {
       const ctx = make();
       const reason = new Error('stop');
-      await assert.rejects(within(start(ctx, AbortSignal.abort(reason)), 5000, call), (err) => assertAbortError(err, reason));
+      await assert.rejects(within(start(ctx, AbortSignal.abort(reason)), 5000, call), (err) =>
+        assertAbortError(err, reason),
+      );
       await consistent(ctx);
     });
 
@@ -497,7 +612,7 @@ describe('timeouts: aborting a wait', function () {
     });
   }
 
-  it('an abort without a reason gives the AbortError the signal\'s default reason as cause', async () => {
+  it("an abort without a reason gives the AbortError the signal's default reason as cause", async () => {
     const q = new Queue();
     try {
       const signal = AbortSignal.abort();
@@ -567,7 +682,10 @@ describe('timeouts: long waits', function () {
 
   it('Event.waitSync(2^40) waits (no futex EINVAL, no early return) until set by another process', async () => {
     const event = new Event();
-    const pid = forkChild(() => { sleepSync(RELEASE_AFTER_MS); event.set(); });
+    const pid = forkChild(() => {
+      sleepSync(RELEASE_AFTER_MS);
+      event.set();
+    });
     const started = performance.now();
     assert.equal(event.waitSync(2 ** 40), true);
     assert.ok(performance.now() - started >= RELEASE_AFTER_MS - 50);
@@ -577,7 +695,10 @@ describe('timeouts: long waits', function () {
   it('Queue.getSync({ timeout: 2^40 }) waits for an item instead of failing', async () => {
     const q = new Queue();
     try {
-      const pid = forkChild(() => { sleepSync(RELEASE_AFTER_MS); q.putSync('late'); });
+      const pid = forkChild(() => {
+        sleepSync(RELEASE_AFTER_MS);
+        q.putSync('late');
+      });
       assert.equal(q.getSync({ timeout: 2 ** 40 }), 'late');
       assert.equal((await waitExit(pid)).exitCode, 0);
     } finally {

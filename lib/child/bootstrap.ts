@@ -35,7 +35,9 @@ export function enterChild(proc: BaseProcess, identity: ProcessIdentity, osParen
  * parent's pid is watched instead.
  */
 function endWithParent(parentPid: number, osParentPid: number): void {
-  const terminateSelf = (): void => { process.kill(process.pid, 'SIGTERM'); };
+  const terminateSelf = (): void => {
+    process.kill(process.pid, 'SIGTERM');
+  };
   if (!native.setParentDeathSignal(SIGTERM)) {
     onProcessExit(parentPid, terminateSelf);
   } else if (native.getppid() !== osParentPid) {
@@ -45,7 +47,7 @@ function endWithParent(parentPid: number, osParentPid: number): void {
 
 /** Python's report of a child's error: 'Process <name>:', then the stack, on stderr. */
 export function reportError(name: string, err: unknown): void {
-  const text = err instanceof Error ? err.stack ?? String(err) : String(err);
+  const text = err instanceof Error ? (err.stack ?? String(err)) : String(err);
   try {
     fs.writeSync(2, `Process ${name}:\n${text}\n`);
   } catch {
@@ -107,7 +109,9 @@ export function runForkedChild(proc: BaseProcess): never {
 /** Whether microtasks queued now run before this call returns (not inside a promise continuation). */
 function microtasksRunHere(): boolean {
   let ran = false;
-  void Promise.resolve().then(() => { ran = true; });
+  void Promise.resolve().then(() => {
+    ran = true;
+  });
   (process as unknown as { _tickCallback(): void })._tickCallback.call(process);
   return ran;
 }
@@ -125,12 +129,23 @@ function runToExitCodeHere(proc: BaseProcess): number {
     reportError(proc.name, err);
     return 1;
   }
-  if (!(result instanceof Promise) && !(typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')) {
+  if (
+    !(result instanceof Promise) &&
+    !(typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')
+  ) {
     return 0;
   }
   let outcome: number | null = null;
-  const settled = Promise.resolve(result).then(() => 0, (err) => { reportError(proc.name, err); return 1; });
-  settled.then((code) => { outcome = code; });
+  const settled = Promise.resolve(result).then(
+    () => 0,
+    (err) => {
+      reportError(proc.name, err);
+      return 1;
+    },
+  );
+  settled.then((code) => {
+    outcome = code;
+  });
   const runTicks = (process as unknown as { _tickCallback(): void })._tickCallback;
   if (!microtasksRunHere()) {
     // Node 20, from a promise continuation: V8 runs no nested microtasks, so
@@ -161,6 +176,6 @@ export class ChildUnwind extends Error {
   override name = 'ChildUnwind';
   readonly isChildUnwind = true;
   constructor() {
-    super('posix-multiprocessing: a forked child is leaving the parent\'s code to run its async target');
+    super("posix-multiprocessing: a forked child is leaving the parent's code to run its async target");
   }
 }

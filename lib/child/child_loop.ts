@@ -8,7 +8,9 @@
 import { closureVariable, inspectorSession } from '../internal/inspector_session';
 
 /** A timer list or the immediate queue: a ring of items linked by _idleNext. */
-interface Linked { _idleNext?: Linked | null }
+interface Linked {
+  _idleNext?: Linked | null;
+}
 
 /** The timers of one list (a ring that starts and ends at the list itself). */
 function timersOf(list: Linked): Linked[] {

@@ -17,7 +17,10 @@ export function isForkedChild(): boolean {
 export function becomeForkedChild(): void {
   inForkedChild = true;
   Object.defineProperty(process, 'pid', {
-    value: native.getpid(), writable: false, enumerable: true, configurable: true,
+    value: native.getpid(),
+    writable: false,
+    enumerable: true,
+    configurable: true,
   });
   reseedRandomness();
   routeExitPathsToExit();
@@ -89,14 +92,13 @@ function reseedRandomness(): void {
 
 function routeExitPathsToExit(): void {
   // process.exit(n) emits 'exit', then calls reallyExit.
-  (process as unknown as { reallyExit(code?: number): never }).reallyExit = (code) =>
-    exitForkedChild(code ?? 0);
+  (process as unknown as { reallyExit(code?: number): never }).reallyExit = (code) => exitForkedChild(code ?? 0);
 
   // An uncaught exception or unhandled rejection: print it as Node does, exit 1.
   process.on('uncaughtException', function exitOnUncaught(err: unknown) {
     if ((err as { isChildUnwind?: boolean } | null)?.isChildUnwind) return; // see bootstrap.ts
     if (process.listenerCount('uncaughtException') > 1) return; // the program handles it
-    const text = err instanceof Error ? err.stack ?? String(err) : `Uncaught ${String(err)}`;
+    const text = err instanceof Error ? (err.stack ?? String(err)) : `Uncaught ${String(err)}`;
     try {
       fs.writeSync(2, `${text}\n`);
     } catch {

@@ -30,7 +30,11 @@ export function describeForChild(proc: BaseProcess): { bytes: Buffer; fds: numbe
     subclass,
     payload: bytes,
   };
-  return { bytes: dumpFrame(spec, channels.control).bytes, fds, refs: [target, subclass].filter((r): r is FunctionRef => r !== null) };
+  return {
+    bytes: dumpFrame(spec, channels.control).bytes,
+    fds,
+    refs: [target, subclass].filter((r): r is FunctionRef => r !== null),
+  };
 }
 
 export function readSpec(bytes: Uint8Array): ChildSpec {
@@ -53,7 +57,9 @@ export async function importSpecFunctions(spec: ChildSpec): Promise<SpecFunction
 /** Builds the child's Process object (the subclass, with its fields) from the spec. */
 export function instantiate(spec: ChildSpec, fns: SpecFunctions, fds: number[]): Process {
   const { args, kwargs, fields } = loadFrame(spec.payload, fds) as {
-    args: unknown[]; kwargs: Record<string, unknown> | null; fields: Record<string, unknown>;
+    args: unknown[];
+    kwargs: Record<string, unknown> | null;
+    fields: Record<string, unknown>;
   };
   const proto = (fns.subclass ?? Process).prototype as Process;
   const proc = Object.create(proto) as Process;

@@ -26,9 +26,14 @@ async function main(): Promise<void> {
     reportError(spec.identity.name, err);
     process.exit(1);
   }
-  process.exit(await runDescribedChild({
-    spec, importFunctions: () => importSpecFunctions(spec), objectFds: message.fds, osParentPid: spec.identity.parentPid!,
-  }));
+  process.exit(
+    await runDescribedChild({
+      spec,
+      importFunctions: () => importSpecFunctions(spec),
+      objectFds: message.fds,
+      osParentPid: spec.identity.parentPid!,
+    }),
+  );
 }
 
 void main();

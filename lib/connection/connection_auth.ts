@@ -22,7 +22,9 @@ function digest(authkey: Buffer, nonce: Buffer): Buffer {
 
 function nonceOf(message: Buffer): Buffer {
   if (!message.subarray(0, CHALLENGE.length).equals(CHALLENGE)) {
-    throw new AuthenticationError('the peer did not send an authentication challenge: is it a Listener with the same authkey option?');
+    throw new AuthenticationError(
+      'the peer did not send an authentication challenge: is it a Listener with the same authkey option?',
+    );
   }
   return message.subarray(CHALLENGE.length);
 }
@@ -32,17 +34,24 @@ function verdict(expected: Buffer, answer: Buffer): Buffer {
 }
 
 function checkWelcome(reply: Buffer): void {
-  if (!reply.equals(WELCOME)) throw new AuthenticationError('the peer rejected our answer to its challenge: the two sides use different authkeys');
+  if (!reply.equals(WELCOME))
+    throw new AuthenticationError(
+      'the peer rejected our answer to its challenge: the two sides use different authkeys',
+    );
 }
 
 const rejectedAnswer = (): AuthenticationError =>
   new AuthenticationError("the peer's answer to our challenge was wrong: the two sides use different authkeys");
 
-const sendBytes = (conn: Connection, bytes: Buffer): Twin<void> =>
-  ({ sync: () => conn.sendBytesSync(bytes), async: () => conn.sendBytes(bytes) });
+const sendBytes = (conn: Connection, bytes: Buffer): Twin<void> => ({
+  sync: () => conn.sendBytesSync(bytes),
+  async: () => conn.sendBytes(bytes),
+});
 
-const recvMessage = (conn: Connection): Twin<Buffer> =>
-  ({ sync: () => conn.recvBytesSync(MAX_HANDSHAKE_MESSAGE), async: () => conn.recvBytes(MAX_HANDSHAKE_MESSAGE) });
+const recvMessage = (conn: Connection): Twin<Buffer> => ({
+  sync: () => conn.recvBytesSync(MAX_HANDSHAKE_MESSAGE),
+  async: () => conn.recvBytes(MAX_HANDSHAKE_MESSAGE),
+});
 
 /** Challenges the peer; throws AuthenticationError when its answer is wrong (after telling it so). */
 function* deliverChallenge(conn: Connection, authkey: Buffer): TwinSteps<void> {

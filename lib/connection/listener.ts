@@ -45,14 +45,18 @@ function privateAddress(): { dir: string; address: string } {
 
 function checkAuthkey(authkey: unknown, where: string): Buffer | null {
   if (authkey === undefined || authkey === null) return null;
-  if (!(authkey instanceof Uint8Array)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `${where}: authkey must be a Buffer or Uint8Array`);
+  if (!(authkey instanceof Uint8Array))
+    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `${where}: authkey must be a Buffer or Uint8Array`);
   if (authkey.length === 0) throw new CodedError('ERR_INVALID_ARG_VALUE', `${where}: authkey must not be empty`);
   return Buffer.from(authkey);
 }
 
 function checkAddress(address: unknown, where: string): string {
   if (typeof address !== 'string' || address.length === 0) {
-    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `${where}: address must be a non-empty filesystem path, got ${String(address)}`);
+    throw new CodedTypeError(
+      'ERR_INVALID_ARG_TYPE',
+      `${where}: address must be a non-empty filesystem path, got ${String(address)}`,
+    );
   }
   return address;
 }
@@ -75,10 +79,18 @@ export class Listener {
 
   /** Binds `address` (a filesystem path that must not exist yet), or a fresh private path. */
   constructor(address?: string | null, opts: ListenerOptions = {}) {
-    if (typeof opts !== 'object' || opts === null) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'new Listener(address, opts): opts must be an object like { authkey }');
+    if (typeof opts !== 'object' || opts === null)
+      throw new CodedTypeError(
+        'ERR_INVALID_ARG_TYPE',
+        'new Listener(address, opts): opts must be an object like { authkey }',
+      );
     this.#authkey = checkAuthkey(opts.authkey, 'new Listener()');
     const backlog = opts.backlog ?? 128;
-    if (!Number.isInteger(backlog) || backlog < 1) throw new CodedError('ERR_INVALID_ARG_VALUE', `new Listener(): backlog must be a positive integer, got ${backlog}`);
+    if (!Number.isInteger(backlog) || backlog < 1)
+      throw new CodedError(
+        'ERR_INVALID_ARG_VALUE',
+        `new Listener(): backlog must be a positive integer, got ${backlog}`,
+      );
     if (address === undefined || address === null) {
       const fresh = privateAddress();
       this.#ownedDir = fresh.dir;
@@ -97,9 +109,13 @@ export class Listener {
   }
 
   /** The socket's filesystem path: give it to Client(). */
-  get address(): string { return this.#address; }
+  get address(): string {
+    return this.#address;
+  }
 
-  get closed(): boolean { return this.#fd < 0; }
+  get closed(): boolean {
+    return this.#fd < 0;
+  }
 
   fileno(): number {
     this.#checkOpen();
@@ -147,17 +163,25 @@ export class Listener {
     openListeners.delete(this);
     // A forked child holds a copy of the socket; only its creator removes the path.
     if (ownPid() !== this.#creatorPid) return;
-    try { fs.unlinkSync(this.#address); } catch { /* already removed */ }
+    try {
+      fs.unlinkSync(this.#address);
+    } catch {
+      /* already removed */
+    }
     if (this.#ownedDir) fs.rmSync(this.#ownedDir, { recursive: true, force: true });
   }
 
-  [Symbol.dispose](): void { this.close(); }
+  [Symbol.dispose](): void {
+    this.close();
+  }
 
   /** Refused: a child under forkserver/spawn would get an empty object. */
   [reduce](): Reduced {
-    throw new CodedError('ERR_UNCLONABLE',
+    throw new CodedError(
+      'ERR_UNCLONABLE',
       `a Listener cannot be sent to another process: send its address ('${this.#address}') and call Client() there, ` +
-      'or use the fork start method, whose children inherit it');
+        'or use the fork start method, whose children inherit it',
+    );
   }
 
   #checkOpen(): void {
@@ -177,7 +201,11 @@ export function clientSync<T = unknown>(address: string, opts: ClientOptions = {
   return runTwinSync(clientSteps<T>(address, checkAuthkey(opts?.authkey, 'clientSync()'), opts.channel));
 }
 
-function* clientSteps<T>(address: string, authkey: Buffer | null, channel: Channel | undefined): TwinSteps<Connection<T>> {
+function* clientSteps<T>(
+  address: string,
+  authkey: Buffer | null,
+  channel: Channel | undefined,
+): TwinSteps<Connection<T>> {
   let backoff = 1;
   for (;;) {
     let fd: number;
@@ -200,8 +228,11 @@ function pause(ms: number): Twin<unknown> {
 }
 
 /** The connection once the handshake (with an authkey) has passed; closed if it fails. */
-function* authenticated<T>(conn: Connection<T>, authkey: Buffer | null,
-  handshake: (conn: Connection, authkey: Buffer) => TwinSteps<void>): TwinSteps<Connection<T>> {
+function* authenticated<T>(
+  conn: Connection<T>,
+  authkey: Buffer | null,
+  handshake: (conn: Connection, authkey: Buffer) => TwinSteps<void>,
+): TwinSteps<Connection<T>> {
   if (!authkey) return conn;
   try {
     yield* handshake(conn, authkey);

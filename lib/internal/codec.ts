@@ -34,13 +34,19 @@ const REDUCE = Symbol.for('posix-multiprocessing.reduce');
  * fromState(state) where they are received. For objects that are only a
  * description of something reachable from any process (a manager proxy).
  */
-export function registerMessageClass<T>(Class: abstract new (...args: any[]) => T, tag: number,
-  toState: (value: T) => unknown, fromState: (state: any) => T): void {
+export function registerMessageClass<T>(
+  Class: abstract new (...args: any[]) => T,
+  tag: number,
+  toState: (value: T) => unknown,
+  fromState: (state: any) => T,
+): void {
   addExtension({
     Class: Class as unknown as new (...args: any[]) => T,
     tag,
     // cbor-x writes what encodeNested encodes in place; its typings expect a return value it ignores here.
-    encode: ((value: T, encodeNested: (state: unknown) => void) => { encodeNested(toState(value)); }) as never,
+    encode: ((value: T, encodeNested: (state: unknown) => void) => {
+      encodeNested(toState(value));
+    }) as never,
     decode: fromState,
   });
 }
@@ -55,7 +61,12 @@ export const enum ExtensionTag {
   Date = 0x504d5003,
 }
 
-registerMessageClass(Date, ExtensionTag.Date, (date: Date) => date.getTime(), (ms: number) => new Date(ms));
+registerMessageClass(
+  Date,
+  ExtensionTag.Date,
+  (date: Date) => date.getTime(),
+  (ms: number) => new Date(ms),
+);
 
 /** First byte of every encoded message: how its body is to be read. */
 export const enum MessageTag {
@@ -69,13 +80,30 @@ export const enum MessageTag {
 }
 
 type TypedArrayConstructor =
-  | Uint8ArrayConstructor | Int8ArrayConstructor | Uint8ClampedArrayConstructor
-  | Int16ArrayConstructor | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor
-  | Float32ArrayConstructor | Float64ArrayConstructor | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
+  | Uint8ArrayConstructor
+  | Int8ArrayConstructor
+  | Uint8ClampedArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor;
 
 const TYPED_ARRAYS: TypedArrayConstructor[] = [
-  Uint8Array, Int8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  Uint8Array,
+  Int8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
 ];
 
 const options = {
@@ -155,7 +183,11 @@ export function encodeMessage(value: unknown): EncodedMessage {
     const index = TYPED_ARRAYS.indexOf(value.constructor as TypedArrayConstructor);
     // A shared typed array (sharedctypes' Array, never a Buffer) is a library object, not bytes: lib/reduction.ts decides.
     if (index >= 0 && (value as { [REDUCE]?: unknown })[REDUCE] === undefined) {
-      return { tag: MessageTag.TypedArrayBase + index, body: new Uint8Array(value.buffer, value.byteOffset, value.byteLength), fds: NO_FDS };
+      return {
+        tag: MessageTag.TypedArrayBase + index,
+        body: new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
+        fds: NO_FDS,
+      };
     }
   } else if (value instanceof ArrayBuffer) {
     return { tag: MessageTag.ArrayBuffer, body: new Uint8Array(value), fds: NO_FDS };
@@ -179,10 +211,17 @@ export function decodeMessage(tag: number, body: Buffer): unknown {
       return body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength);
     default: {
       const Ctor = TYPED_ARRAYS[tag - MessageTag.TypedArrayBase];
-      if (Ctor === undefined) throw new CodedTypeError('ERR_INVALID_MESSAGE', `message has unknown tag ${tag}: it was not written by this library`);
+      if (Ctor === undefined)
+        throw new CodedTypeError(
+          'ERR_INVALID_MESSAGE',
+          `message has unknown tag ${tag}: it was not written by this library`,
+        );
       const width = Ctor.BYTES_PER_ELEMENT;
       if (body.byteLength % width !== 0) {
-        throw new CodedTypeError('ERR_INVALID_MESSAGE', `a ${Ctor.name} message of ${body.byteLength} bytes is not a whole number of elements`);
+        throw new CodedTypeError(
+          'ERR_INVALID_MESSAGE',
+          `a ${Ctor.name} message of ${body.byteLength} bytes is not a whole number of elements`,
+        );
       }
       // Views need aligned offsets; copy when the body is not aligned.
       const bytes = body.byteOffset % width === 0 ? body : Uint8Array.prototype.slice.call(body);
@@ -210,9 +249,11 @@ function unclonable(value: unknown, cause: unknown): Error {
   if ((cause as { code?: unknown })?.code === 'ERR_UNCLONABLE') return cause as Error; // already says what and why
   const detail = cause instanceof Error ? cause.message : String(cause);
   const what = /function/.test(detail) ? 'a function' : /symbol/.test(detail) ? 'a symbol' : 'a value';
-  const err = new CodedTypeError('ERR_UNCLONABLE',
+  const err = new CodedTypeError(
+    'ERR_UNCLONABLE',
     `cannot send ${what === 'a value' ? describe(value) : `a value holding ${what}`}: ` +
-    `only structured-cloneable values (no functions or symbols) can cross a process boundary (${detail})`);
+      `only structured-cloneable values (no functions or symbols) can cross a process boundary (${detail})`,
+  );
   (err as { cause?: unknown }).cause = cause;
   return err;
 }

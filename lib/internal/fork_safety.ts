@@ -63,26 +63,34 @@ export function busyThreadPoolRequests(): string[] {
 /** Why fork() would be unsafe right now, or null when it is safe. */
 export function forkUnsafeReason(): string | null {
   if (!isMainThread) {
-    return 'fork() was called from a worker thread; only the main thread of a process can fork. ' +
-      "Call it from the main thread, or use the 'forkserver' start method.";
+    return (
+      'fork() was called from a worker thread; only the main thread of a process can fork. ' +
+      "Call it from the main thread, or use the 'forkserver' start method."
+    );
   }
   if (!startedSingleThreaded()) {
-    return 'this process was not started with --single-threaded, so V8 runs helper threads ' +
+    return (
+      'this process was not started with --single-threaded, so V8 runs helper threads ' +
       'that a forked child would wait on forever (it hangs or crashes). ' +
-      "Run it as `node --single-threaded script.js` (or NODE_OPTIONS=--single-threaded), " +
-      "or use the 'forkserver' start method, which forks from a clean single-threaded server.";
+      'Run it as `node --single-threaded script.js` (or NODE_OPTIONS=--single-threaded), ' +
+      "or use the 'forkserver' start method, which forks from a clean single-threaded server."
+    );
   }
   const inFlight = busyThreadPoolRequests();
   if (inFlight.length > 0) {
-    return `${inFlight.length} thread-pool request(s) are in flight (${[...new Set(inFlight)].join(', ')}); ` +
+    return (
+      `${inFlight.length} thread-pool request(s) are in flight (${[...new Set(inFlight)].join(', ')}); ` +
       'a child forked now can hang on a lock held by a pool thread. ' +
-      'Await them before forking, or use posix.forkWhenIdle(), which waits for the pool to go idle.';
+      'Await them before forking, or use posix.forkWhenIdle(), which waits for the pool to go idle.'
+    );
   }
   const pending = pendingStdioBytes();
   if (pending.stdout > 0 || pending.stderr > 0) {
-    return `stdout/stderr have ${pending.stdout}/${pending.stderr} bytes queued for a pipe that is not ` +
+    return (
+      `stdout/stderr have ${pending.stdout}/${pending.stderr} bytes queued for a pipe that is not ` +
       'reading; the child would write them a second time. Wait for the stream\'s "drain" event, ' +
-      'or use posix.forkWhenIdle().';
+      'or use posix.forkWhenIdle().'
+    );
   }
   return null;
 }

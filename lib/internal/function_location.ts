@@ -7,7 +7,14 @@
 // Cost (measured on Node 20 and 26): ~0.15-0.3 ms per function, once; a
 // script id this process has not mapped yet costs one Debugger.enable/disable
 // (~20-30 ms, which replays every loaded script's URL), so the map is kept.
-import { inspectorSession, onScriptParsed, post, releaseObjects, remoteObjectOf, type RemoteObject } from './inspector_session';
+import {
+  inspectorSession,
+  onScriptParsed,
+  post,
+  releaseObjects,
+  remoteObjectOf,
+  type RemoteObject,
+} from './inspector_session';
 
 export interface FunctionLocation {
   /** The script's URL as the module loader knows it (file:// for files). */
@@ -26,7 +33,10 @@ export interface FunctionLocation {
 const scriptUrls = new Map<string, string>();
 onScriptParsed((scriptId, url) => scriptUrls.set(scriptId, url));
 
-interface Property { name: string; value?: RemoteObject }
+interface Property {
+  name: string;
+  value?: RemoteObject;
+}
 
 function scriptUrl(scriptId: string): string | undefined {
   if (!scriptUrls.has(scriptId)) {
@@ -54,7 +64,10 @@ export function locateFunction(fn: Function): FunctionLocation | null {
     const scopes = internalProperties.find((p) => p.name === '[[Scopes]]')?.value;
     let nested = false;
     if (scopes?.objectId) {
-      const { result: chain } = post<{ result: Property[] }>('Runtime.getProperties', { objectId: scopes.objectId, ownProperties: true });
+      const { result: chain } = post<{ result: Property[] }>('Runtime.getProperties', {
+        objectId: scopes.objectId,
+        ownProperties: true,
+      });
       const innermost = chain.find((p) => /^\d+$/.test(p.name))?.value?.description ?? '';
       nested = !/^(Module|Script|Global)\b/.test(innermost);
     }

@@ -45,7 +45,10 @@ function loadNamespace(url: string): Promise<any> {
   if (!loading) {
     loading = dynamicImport(url);
     namespaces.set(url, loading);
-    loading.then((ns) => loadedNamespaces.set(url, ns), () => namespaces.delete(url));
+    loading.then(
+      (ns) => loadedNamespaces.set(url, ns),
+      () => namespaces.delete(url),
+    );
   }
   return loading;
 }
@@ -121,10 +124,12 @@ function guessMainModule(fn: Function, what: string, source: string): FunctionRe
 export function notImportable(fn: { name?: string }, what: string, definedAt: string | null): CodedError {
   const label = fn.name ? `'${fn.name}'` : 'an anonymous function';
   const where = definedAt ? ` (defined at ${definedAt})` : '';
-  return new CodedError('ERR_NOT_IMPORTABLE',
+  return new CodedError(
+    'ERR_NOT_IMPORTABLE',
     `the ${what} ${label}${where} cannot be used with this start method: the child imports it by name, so it must be ` +
-    'exported from its module (the main module or any other). Export it, or use the \'fork\' start method, ' +
-    'which copies the running process and needs no import.');
+      "exported from its module (the main module or any other). Export it, or use the 'fork' start method, " +
+      'which copies the running process and needs no import.',
+  );
 }
 
 /** Modules this process has imported through importExport (a forked child can reuse them without the loader). */
@@ -143,9 +148,10 @@ export async function importExport(ref: FunctionRef, what: string): Promise<Func
 function findInNamespace(namespace: any, ref: FunctionRef): Function | null {
   const sameSource = (candidate: unknown): candidate is Function =>
     typeof candidate === 'function' && Function.prototype.toString.call(candidate) === ref.source;
-  const named: unknown[] = ref.exportName === null
-    ? [namespace.default, namespace['module.exports']]
-    : [namespace[ref.exportName], namespace.default?.[ref.exportName]];
+  const named: unknown[] =
+    ref.exportName === null
+      ? [namespace.default, namespace['module.exports']]
+      : [namespace[ref.exportName], namespace.default?.[ref.exportName]];
   for (const candidate of named) {
     if (typeof candidate === 'function' && (!ref.guessed || sameSource(candidate))) return candidate;
   }

@@ -45,7 +45,11 @@ export function post<T>(method: string, params: object): T {
   return result as T;
 }
 
-export interface RemoteObject { objectId?: string; description?: string; value?: any }
+export interface RemoteObject {
+  objectId?: string;
+  description?: string;
+  value?: any;
+}
 
 /** The inspector's handle on a value of ours (released with the object group). */
 export function remoteObjectOf(value: unknown): RemoteObject {
@@ -62,7 +66,10 @@ export function remoteObjectOf(value: unknown): RemoteObject {
   }
 }
 
-interface Property { name: string; value?: RemoteObject }
+interface Property {
+  name: string;
+  value?: RemoteObject;
+}
 
 /**
  * The value of a variable that `fn` closes over (a module-level variable of
@@ -78,10 +85,16 @@ export function closureVariable<T>(fn: Function, name: string): T | undefined {
     });
     const scopes = internalProperties.find((p) => p.name === '[[Scopes]]')?.value;
     if (!scopes?.objectId) return undefined;
-    const { result: chain } = post<{ result: Property[] }>('Runtime.getProperties', { objectId: scopes.objectId, ownProperties: true });
+    const { result: chain } = post<{ result: Property[] }>('Runtime.getProperties', {
+      objectId: scopes.objectId,
+      ownProperties: true,
+    });
     for (const scope of chain) {
       if (!scope.value?.objectId) continue;
-      const { result: names } = post<{ result: Property[] }>('Runtime.getProperties', { objectId: scope.value.objectId, ownProperties: true });
+      const { result: names } = post<{ result: Property[] }>('Runtime.getProperties', {
+        objectId: scope.value.objectId,
+        ownProperties: true,
+      });
       const variable = names.find((p) => p.name === name)?.value;
       if (!variable) continue;
       if (!variable.objectId) return variable.value as T;

@@ -43,7 +43,9 @@ export interface NativeFutexWaiter {
 export type ForkAdviceMode = 'probe' | 'smaps' | 'anon';
 
 /** An opaque ring handle (native/ring.cc). */
-export interface RingHandle { readonly __ringHandle: unique symbol }
+export interface RingHandle {
+  readonly __ringHandle: unique symbol;
+}
 
 export interface NativeBinding {
   fork(adviceMode?: ForkAdviceMode): number;
@@ -113,9 +115,22 @@ export interface NativeBinding {
   ringStats(ring: RingHandle, out: Float64Array): void;
   /** glibc: keep freed large blocks for reuse (native/receive_memory.cc); false elsewhere. */
   tuneMallocForLargeMessages(): boolean;
-  ringLayout: { headerSize: number; tooSmallBase: number; recordHeader: number; maxCapacity: number; putSeq: number; getSeq: number; taskSeq: number };
+  ringLayout: {
+    headerSize: number;
+    tooSmallBase: number;
+    recordHeader: number;
+    maxCapacity: number;
+    putSeq: number;
+    getSeq: number;
+    taskSeq: number;
+  };
   /** Sleeps while the word equals expected (non-private futex), at most timeoutMs (< 0: forever). */
-  futexWait(view: FutexView, byteOffset: number, expected: number, timeoutMs?: number): 'woken' | 'not-equal' | 'timed-out';
+  futexWait(
+    view: FutexView,
+    byteOffset: number,
+    expected: number,
+    timeoutMs?: number,
+  ): 'woken' | 'not-equal' | 'timed-out';
   /** Wakes up to count sleepers on the word; returns how many were woken. */
   futexWake(view: FutexView, byteOffset: number, count: number): number;
   semUnlink(name: string): void;
@@ -141,12 +156,15 @@ function addonMissing(root: string, file: string | null, cause: unknown): CodedE
     ? `The addon ${path.relative(root, file)} was found but does not load here: ${reason}.`
     : `No prebuilt addon fits this platform (the package has prebuilds for: ${available.length > 0 ? available.join(', ') : 'none'}), ` +
       'and none was built at install (install scripts not run, or the build failed).';
-  const error = new CodedError('ERR_NATIVE_ADDON_MISSING', [
-    `posix-multiprocessing: no usable native addon for ${where}.`,
-    found,
-    'Building it from source needs a C++17 compiler (g++ or clang++) and make, with Python 3 (node-gyp) or cmake (cmake-js).',
-    'Install them, then run: npm rebuild posix-multiprocessing',
-  ].join('\n'));
+  const error = new CodedError(
+    'ERR_NATIVE_ADDON_MISSING',
+    [
+      `posix-multiprocessing: no usable native addon for ${where}.`,
+      found,
+      'Building it from source needs a C++17 compiler (g++ or clang++) and make, with Python 3 (node-gyp) or cmake (cmake-js).',
+      'Install them, then run: npm rebuild posix-multiprocessing',
+    ].join('\n'),
+  );
   (error as Error & { cause?: unknown }).cause = cause;
   return error;
 }

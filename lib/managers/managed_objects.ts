@@ -13,8 +13,11 @@ type Method = (target: any, args: unknown[]) => unknown;
 export type DictKey = string | number | bigint | boolean | null | undefined;
 
 function checkKey(key: unknown): DictKey {
-  if (key !== null && typeof key === 'object' || typeof key === 'function' || typeof key === 'symbol') {
-    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `a dict key must be a string, number, bigint, boolean, null or undefined, got ${typeof key}`);
+  if ((key !== null && typeof key === 'object') || typeof key === 'function' || typeof key === 'symbol') {
+    throw new CodedTypeError(
+      'ERR_INVALID_ARG_TYPE',
+      `a dict key must be a string, number, bigint, boolean, null or undefined, got ${typeof key}`,
+    );
   }
   return key as DictKey;
 }
@@ -36,7 +39,9 @@ const dictMethods: Record<string, Method> = {
     if (args.length > 1) return args[1];
     throw keyNotFound(key);
   },
-  set: (map: Map<DictKey, unknown>, [key, value]) => { map.set(checkKey(key), value); },
+  set: (map: Map<DictKey, unknown>, [key, value]) => {
+    map.set(checkKey(key), value);
+  },
   has: (map: Map<DictKey, unknown>, [key]) => map.has(checkKey(key)),
   delete: (map: Map<DictKey, unknown>, [key]) => map.delete(checkKey(key)),
   keys: (map: Map<DictKey, unknown>) => [...map.keys()],
@@ -60,7 +65,9 @@ const dictMethods: Record<string, Method> = {
     if (!map.has(k)) map.set(k, value);
     return map.get(k);
   },
-  clear: (map: Map<DictKey, unknown>) => { map.clear(); },
+  clear: (map: Map<DictKey, unknown>) => {
+    map.clear();
+  },
   size: (map: Map<DictKey, unknown>) => map.size,
   copy: (map: Map<DictKey, unknown>) => map,
 };
@@ -68,9 +75,17 @@ const dictMethods: Record<string, Method> = {
 // ---- list: an Array with Python's index rules (negative counts from the end) ----
 
 function checkIndex(list: unknown[], index: unknown, what: string): number {
-  if (!Number.isInteger(index)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `list ${what}: the index must be an integer, got ${describe(index)}`);
+  if (!Number.isInteger(index))
+    throw new CodedTypeError(
+      'ERR_INVALID_ARG_TYPE',
+      `list ${what}: the index must be an integer, got ${describe(index)}`,
+    );
   const i = (index as number) < 0 ? list.length + (index as number) : (index as number);
-  if (i < 0 || i >= list.length) throw new CodedError('ERR_INDEX_OUT_OF_RANGE', `IndexError: list ${what} index ${index} out of range (length ${list.length})`);
+  if (i < 0 || i >= list.length)
+    throw new CodedError(
+      'ERR_INDEX_OUT_OF_RANGE',
+      `IndexError: list ${what} index ${index} out of range (length ${list.length})`,
+    );
   return i;
 }
 
@@ -85,22 +100,34 @@ function notInList(value: unknown): CodedError {
 // Python's sort without a key: numbers by value, strings by code unit; mixing them is an error.
 function compareItems(a: unknown, b: unknown): number {
   const kinds = typeof a === typeof b || (typeof a !== 'string' && typeof b !== 'string');
-  if (!kinds) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `TypeError: cannot order ${typeof a} and ${typeof b} in sort()`);
+  if (!kinds)
+    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `TypeError: cannot order ${typeof a} and ${typeof b} in sort()`);
   return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
 }
 
 const listMethods: Record<string, Method> = {
-  append: (list: unknown[], [value]) => { list.push(value); },
-  extend: (list: unknown[], [values]) => { list.push(...(values as unknown[])); },
+  append: (list: unknown[], [value]) => {
+    list.push(value);
+  },
+  extend: (list: unknown[], [values]) => {
+    list.push(...(values as unknown[]));
+  },
   get: (list: unknown[], [index]) => list[checkIndex(list, index, 'get')],
-  set: (list: unknown[], [index, value]) => { list[checkIndex(list, index, 'assignment')] = value; },
+  set: (list: unknown[], [index, value]) => {
+    list[checkIndex(list, index, 'assignment')] = value;
+  },
   pop: (list: unknown[], args) => {
     if (list.length === 0) throw new CodedError('ERR_INDEX_OUT_OF_RANGE', 'IndexError: pop from empty list');
     return list.splice(checkIndex(list, args.length > 0 && args[0] !== undefined ? args[0] : -1, 'pop'), 1)[0];
   },
   insert: (list: unknown[], [index, value]) => {
-    if (!Number.isInteger(index)) throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `list insert: the index must be an integer, got ${describe(index)}`);
-    const i = (index as number) < 0 ? Math.max(0, list.length + (index as number)) : Math.min(index as number, list.length);
+    if (!Number.isInteger(index))
+      throw new CodedTypeError(
+        'ERR_INVALID_ARG_TYPE',
+        `list insert: the index must be an integer, got ${describe(index)}`,
+      );
+    const i =
+      (index as number) < 0 ? Math.max(0, list.length + (index as number)) : Math.min(index as number, list.length);
     list.splice(i, 0, value);
   },
   remove: (list: unknown[], [value]) => {
@@ -120,31 +147,43 @@ const listMethods: Record<string, Method> = {
     list.sort(compareItems);
     if (reverse) list.reverse();
   },
-  reverse: (list: unknown[]) => { list.reverse(); },
-  clear: (list: unknown[]) => { list.length = 0; },
+  reverse: (list: unknown[]) => {
+    list.reverse();
+  },
+  clear: (list: unknown[]) => {
+    list.length = 0;
+  },
   copy: (list: unknown[]) => list,
 };
 
 // ---- Namespace: named attributes ----
 
 function checkName(name: unknown): string {
-  if (typeof name !== 'string') throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `a Namespace attribute name must be a string, got ${typeof name}`);
+  if (typeof name !== 'string')
+    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `a Namespace attribute name must be a string, got ${typeof name}`);
   return name;
 }
 
 const namespaceMethods: Record<string, Method> = {
   get: (attrs: Map<string, unknown>, [name]) => {
     const key = checkName(name);
-    if (!attrs.has(key)) throw new CodedError('ERR_ATTRIBUTE_NOT_FOUND', `AttributeError: the Namespace has no attribute '${key}'`);
+    if (!attrs.has(key))
+      throw new CodedError('ERR_ATTRIBUTE_NOT_FOUND', `AttributeError: the Namespace has no attribute '${key}'`);
     return attrs.get(key);
   },
-  set: (attrs: Map<string, unknown>, [name, value]) => { attrs.set(checkName(name), value); },
+  set: (attrs: Map<string, unknown>, [name, value]) => {
+    attrs.set(checkName(name), value);
+  },
   has: (attrs: Map<string, unknown>, [name]) => attrs.has(checkName(name)),
   delete: (attrs: Map<string, unknown>, [name]) => attrs.delete(checkName(name)),
   toObject: (attrs: Map<string, unknown>) => Object.fromEntries(attrs),
 };
 
-const methodsByType: Record<ManagedType, Record<string, Method>> = { dict: dictMethods, list: listMethods, Namespace: namespaceMethods };
+const methodsByType: Record<ManagedType, Record<string, Method>> = {
+  dict: dictMethods,
+  list: listMethods,
+  Namespace: namespaceMethods,
+};
 
 /** A new object of `type`, initialised from what the proxy's constructor sent. */
 export function createManaged(type: unknown, init: unknown): unknown {
@@ -154,9 +193,12 @@ export function createManaged(type: unknown, init: unknown): unknown {
       dictMethods.update(map, [init ?? []]);
       return map;
     }
-    case 'list': return [...((init as unknown[] | undefined) ?? [])];
-    case 'Namespace': return new Map(Object.entries((init as Record<string, unknown> | undefined) ?? {}));
-    default: throw new CodedError('ERR_UNKNOWN_TYPE', `the manager cannot create objects of type '${String(type)}'`);
+    case 'list':
+      return [...((init as unknown[] | undefined) ?? [])];
+    case 'Namespace':
+      return new Map(Object.entries((init as Record<string, unknown> | undefined) ?? {}));
+    default:
+      throw new CodedError('ERR_UNKNOWN_TYPE', `the manager cannot create objects of type '${String(type)}'`);
   }
 }
 

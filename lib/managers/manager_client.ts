@@ -61,9 +61,11 @@ export function forgetManager(address: string): void {
 const GONE_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EPIPE', 'ECONNRESET', 'ENOTCONN', 'ERR_CONNECTION_CLOSED']);
 
 function managerGone(address: string, why: string): CodedError {
-  return new CodedError('ERR_MANAGER_GONE',
+  return new CodedError(
+    'ERR_MANAGER_GONE',
     `the manager at '${address}' is gone (${why}): it was shut down or its server process died. ` +
-    'Objects it held are lost; start a new Manager().');
+      'Objects it held are lost; start a new Manager().',
+  );
 }
 
 /** Turns a transport failure into ERR_MANAGER_GONE (dropping the broken connection); other errors pass. */
@@ -74,7 +76,10 @@ function translate(err: unknown, ref: ManagerRef, session: Session): unknown {
       closeSession(session);
       sessions.delete(ref.address);
     }
-    return managerGone(ref.address, err instanceof EOFError ? 'the server closed the connection' : (err as Error).message);
+    return managerGone(
+      ref.address,
+      err instanceof EOFError ? 'the server closed the connection' : (err as Error).message,
+    );
   }
   return err;
 }
@@ -91,19 +96,27 @@ function unwrap(reply: ManagerReply): unknown {
 async function asyncConnection(ref: ManagerRef, session: Session): Promise<Connection> {
   if (session.asyncConn) return session.asyncConn;
   if (!session.connecting) {
-    session.connecting = Client(ref.address, { authkey: ref.authkey, channel: channels.manager }).then((conn) => {
-      session.asyncConn = conn;
-      return conn;
-    }, (err) => {
-      session.connecting = null;
-      throw err;
-    });
+    session.connecting = Client(ref.address, { authkey: ref.authkey, channel: channels.manager }).then(
+      (conn) => {
+        session.asyncConn = conn;
+        return conn;
+      },
+      (err) => {
+        session.connecting = null;
+        throw err;
+      },
+    );
   }
   return session.connecting;
 }
 
 /** Calls `method` on object `objectId` in the manager's server. */
-export async function callManager(ref: ManagerRef, objectId: number, method: string, args: unknown[]): Promise<unknown> {
+export async function callManager(
+  ref: ManagerRef,
+  objectId: number,
+  method: string,
+  args: unknown[],
+): Promise<unknown> {
   checkNotShutDown(ref);
   const session = sessionFor(ref);
   let reply: ManagerReply;

@@ -32,7 +32,8 @@ class ManagedObjects {
   #nextId = 1;
 
   handle([objectId, method, args]: ManagerRequest): unknown {
-    if (!Array.isArray(args)) throw new CodedError('ERR_INVALID_ARG_TYPE', 'a manager request needs an array of arguments');
+    if (!Array.isArray(args))
+      throw new CodedError('ERR_INVALID_ARG_TYPE', 'a manager request needs an array of arguments');
     if (objectId === SERVER_OBJECT) {
       if (method === 'create') {
         const [type, init] = args;
@@ -53,7 +54,7 @@ async function serveConnection(conn: Connection, authkey: Buffer, objects: Manag
   try {
     await runTwinAsync(acceptHandshake(conn, authkey));
     for (;;) {
-      const request = await conn.recv() as ManagerRequest;
+      const request = (await conn.recv()) as ManagerRequest;
       let reply: ManagerReply;
       try {
         reply = [true, objects.handle(request)];

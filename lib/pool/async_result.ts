@@ -13,7 +13,9 @@ export interface ResultCallbacks<R> {
 
 /** Reports an error thrown by a user callback the way an uncaught exception is reported. */
 export function rethrowLater(err: unknown): void {
-  process.nextTick(() => { throw err; });
+  process.nextTick(() => {
+    throw err;
+  });
 }
 
 export class AsyncResult<R = unknown> {
@@ -26,7 +28,9 @@ export class AsyncResult<R = unknown> {
 
   constructor(callbacks: ResultCallbacks<R> = {}) {
     this.#callbacks = callbacks;
-    this.#settled = new Promise<void>((resolve) => { this.#markSettled = resolve; });
+    this.#settled = new Promise<void>((resolve) => {
+      this.#markSettled = resolve;
+    });
   }
 
   /** The result; rejects with the task's error, or with TimeoutError after `timeout` ms. */
@@ -53,7 +57,11 @@ export class AsyncResult<R = unknown> {
 
   /** Whether the task succeeded; ERR_RESULT_NOT_READY before it has finished (Python's ValueError). */
   successful(): boolean {
-    if (!this.#ready) throw new CodedError('ERR_RESULT_NOT_READY', 'the result is not ready yet: call successful() after ready() is true or wait() resolves');
+    if (!this.#ready)
+      throw new CodedError(
+        'ERR_RESULT_NOT_READY',
+        'the result is not ready yet: call successful() after ready() is true or wait() resolves',
+      );
     return this.#ok;
   }
 

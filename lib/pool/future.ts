@@ -14,7 +14,12 @@ export const kCancelTask = Symbol('posix-multiprocessing.futureCancelTask');
 export const kFailed = Symbol('posix-multiprocessing.futureFailed');
 const kWaiters = Symbol('posix-multiprocessing.futureWaiters');
 
-const enum State { Pending, Running, Cancelled, Finished }
+const enum State {
+  Pending,
+  Running,
+  Cancelled,
+  Finished,
+}
 
 type Waiter = (future: Future<any>) => void;
 
@@ -70,7 +75,8 @@ export class Future<R = unknown> {
 
   /** Calls fn(future) once it is done, or now if it is; an error fn throws is reported as an uncaught exception. */
   addDoneCallback(fn: (future: Future<R>) => void): void {
-    if (typeof fn !== 'function') throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `addDoneCallback needs a function, got ${typeof fn}`);
+    if (typeof fn !== 'function')
+      throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `addDoneCallback needs a function, got ${typeof fn}`);
     if (this.done()) runCallback(fn, this);
     else this.#callbacks.push(fn);
   }
@@ -96,7 +102,8 @@ export class Future<R = unknown> {
 
   async #settled(timeout: number | null | undefined, call: string): Promise<void> {
     const ms = toTimeout(timeout, call);
-    if (!(await settledWithin([this], () => true, ms))) throw new TimeoutError(`the future is not done after ${ms} ms; it carries on and can be waited for again`);
+    if (!(await settledWithin([this], () => true, ms)))
+      throw new TimeoutError(`the future is not done after ${ms} ms; it carries on and can be waited for again`);
   }
 
   #notify(): void {
@@ -119,7 +126,9 @@ function runCallback<R>(fn: (future: Future<R>) => void, future: Future<R>): voi
 export function watchFutures(futures: Iterable<Future<any>>, waiter: Waiter): () => void {
   const watched = [...futures].filter((f) => !f.done());
   for (const future of watched) future[kWaiters].add(waiter);
-  return () => { for (const future of watched) future[kWaiters].delete(waiter); };
+  return () => {
+    for (const future of watched) future[kWaiters].delete(waiter);
+  };
 }
 
 /**
@@ -127,7 +136,11 @@ export function watchFutures(futures: Iterable<Future<any>>, waiter: Waiter): ()
  * finishes (or at once when none is pending), false after `ms` (null: never).
  * The caller checks futures already done before waiting.
  */
-export function settledWithin(futures: Iterable<Future<any>>, enough: (future: Future<any>) => boolean, ms: Timeout): Promise<boolean> {
+export function settledWithin(
+  futures: Iterable<Future<any>>,
+  enough: (future: Future<any>) => boolean,
+  ms: Timeout,
+): Promise<boolean> {
   const pending = [...futures].filter((f) => !f.done());
   if (pending.length === 0) return Promise.resolve(true);
   if (ms === 0) return Promise.resolve(false);
@@ -138,7 +151,9 @@ export function settledWithin(futures: Iterable<Future<any>>, enough: (future: F
       stop();
       resolve(ok);
     };
-    const stop = watchFutures(pending, (future) => { if (enough(future)) finish(true); });
+    const stop = watchFutures(pending, (future) => {
+      if (enough(future)) finish(true);
+    });
     if (ms !== null) cancelTimer = atDeadline(now() + ms, () => finish(false));
   });
 }

@@ -18,7 +18,11 @@ interface FdMarker {
 /** A raw file descriptor to hand to a pool worker: it arrives there as a number (the worker's own copy). */
 export class PassFd {
   constructor(readonly fd: number) {
-    if (!Number.isInteger(fd) || fd < 0) throw new CodedError('ERR_INVALID_ARG_VALUE', `passFd needs a file descriptor (an integer >= 0), got ${String(fd)}`);
+    if (!Number.isInteger(fd) || fd < 0)
+      throw new CodedError(
+        'ERR_INVALID_ARG_VALUE',
+        `passFd needs a file descriptor (an integer >= 0), got ${String(fd)}`,
+      );
   }
 }
 
@@ -30,7 +34,10 @@ export function passFd(fd: number): PassFd {
 function socketFd(socket: net.Socket): number {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) {
-    throw new CodedError('ERR_INVALID_ARG_VALUE', 'cannot hand this socket to a pool worker: it has no file descriptor (closed, or not connected yet)');
+    throw new CodedError(
+      'ERR_INVALID_ARG_VALUE',
+      'cannot hand this socket to a pool worker: it has no file descriptor (closed, or not connected yet)',
+    );
   }
   return fd;
 }
@@ -63,14 +70,19 @@ export function sendFds(channel: number, seq: number, fds: number[]): void {
 
 export function closeFds(fds: number[]): void {
   for (const fd of fds) {
-    try { native.close(fd); } catch { /* already closed */ }
+    try {
+      native.close(fd);
+    } catch {
+      /* already closed */
+    }
   }
 }
 
 /** In the worker: the fds sent for task `seq` (they arrive in task order). */
 export function receiveFds(channel: number, seq: number): number[] {
   const message = native.recvMessage(channel);
-  if (!message) throw new CodedError('ERR_POOL_FD_CHANNEL', 'the pool closed the fd channel before sending a task\'s fds');
+  if (!message)
+    throw new CodedError('ERR_POOL_FD_CHANNEL', "the pool closed the fd channel before sending a task's fds");
   const got = Number(message.data.toString());
   if (got !== seq) {
     closeFds(message.fds);

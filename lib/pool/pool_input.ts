@@ -30,12 +30,19 @@ export class InputFeed {
     this.#chunksize = chunksize;
     this.#target = target;
     const source = iterable as Partial<Iterable<unknown> & AsyncIterable<unknown>> | null | undefined;
-    if (source != null && typeof source[Symbol.asyncIterator] === 'function') this.#iterator = source[Symbol.asyncIterator]!();
-    else if (source != null && typeof source[Symbol.iterator] === 'function') this.#iterator = source[Symbol.iterator]!();
+    if (source != null && typeof source[Symbol.asyncIterator] === 'function')
+      this.#iterator = source[Symbol.asyncIterator]!();
+    else if (source != null && typeof source[Symbol.iterator] === 'function')
+      this.#iterator = source[Symbol.iterator]!();
     else {
       this.#done = true;
-      target.fail(0, new CodedTypeError('ERR_INVALID_ARG_TYPE',
-        `the pool needs an iterable or async iterable of inputs, got ${iterable === null ? 'null' : typeof iterable}`));
+      target.fail(
+        0,
+        new CodedTypeError(
+          'ERR_INVALID_ARG_TYPE',
+          `the pool needs an iterable or async iterable of inputs, got ${iterable === null ? 'null' : typeof iterable}`,
+        ),
+      );
     }
   }
 
@@ -68,7 +75,7 @@ export class InputFeed {
           try {
             const next = this.#iterator!.next();
             // Only an async iterator costs an await: a plain one is read without leaving this turn.
-            step = next instanceof Promise ? await next : next as IteratorResult<unknown>;
+            step = next instanceof Promise ? await next : (next as IteratorResult<unknown>);
           } catch (err) {
             this.#done = true;
             this.#submit(items);

@@ -14,7 +14,8 @@ import type { Queue } from '../queues';
 import '../sharedctypes'; // the running-slot array is rebuilt by it under forkserver/spawn
 
 /** A chunk to run: [seq, function id, its import reference (first time only), star, items, fd count]; [-1] stops. */
-export type TaskMessage = [seq: number, fnId: number, ref: FunctionRef | null, star: 0 | 1, items: unknown[], nfds: number] | [-1];
+export type TaskMessage =
+  [seq: number, fnId: number, ref: FunctionRef | null, star: 0 | 1, items: unknown[], nfds: number] | [-1];
 /** [seq, 1, results, ms] or [seq, 0, error, ms] (errors cross like any value: lib/reduction.ts); then the worker's RSS in bytes when the pool asked for it. */
 export type ResultEntry = [seq: number, ok: 0 | 1, payload: unknown, ms: number, rss?: number];
 
@@ -92,7 +93,10 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
   const channel = config.channel.fd;
   native.setNonBlocking(channel, false);
   if (config.initializer) {
-    const init = typeof config.initializer === 'function' ? config.initializer : await importExport(config.initializer, 'initializer');
+    const init =
+      typeof config.initializer === 'function'
+        ? config.initializer
+        : await importExport(config.initializer, 'initializer');
     await init(...config.initargs);
   }
   const imported = new Map<number, Function>();
@@ -123,7 +127,9 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
           if (!ref) throw new Error(`function ${fnId} is unknown to this worker`);
           fn = await importExport(ref, 'function');
         } catch (err) {
-          fn = () => { throw err; }; // every task of this function fails the same way
+          fn = () => {
+            throw err;
+          }; // every task of this function fails the same way
         }
         imported.set(fnId, fn);
       }
@@ -131,7 +137,8 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
       const out = new Array(args.length);
       for (let i = 0; i < args.length; i++) {
         let value = star ? fn(...(args[i] as unknown[])) : fn(args[i]);
-        if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') value = await value;
+        if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function')
+          value = await value;
         out[i] = value;
       }
       batch.push([seq, 1, out, performance.now() - started]);

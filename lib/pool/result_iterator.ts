@@ -92,7 +92,9 @@ export class ResultIterator<R = unknown> implements AsyncIterableIterator<R> {
         this.#finish();
         return { done: true, value: undefined };
       }
-      await new Promise<void>((resolve) => { this.#wake = resolve; });
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
     }
   }
 

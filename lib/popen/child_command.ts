@@ -6,7 +6,8 @@ import path from 'node:path';
 // Flags that would make the child run something other than our entry script
 // (`node -e` code that starts a pool would start pools forever), attach a
 // second debugger, or watch files; and the thread rule, which each entry sets.
-const DROPPED = /^--?(inspect|inspect-brk|inspect-port|debug-port|single-threaded|eval|e|print|p|interactive|i|check|c|test|watch|watch-path|watch-preserve-output|input-type)(=|$)/;
+const DROPPED =
+  /^--?(inspect|inspect-brk|inspect-port|debug-port|single-threaded|eval|e|print|p|interactive|i|check|c|test|watch|watch-path|watch-preserve-output|input-type)(=|$)/;
 // Of those, the ones whose value is the next argument when not given with `=`.
 const TAKES_VALUE = /^(-e|--eval|-p|--print|--watch-path|--inspect-port|--debug-port|--input-type)$/;
 

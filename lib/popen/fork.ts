@@ -53,7 +53,13 @@ class ForkPopen implements Popen {
 
   keepAlive(on: boolean): void {
     if (this.code !== null) return;
-    if (on) void waitForExit(this.pid).then((status) => { this.code = exitCodeOf(status); }, () => {});
+    if (on)
+      void waitForExit(this.pid).then(
+        (status) => {
+          this.code = exitCodeOf(status);
+        },
+        () => {},
+      );
     keepWatchAlive(this.pid, on);
   }
 

@@ -41,10 +41,14 @@ function startForkserver(): Forkserver {
   native.setNonBlocking(ours, false);
   native.setNonBlocking(theirs, false);
   // The server and every child it forks share this process's resource tracker (fd 4).
-  const child = spawn(process.execPath, [...childNodeArgs('popen/forkserver_main.js', true), mainModulePath() ?? '', JSON.stringify(process.argv)], {
-    stdio: ['ignore', 'inherit', 'inherit', theirs, resourceTrackerFd()],
-    env: { ...process.env, [TRACKER_FD_ENV]: '4' },
-  });
+  const child = spawn(
+    process.execPath,
+    [...childNodeArgs('popen/forkserver_main.js', true), mainModulePath() ?? '', JSON.stringify(process.argv)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', theirs, resourceTrackerFd()],
+      env: { ...process.env, [TRACKER_FD_ENV]: '4' },
+    },
+  );
   child.unref();
   native.close(theirs);
   // The server says it is ready once the main module is imported (or why it could not be).
@@ -53,8 +57,10 @@ function startForkserver(): Forkserver {
     native.close(ours);
     const reason = hello?.error;
     // The server's own error (importing the main module failed) is the cause.
-    const err = new CodedError('ERR_FORKSERVER_FAILED',
-      `the forkserver could not start: ${reason?.message ?? 'it exited before it was ready'}`);
+    const err = new CodedError(
+      'ERR_FORKSERVER_FAILED',
+      `the forkserver could not start: ${reason?.message ?? 'it exited before it was ready'}`,
+    );
     if (reason) err.cause = reason;
     throw err;
   }
@@ -69,7 +75,11 @@ function forgetServer(): void {
 // A forked child has its own children to start; it must not share the parent's server socket.
 registerAfterForkInChild(() => {
   if (server) {
-    try { native.close(server.socket); } catch { /* already closed */ }
+    try {
+      native.close(server.socket);
+    } catch {
+      /* already closed */
+    }
   }
   server = null;
 });
@@ -86,7 +96,9 @@ class ForkserverPopen implements Popen {
   constructor(pid: number, statusSocket: number) {
     this.pid = pid;
     this.sentinel = statusSocket;
-    this.exited = new Promise((resolve) => { this.resolveExit = resolve; });
+    this.exited = new Promise((resolve) => {
+      this.resolveExit = resolve;
+    });
   }
 
   private readStatus(): number {
@@ -147,7 +159,10 @@ class ForkserverPopen implements Popen {
   }
 }
 
-function requestChild(forkserver: Forkserver, spec: { bytes: Buffer; fds: number[] }): { pid: number; statusSocket: number } | 'server-gone' {
+function requestChild(
+  forkserver: Forkserver,
+  spec: { bytes: Buffer; fds: number[] },
+): { pid: number; statusSocket: number } | 'server-gone' {
   const [ours, theirs] = native.socketpair();
   native.setNonBlocking(ours, false);
   try {
@@ -155,7 +170,8 @@ function requestChild(forkserver: Forkserver, spec: { bytes: Buffer; fds: number
   } catch (err) {
     native.close(ours);
     native.close(theirs);
-    if ((err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET') return 'server-gone';
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET')
+      return 'server-gone';
     throw err;
   }
   native.close(theirs);

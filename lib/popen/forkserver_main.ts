@@ -45,7 +45,11 @@ let alreadyImportedAtWarmFork = new Set<string>();
 let warm: WarmChild | null = null;
 
 /** A forked child, once it knows what to run: run it, then exit as a fork child does. */
-async function runChild(spec: ChildSpec, importFunctions: () => Promise<SpecFunctions>, objectFds: number[]): Promise<never> {
+async function runChild(
+  spec: ChildSpec,
+  importFunctions: () => Promise<SpecFunctions>,
+  objectFds: number[],
+): Promise<never> {
   const code = await runDescribedChild({ spec, importFunctions, objectFds, osParentPid: serverPid });
   runLibraryExitTasks(); // join its own children, as fork children do (the 'exit' listeners here are the server's)
   return posix.exit(code);
@@ -170,9 +174,12 @@ async function main(): Promise<void> {
       watch.stop();
       posix.exit(0); // the parent is gone; orphaned children carry on, as in Python
     }
-    queue = queue.then(() => serve(request!)).then(prepareWarmChild).catch((err) => {
-      process.stderr.write(`forkserver: ${(err as Error)?.stack ?? String(err)}\n`);
-    });
+    queue = queue
+      .then(() => serve(request!))
+      .then(prepareWarmChild)
+      .catch((err) => {
+        process.stderr.write(`forkserver: ${(err as Error)?.stack ?? String(err)}\n`);
+      });
   });
   // A child must stop polling the control socket before it closes it.
   registerAfterForkInChild(() => watch.stop());

@@ -20,7 +20,10 @@ class SpawnPopen implements Popen {
   private closed = false;
   private readonly exited: Promise<number>;
 
-  constructor(private readonly child: ChildProcess, sentinel: number | null) {
+  constructor(
+    private readonly child: ChildProcess,
+    sentinel: number | null,
+  ) {
     this.pid = child.pid!;
     this.sentinel = sentinel ?? native.pidfdOpen(this.pid);
     this.exited = new Promise((resolve) => {
@@ -80,10 +83,21 @@ export const spawnStartMethod: StartMethod = {
     let child: ChildProcess;
     try {
       // fd 3: the description; fd 4: this process's resource tracker, shared with the child.
-      child = spawn(process.execPath, [...childNodeArgs('child/spawn_main.js', false), mainModulePath() ?? '', JSON.stringify(process.argv)], {
-        stdio: ['inherit', 'inherit', 'inherit', theirs, resourceTrackerFd(), ...(sentinelWrite >= 0 ? [sentinelWrite] : [])],
-        env: { ...process.env, [TRACKER_FD_ENV]: '4' },
-      });
+      child = spawn(
+        process.execPath,
+        [...childNodeArgs('child/spawn_main.js', false), mainModulePath() ?? '', JSON.stringify(process.argv)],
+        {
+          stdio: [
+            'inherit',
+            'inherit',
+            'inherit',
+            theirs,
+            resourceTrackerFd(),
+            ...(sentinelWrite >= 0 ? [sentinelWrite] : []),
+          ],
+          env: { ...process.env, [TRACKER_FD_ENV]: '4' },
+        },
+      );
     } finally {
       native.close(theirs);
       if (sentinelWrite >= 0) native.close(sentinelWrite);

@@ -46,7 +46,10 @@ export function reap(pid: number, block: boolean): NativeWaitStatus | null {
 function makeWatch(pid: number, release: () => void, setRef: (on: boolean) => void): ExitWatch {
   let resolve!: (status: NativeWaitStatus) => void;
   let reject!: (err: unknown) => void;
-  const promise = new Promise<NativeWaitStatus>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<NativeWaitStatus>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   promise.catch(() => {}); // a rejection is reported to whoever awaits the watch
   let settled = false;
   const finish = (): void => {
@@ -86,15 +89,20 @@ function watchByPidfd(pid: number): ExitWatch {
     return watchByPolling(pid);
   }
   let fdWatch: NativeFdWatch | null = null;
-  const watch = makeWatch(pid, () => {
-    fdWatch?.stop();
-    fdWatch = null;
-    if (pidfd >= 0) native.close(pidfd);
-    pidfd = -1;
-  }, (on) => (on ? fdWatch?.ref() : fdWatch?.unref()));
+  const watch = makeWatch(
+    pid,
+    () => {
+      fdWatch?.stop();
+      fdWatch = null;
+      if (pidfd >= 0) native.close(pidfd);
+      pidfd = -1;
+    },
+    (on) => (on ? fdWatch?.ref() : fdWatch?.unref()),
+  );
   fdWatch = new native.FdWatch(pidfd, () => {
     try {
-      if (!reap(pid, false)) watch.fail(new Error(`pidfd for ${pid} became readable but waitpid() found no exit status`));
+      if (!reap(pid, false))
+        watch.fail(new Error(`pidfd for ${pid} became readable but waitpid() found no exit status`));
     } catch (err) {
       watch.fail(err);
     }
@@ -105,11 +113,15 @@ function watchByPidfd(pid: number): ExitWatch {
 function watchByPolling(pid: number): ExitWatch {
   let timer: NodeJS.Timeout | undefined;
   let referenced = true;
-  const watch = makeWatch(pid, () => clearTimeout(timer), (on) => {
-    referenced = on;
-    if (on) timer?.ref();
-    else timer?.unref();
-  });
+  const watch = makeWatch(
+    pid,
+    () => clearTimeout(timer),
+    (on) => {
+      referenced = on;
+      if (on) timer?.ref();
+      else timer?.unref();
+    },
+  );
   let delay = 1;
   const poll = (): void => {
     try {

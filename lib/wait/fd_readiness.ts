@@ -58,10 +58,14 @@ export function whenReady(fd: number, events: number, opts: ReadyOptions = {}): 
         waiters,
         keep,
         paused: false,
-        watch: new native.FdWatch(ownedFd >= 0 ? ownedFd : fd, () => {
-          idleWatch(key, entry);
-          for (const wake of [...waiters]) wake();
-        }, events),
+        watch: new native.FdWatch(
+          ownedFd >= 0 ? ownedFd : fd,
+          () => {
+            idleWatch(key, entry);
+            for (const wake of [...waiters]) wake();
+          },
+          events,
+        ),
       };
       shared = entry;
       watches.set(key, entry);
@@ -78,16 +82,31 @@ export function whenReady(fd: number, events: number, opts: ReadyOptions = {}): 
       stopListening?.();
       if (entry.waiters.size === 0) idleWatch(key, entry);
     };
-    const onReady = (): void => { settle(); resolve(true); };
+    const onReady = (): void => {
+      settle();
+      resolve(true);
+    };
     entry.waiters.add(onReady);
-    if (timeout !== null) cancelTimer = atDeadline(now() + timeout, () => { settle(); resolve(false); });
-    if (signal) stopListening = onAbort(signal, (err) => { settle(); reject(err); });
+    if (timeout !== null)
+      cancelTimer = atDeadline(now() + timeout, () => {
+        settle();
+        resolve(false);
+      });
+    if (signal)
+      stopListening = onAbort(signal, (err) => {
+        settle();
+        reject(err);
+      });
   });
 }
 
 /** The indexes of the fds readable within `timeout` (null: forever), blocking the thread: poll(2). */
 export function readableSync(fds: number[], timeout: Timeout): number[] {
-  return blockFor(timeout, (ms) => native.poll(fds, READABLE, ms), (ready) => ready.length === 0);
+  return blockFor(
+    timeout,
+    (ms) => native.poll(fds, READABLE, ms),
+    (ready) => ready.length === 0,
+  );
 }
 
 /** No one waits on the watch now (or it fired): pause a kept one, end the others. */

@@ -12,8 +12,11 @@ export function runSync<Step, Outcome, T>(steps: Steps<Step, Outcome, T>, serve:
   return step.value;
 }
 
-export async function runAsync<Step, Outcome, T>(steps: Steps<Step, Outcome, T>,
-  serve: (step: Step, signal?: AbortSignal) => Promise<Outcome>, signal?: AbortSignal): Promise<T> {
+export async function runAsync<Step, Outcome, T>(
+  steps: Steps<Step, Outcome, T>,
+  serve: (step: Step, signal?: AbortSignal) => Promise<Outcome>,
+  signal?: AbortSignal,
+): Promise<T> {
   let step = steps.next();
   while (!step.done) {
     let outcome: Outcome;

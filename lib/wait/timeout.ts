@@ -33,8 +33,10 @@ function describe(value: unknown): string {
 export function toTimeout(timeout: unknown, call: string): Timeout {
   if (timeout === undefined || timeout === null || timeout === Infinity) return null;
   if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
-    throw new CodedTypeError('ERR_INVALID_ARG_TYPE',
-      `${call}: timeout must be a number of milliseconds (0 or less: do not wait; null, undefined or Infinity: wait forever), got ${describe(timeout)}`);
+    throw new CodedTypeError(
+      'ERR_INVALID_ARG_TYPE',
+      `${call}: timeout must be a number of milliseconds (0 or less: do not wait; null, undefined or Infinity: wait forever), got ${describe(timeout)}`,
+    );
   }
   return timeout > 0 ? timeout : 0;
 }
@@ -109,6 +111,15 @@ export function within<T, U>(promise: Promise<T>, timeout: Timeout, onTimeout: U
   if (timeout === null) return promise;
   return new Promise<T | U>((resolve, reject) => {
     const cancel = atDeadline(now() + timeout, () => resolve(onTimeout));
-    promise.then((value) => { cancel(); resolve(value); }, (err: unknown) => { cancel(); reject(err); });
+    promise.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      (err: unknown) => {
+        cancel();
+        reject(err);
+      },
+    );
   });
 }

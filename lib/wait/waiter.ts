@@ -51,11 +51,20 @@ function wordValue(view: FutexView, byteOffset: number): number {
 
 function checkWord(view: FutexView, byteOffset: number): void {
   if (!ArrayBuffer.isView(view)) {
-    throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'the futex word must be in a Buffer or TypedArray over shared memory');
+    throw new CodedTypeError(
+      'ERR_INVALID_ARG_TYPE',
+      'the futex word must be in a Buffer or TypedArray over shared memory',
+    );
   }
-  if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset + 4 > view.byteLength ||
-      (view.byteOffset + byteOffset) % 4 !== 0) {
-    const err = new RangeError(`byteOffset ${String(byteOffset)} is not an aligned 32-bit word inside the ${view.byteLength}-byte view`);
+  if (
+    !Number.isInteger(byteOffset) ||
+    byteOffset < 0 ||
+    byteOffset + 4 > view.byteLength ||
+    (view.byteOffset + byteOffset) % 4 !== 0
+  ) {
+    const err = new RangeError(
+      `byteOffset ${String(byteOffset)} is not an aligned 32-bit word inside the ${view.byteLength}-byte view`,
+    );
     (err as RangeError & { code: string }).code = 'ERR_OUT_OF_RANGE';
     throw err;
   }
@@ -90,8 +99,12 @@ function settle(id: number, outcome: WaitOutcome | { error: unknown }): void {
  * memory) differs from `expected` or is woken, 'timeout' after `timeout` ms;
  * rejects with an AbortError when `signal` aborts. Never blocks the event loop.
  */
-export function waitUntilChanged(view: FutexView, byteOffset: number, expected: number,
-  opts: WaitOptions = {}): Promise<WaitOutcome> {
+export function waitUntilChanged(
+  view: FutexView,
+  byteOffset: number,
+  expected: number,
+  opts: WaitOptions = {},
+): Promise<WaitOutcome> {
   let timeout: Timeout;
   try {
     checkWord(view, byteOffset);
@@ -115,11 +128,13 @@ export function waitUntilChanged(view: FutexView, byteOffset: number, expected: 
 }
 
 /** Blocks the calling thread until the word differs from `expected`, is woken, or `timeout` ms pass. */
-export function waitSync(view: FutexView, byteOffset: number, expected: number,
-  timeout?: number | null): WaitOutcome {
+export function waitSync(view: FutexView, byteOffset: number, expected: number, timeout?: number | null): WaitOutcome {
   checkWord(view, byteOffset);
-  const result = blockFor(toTimeout(timeout, 'waitSync()'),
-    (ms) => native.futexWait(view, byteOffset, expected >>> 0, ms), (outcome) => outcome === 'timed-out');
+  const result = blockFor(
+    toTimeout(timeout, 'waitSync()'),
+    (ms) => native.futexWait(view, byteOffset, expected >>> 0, ms),
+    (outcome) => outcome === 'timed-out',
+  );
   return result === 'timed-out' ? 'timeout' : 'changed';
 }
 

@@ -25,7 +25,11 @@ async function waitExit(pid, timeout = 10000) {
   let timer;
   const deadline = new Promise((_, reject) => {
     timer = setTimeout(() => {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
       reject(new Error(`child ${pid} did not exit within ${timeout} ms (killed)`));
     }, timeout);
   });

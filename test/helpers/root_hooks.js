@@ -2,6 +2,7 @@
 // of the test runner outlives the suite (leftovers are killed, then reported).
 'use strict';
 const fs = require('node:fs');
+const { childrenOf } = require('./processes');
 
 // Names the library gives its OS objects start with this prefix (sem.* for
 // POSIX named semaphores on Linux).
@@ -13,21 +14,6 @@ function ourShmEntries() {
   } catch {
     return [];
   }
-}
-
-function childrenOf(pid) {
-  const children = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === pid && fields[0] !== 'Z') children.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return children;
 }
 
 let shmBefore = [];
@@ -46,9 +32,15 @@ exports.mochaHooks = {
     }
     const survivors = childrenOf(process.pid);
     for (const pid of survivors) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
-    if (leaked.length > 0) throw new Error(`/dev/shm still holds objects of ours after the suite: ${leaked.join(', ')}`);
-    if (survivors.length > 0) throw new Error(`child processes outlived the suite (killed now): ${survivors.join(', ')}`);
+    if (leaked.length > 0)
+      throw new Error(`/dev/shm still holds objects of ours after the suite: ${leaked.join(', ')}`);
+    if (survivors.length > 0)
+      throw new Error(`child processes outlived the suite (killed now): ${survivors.join(', ')}`);
   },
 };

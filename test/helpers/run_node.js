@@ -20,14 +20,29 @@ function runNode(args, { timeout = 20000, env, input, singleThreaded = true, cwd
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => {
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* the group is gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* the group is gone */
+      }
       child.kill('SIGKILL');
-      reject(new Error(`timed out after ${timeout} ms waiting for pid ${child.pid} (node ${nodeArgs.join(' ')}) to exit; stdout so far: ${stdout.slice(-500)} stderr: ${stderr.slice(-500)}`));
+      reject(
+        new Error(
+          `timed out after ${timeout} ms waiting for pid ${child.pid} (node ${nodeArgs.join(' ')}) to exit; stdout so far: ${stdout.slice(-500)} stderr: ${stderr.slice(-500)}`,
+        ),
+      );
     }, timeout);
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, pid: child.pid });
@@ -48,7 +63,9 @@ async function runScenario(main, method, name) {
   try {
     return JSON.parse(last);
   } catch {
-    throw new Error(`${method} ${name} printed no report; stdout: ${stdout.slice(-300)} stderr: ${stderr.slice(-1500)}`);
+    throw new Error(
+      `${method} ${name} printed no report; stdout: ${stdout.slice(-300)} stderr: ${stderr.slice(-1500)}`,
+    );
   }
 }
 

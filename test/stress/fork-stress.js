@@ -36,12 +36,20 @@ async function runOne() {
   const pid = posix.fork();
   if (pid === 0) {
     fs.closeSync(readFd);
-    childWork(writeFd).then(() => posix.exit(0), (err) => { console.error(`child ${process.pid} (parent ${posix.getppid()}, stress parent ${stressParent}):`, err); posix.exit(2); });
+    childWork(writeFd).then(
+      () => posix.exit(0),
+      (err) => {
+        console.error(`child ${process.pid} (parent ${posix.getppid()}, stress parent ${stressParent}):`, err);
+        posix.exit(2);
+      },
+    );
     return new Promise(() => {}); // the child never returns to the parent's loop body
   }
   fs.closeSync(writeFd);
   let timer;
-  const hung = new Promise((resolve) => { timer = setTimeout(() => resolve('hang'), hangAfterMs); });
+  const hung = new Promise((resolve) => {
+    timer = setTimeout(() => resolve('hang'), hangAfterMs);
+  });
   const outcome = await Promise.race([waitForExit(pid), hung]);
   clearTimeout(timer);
   if (outcome === 'hang') {
@@ -71,11 +79,18 @@ async function main() {
   }
   await Promise.all(Array.from({ length: concurrency }, lane));
   const count = (kind) => results.filter((r) => r.kind === kind).length;
-  const latencies = results.filter((r) => r.kind === 'ok').map((r) => r.firstLineMs).sort((a, b) => a - b);
+  const latencies = results
+    .filter((r) => r.kind === 'ok')
+    .map((r) => r.firstLineMs)
+    .sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-  console.log(`forks: ${results.length} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s, parent heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB (${ballast.length} ballast objects)`);
+  console.log(
+    `forks: ${results.length} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s, parent heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB (${ballast.length} ballast objects)`,
+  );
   console.log(`ok: ${count('ok')}  hangs: ${count('hang')}  crashes: ${count('crash')}  failed: ${count('failed')}`);
-  console.log(`time to child's first line: median ${pct(0.5).toFixed(2)} ms, p90 ${pct(0.9).toFixed(2)} ms, p99 ${pct(0.99).toFixed(2)} ms`);
+  console.log(
+    `time to child's first line: median ${pct(0.5).toFixed(2)} ms, p90 ${pct(0.9).toFixed(2)} ms, p99 ${pct(0.99).toFixed(2)} ms`,
+  );
   for (const r of results.filter((x) => x.kind !== 'ok').slice(0, 10)) console.log('  ', JSON.stringify(r));
   process.exitCode = count('ok') === total ? 0 : 1;
 }

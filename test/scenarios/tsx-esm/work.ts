@@ -1,8 +1,14 @@
 import { Process, type Queue } from 'posix-multiprocessing';
 
-export function square(x: number): number { return x * x; }
+export function square(x: number): number {
+  return x * x;
+}
 
 export class Reporter extends Process {
-  constructor(public q: Queue<string>) { super(); }
-  override run(): void { this.q.putSync('reported'); }
+  constructor(public q: Queue<string>) {
+    super();
+  }
+  override run(): void {
+    this.q.putSync('reported');
+  }
 }
