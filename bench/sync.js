@@ -128,49 +128,28 @@ async function main() {
   const py = python();
   const ns = (v) => (v == null ? '-' : v >= 10000 ? `${(v / 1000).toFixed(1)} us` : `${v.toFixed(0)} ns`);
   const ratio = (a, b) => (b == null ? '-' : `${(a / b).toFixed(2)}x`);
-  const rows = [
-    [
-      'Lock acquireSync+release, uncontended',
-      ns(ours.uncontendedSync),
-      ns(py?.uncontended_ns),
-      ratio(ours.uncontendedSync, py?.uncontended_ns),
-    ],
-    [
-      'Lock await acquire()+release, uncontended',
-      ns(ours.uncontendedAsync),
-      ns(py?.uncontended_ns),
-      ratio(ours.uncontendedAsync, py?.uncontended_ns),
-    ],
-    [
-      'Lock acquire+release, 2 processes contending',
-      ns(ours.contended),
-      ns(py?.contended_ns),
-      ratio(ours.contended, py?.contended_ns),
-    ],
-    [
-      'Event wake-up, other process sets, waitSync()',
-      ns(ours.wakeupSync),
-      ns(py?.wakeup_ns),
-      ratio(ours.wakeupSync, py?.wakeup_ns),
-    ],
-    [
-      'Event wake-up, other process sets, await wait()',
-      ns(ours.wakeupAsync),
-      ns(py?.wakeup_ns),
-      ratio(ours.wakeupAsync, py?.wakeup_ns),
-    ],
+  // [label, ours, Python's]: one list for the table and for the chart's figures.
+  const operations = [
+    ['Lock acquireSync+release, uncontended', ours.uncontendedSync, py?.uncontended_ns],
+    ['Lock await acquire()+release, uncontended', ours.uncontendedAsync, py?.uncontended_ns],
+    ['Lock acquire+release, 2 processes contending', ours.contended, py?.contended_ns],
+    ['Event wake-up, other process sets, waitSync()', ours.wakeupSync, py?.wakeup_ns],
+    ['Event wake-up, other process sets, await wait()', ours.wakeupAsync, py?.wakeup_ns],
   ];
-  console.log(table(['median per operation', 'posix-multiprocessing', 'Python mp', 'ours / Python'], rows));
-  const op = (metric, ourValue, pyValue) => [
-    { metric, system: 'posix-multiprocessing', value: ourValue, unit: 'ns', better: 'lower' },
-    { metric, system: 'Python mp', value: pyValue, unit: 'ns', better: 'lower' },
-  ];
-  saveResults('sync', [
-    ...op('Lock acquire+release, uncontended (sync)', ours.uncontendedSync, py?.uncontended_ns),
-    ...op('Lock acquire+release, uncontended (await)', ours.uncontendedAsync, py?.uncontended_ns),
-    ...op('Lock, 2 processes contending', ours.contended, py?.contended_ns),
-    ...op('Event wake-up across processes (await)', ours.wakeupAsync, py?.wakeup_ns),
+  const rows = operations.map(([label, ourValue, pyValue]) => [
+    label,
+    ns(ourValue),
+    ns(pyValue),
+    ratio(ourValue, pyValue),
   ]);
+  console.log(table(['median per operation', 'posix-multiprocessing', 'Python mp', 'ours / Python'], rows));
+  saveResults(
+    'sync',
+    operations.flatMap(([metric, ourValue, pyValue]) => [
+      { metric, system: 'posix-multiprocessing', value: ourValue, unit: 'ns', better: 'lower' },
+      { metric, system: 'Python mp', value: pyValue, unit: 'ns', better: 'lower' },
+    ]),
+  );
   console.log(
     `\ngoals: uncontended sync <= 0.5x Python (${ratio(ours.uncontendedSync, py?.uncontended_ns)}); ` +
       `async wake-up < 50 us (${ns(ours.wakeupAsync)})`,
