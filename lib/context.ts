@@ -3,6 +3,7 @@
 // start-method table and hands each Process class its launcher, so the process
 // and start-method modules never import each other.
 import { CodedError } from './errors';
+import { kernels } from './backend';
 import { current } from './internal/current_process';
 import { BaseProcess, kContextClass, kLauncher, kState, installExitHandler, type Launcher } from './process';
 import { onProcessExit } from './wait/pid_watch';
@@ -17,19 +18,10 @@ export interface StartMethod {
   launch(proc: BaseProcess): Popen;
 }
 
-// Loaded on first use: each brings its own machinery (a server process, a spawner).
-/* eslint-disable @typescript-eslint/no-require-imports -- lazy on purpose; typed through typeof import() */
-const startMethodLoaders: Record<StartMethodName, () => StartMethod> = {
-  fork: () => (require('./popen/fork') as typeof import('./popen/fork')).forkStartMethod,
-  forkserver: () => (require('./popen/forkserver') as typeof import('./popen/forkserver')).forkserverStartMethod,
-  spawn: () => (require('./popen/spawn') as typeof import('./popen/spawn')).spawnStartMethod,
-};
-/* eslint-enable @typescript-eslint/no-require-imports */
-
 let chosen: StartMethodName | null = null;
 
 export function getAllStartMethods(): StartMethodName[] {
-  return process.platform === 'win32' ? ['spawn'] : ['forkserver', 'fork', 'spawn'];
+  return [...kernels().startMethods];
 }
 
 function assertStartMethod(method: unknown): asserts method is StartMethodName {
@@ -60,7 +52,7 @@ export function setStartMethod(method: StartMethodName | null, opts: { force?: b
 }
 
 function launcherOf(method: StartMethodName): Launcher {
-  return (proc) => startMethodLoaders[method]().launch(proc);
+  return (proc) => kernels().startMethod(method).launch(proc);
 }
 
 /**

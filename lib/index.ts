@@ -9,6 +9,7 @@ export { BaseProcess, activeChildren, cpuCount, type ProcessOptions } from './pr
 export { Process, currentProcess, parentProcess, getContext, ParentProcess, type Context } from './context';
 export { isMainProcess } from './internal/current_process';
 export { getStartMethod, setStartMethod, getAllStartMethods, type StartMethodName } from './context';
+export { backend, type BackendName } from './backend';
 export { Queue, JoinableQueue, SimpleQueue, type PutOptions, type GetOptions, type QueueOptions } from './queues';
 export { SharedMemory, type SharedMemoryOptions } from './shared_memory';
 export {
