@@ -16,7 +16,6 @@ export interface CallContext {
   readonly signal: AbortSignal;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler declares its own argument types
 export type Handler = (ctx: CallContext, ...args: any[]) => unknown;
 
 export interface ServiceHooks {
