@@ -13,4 +13,9 @@ export const portableKernels: Kernels = {
       `the '${name}' start method is not available in the portable backend yet`,
     );
   },
+  // Loaded on first use: it brings the broker runtime.
+  get sync() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+    return (require('./sync') as typeof import('./sync')).portableSyncKernels;
+  },
 };
