@@ -8,6 +8,7 @@
 import type { BackendName } from './backend';
 import type { StartMethod, StartMethodName } from './context';
 import type { SyncKernels } from './kernels/sync';
+import type { MemoryKernels } from './kernels/memory';
 
 export interface Kernels {
   readonly backend: BackendName;
@@ -17,4 +18,6 @@ export interface Kernels {
   startMethod(name: StartMethodName): StartMethod;
   /** Lock ... Barrier (lib/synchronize.ts). */
   readonly sync: SyncKernels;
+  /** SharedMemory, Value/Array (lib/shared_memory.ts, lib/sharedctypes.ts). */
+  readonly memory: MemoryKernels;
 }

@@ -18,4 +18,8 @@ export const portableKernels: Kernels = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
     return (require('./sync') as typeof import('./sync')).portableSyncKernels;
   },
+  get memory() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+    return (require('./memory') as typeof import('./memory')).portableMemoryKernels;
+  },
 };

@@ -2,6 +2,7 @@
 import type { Kernels } from '../../kernel';
 import type { StartMethod, StartMethodName } from '../../context';
 import { posixSyncKernels } from './synchronize';
+import { posixMemoryKernels } from './shared_memory';
 
 // Loaded on first use: each brings its own machinery (a server process, a spawner).
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy on purpose; typed through typeof import() */
@@ -18,4 +19,5 @@ export const posixKernels: Kernels = {
   startMethods: ['forkserver', 'fork', 'spawn'],
   startMethod: (name) => startMethodLoaders[name](),
   sync: posixSyncKernels,
+  memory: posixMemoryKernels,
 };

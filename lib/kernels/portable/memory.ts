@@ -1,0 +1,1 @@
+export const portableMemoryKernels = null as never;
