@@ -237,8 +237,10 @@ const INDEXING: ProxyHandler<SharedCellArray> = {
   get(target, key) {
     if (typeof key === 'string' && INDEX.test(key)) return target.get(Number(key));
     const value = Reflect.get(target, key, target);
-    // Methods run on the target: its private fields are not the Proxy's.
-    return typeof value === 'function' && key !== 'constructor' ? value.bind(target) : value;
+    // The class's methods run on the target: its private fields are not the Proxy's.
+    return typeof value === 'function' && key !== 'constructor' && !Object.hasOwn(target, key)
+      ? value.bind(target)
+      : value;
   },
   set(target, key, value) {
     if (typeof key === 'string' && INDEX.test(key)) {
