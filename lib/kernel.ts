@@ -7,6 +7,8 @@
 // changes no public class.
 import type { BackendName } from './backend';
 import type { StartMethod, StartMethodName } from './context';
+import type { SyncKernels } from './kernels/sync';
+import type { MemoryKernels } from './kernels/memory';
 
 export interface Kernels {
   readonly backend: BackendName;
@@ -14,4 +16,8 @@ export interface Kernels {
   readonly startMethods: readonly StartMethodName[];
   /** The launcher of one of startMethods (loaded on first use). */
   startMethod(name: StartMethodName): StartMethod;
+  /** Lock ... Barrier (lib/synchronize.ts). */
+  readonly sync: SyncKernels;
+  /** SharedMemory, Value/Array (lib/shared_memory.ts, lib/sharedctypes.ts). */
+  readonly memory: MemoryKernels;
 }

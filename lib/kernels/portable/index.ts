@@ -13,4 +13,13 @@ export const portableKernels: Kernels = {
       `the '${name}' start method is not available in the portable backend yet`,
     );
   },
+  // Loaded on first use: it brings the broker runtime.
+  get sync() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+    return (require('./sync') as typeof import('./sync')).portableSyncKernels;
+  },
+  get memory() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+    return (require('./memory') as typeof import('./memory')).portableMemoryKernels;
+  },
 };
