@@ -13,4 +13,8 @@ export const portableKernels: Kernels = {
       `the '${name}' start method is not available in the portable backend yet`,
     );
   },
+  get queues() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded with the first queue
+    return (require('./queues') as typeof import('./queues')).brokerQueues;
+  },
 };

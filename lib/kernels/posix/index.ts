@@ -16,4 +16,8 @@ export const posixKernels: Kernels = {
   backend: 'posix',
   startMethods: ['forkserver', 'fork', 'spawn'],
   startMethod: (name) => startMethodLoaders[name](),
+  get queues() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded with the first queue
+    return (require('./queues') as typeof import('./queues')).ringQueues;
+  },
 };
