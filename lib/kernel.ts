@@ -8,6 +8,7 @@
 import type { BackendName } from './backend';
 import type { StartMethod, StartMethodName } from './context';
 import type { QueueKernels } from './kernels/queues';
+import type { ConnectionKernels } from './kernels/connections';
 
 export interface Kernels {
   readonly backend: BackendName;
@@ -17,4 +18,6 @@ export interface Kernels {
   startMethod(name: StartMethodName): StartMethod;
   /** Queue, JoinableQueue, SimpleQueue (lib/queues.ts). */
   readonly queues: QueueKernels;
+  /** Pipe, Connection, wait(), Listener, Client (lib/connection.ts, lib/connection/listener.ts). */
+  readonly connections: ConnectionKernels;
 }

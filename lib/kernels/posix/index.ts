@@ -20,4 +20,8 @@ export const posixKernels: Kernels = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded with the first queue
     return (require('./queues') as typeof import('./queues')).ringQueues;
   },
+  get connections() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded with the first connection
+    return (require('./connections') as typeof import('./connections')).fdConnections;
+  },
 };
