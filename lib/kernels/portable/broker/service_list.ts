@@ -1,2 +1,3 @@
 // Every service the broker serves: importing a module defines its service.
 import './broker_info';
+import './queues';
