@@ -1,3 +1,4 @@
 // Every service the broker serves: importing a module defines its service.
 import './broker_info';
 import './queues';
+import './pipes';
