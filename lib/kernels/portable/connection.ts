@@ -4,7 +4,7 @@
 // there. The frames are those of the posix backend (tag byte + body, or the
 // raw bytes of sendBytes), so recvBytes() of a send() reads the same.
 import { setMaxListeners } from 'node:events';
-import { call, callSync, send } from './runtime';
+import { call, callSync, send, sendAfterCrossing } from './crossing_sends';
 import { CodedError } from '../../errors';
 import { frameOf, type EncodedMessage } from '../../internal/codec';
 import { loadFrame } from '../../reduction';
@@ -121,7 +121,7 @@ export class BrokerConnection implements ConnectionEnd {
   reduced(): { state: Record<string, unknown>; fds: number[] } {
     this.#checkOpen();
     const token = transferToken();
-    send('pipe.lend', [this.id, token]);
+    sendAfterCrossing('pipe.lend', [this.id, token]);
     return { state: { id: this.id, token }, fds: [] };
   }
 
@@ -145,6 +145,6 @@ export function brokerPipe(): [BrokerConnection, BrokerConnection] {
 
 export function attachedEnd(state: Record<string, unknown>): BrokerConnection {
   const { id, token } = state as { id: number; token: string };
-  send('pipe.attach', [id, token]);
+  sendAfterCrossing('pipe.attach', [id, token]);
   return new BrokerConnection(id);
 }

@@ -2,7 +2,7 @@
 // wait() over their ends and over processes. There are no fds to poll: the
 // broker waits for the ends, this process for its children.
 import { CodedError } from '../../errors';
-import { call, callSync } from './runtime';
+import { call, callSync } from './crossing_sends';
 import { deadlineOf, expired, remaining, sliceOf, type Timeout } from '../../wait/timeout';
 import { notWaitable } from '../../connection/connection_errors';
 import { BrokerConnection, attachedEnd, brokerPipe } from './connection';

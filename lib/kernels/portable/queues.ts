@@ -3,11 +3,12 @@
 // is a one-way send (ordered after this process's earlier calls, so its own
 // later get sees it); bounded puts, gets and joins are calls the broker
 // answers when it can, with the timeout counted there.
-import { call, callSync, send } from './runtime';
+import { call, callSync, send, sendAfterCrossing } from './crossing_sends';
 import { load } from '../../reduction';
 import type { EncodedMessage } from '../../internal/codec';
 import type { Timeout } from '../../wait/timeout';
 import { queueClosed } from '../../queues/queue_errors';
+import { CodedTypeError } from '../../errors';
 import { transferToken } from './held_token';
 import type { QueueKernel, QueueKernels } from '../queues';
 
@@ -121,16 +122,34 @@ export class BrokerQueue implements QueueKernel {
 
   reduced(): { state: Record<string, unknown>; fds: number[] } {
     const token = transferToken();
-    send('queue.lend', [this.#id, token]);
+    sendAfterCrossing('queue.lend', [this.#id, token]);
     return { state: { id: this.#id, maxsize: this.#maxsize, token }, fds: [] };
   }
 }
 
+// bufferSize sizes the posix ring; here it is only checked, with the ring's
+// smallest size, so that a program behaves the same on both backends.
+const MIN_BUFFER = 4096;
+const MAX_BUFFER = 2 ** 32;
+
+function checkBufferSize(bufferSize: number | undefined): void {
+  if (bufferSize === undefined) return;
+  if (!Number.isInteger(bufferSize) || bufferSize < MIN_BUFFER || bufferSize > MAX_BUFFER) {
+    throw new CodedTypeError(
+      'ERR_INVALID_ARG_VALUE',
+      `bufferSize must be an integer from ${MIN_BUFFER} to ${MAX_BUFFER}, got ${String(bufferSize)}`,
+    );
+  }
+}
+
 export const brokerQueues: QueueKernels = {
-  create: (maxsize) => new BrokerQueue(callSync('queue.create', [maxsize]) as number, maxsize),
+  create: (maxsize, opts) => {
+    checkBufferSize(opts.bufferSize);
+    return new BrokerQueue(callSync('queue.create', [maxsize]) as number, maxsize);
+  },
   attach: (state) => {
     const { id, maxsize, token } = state as { id: number; maxsize: number; token: string };
-    send('queue.attach', [id, token]);
+    sendAfterCrossing('queue.attach', [id, token]);
     return new BrokerQueue(id, maxsize);
   },
 };
