@@ -7,4 +7,6 @@ module.exports = [
   'connection.test.js',
   'connection_wait.test.js',
   'queues_pipes_processes.test.js',
+  'listener.test.js',
+  'listener_address.test.js',
 ];

@@ -1,8 +1,10 @@
-// The portable connection end: a mailbox in the broker (broker/pipes.ts). A
-// send is a one-way call, ordered after this process's earlier calls; a recv
-// or poll is a call the broker answers when a frame (or end of file) is
-// there. The frames are those of the posix backend (tag byte + body, or the
-// raw bytes of sendBytes), so recvBytes() of a send() reads the same.
+// The portable connection end, relayed by a service: a Pipe end is a mailbox
+// in the broker (broker/pipes.ts, service 'pipe'); a Listener/Client
+// connection is a socket held by this process's I/O thread (io/sockets.ts,
+// service 'socket'). A send is a one-way call, ordered after this process's
+// earlier calls; a recv or poll is a call answered when a frame (or end of
+// file) is there. The frames are those of the posix backend (tag byte + body,
+// or the raw bytes of sendBytes), so recvBytes() of a send() reads the same.
 import { setMaxListeners } from 'node:events';
 import { call, callSync, send, sendAfterCrossing } from './crossing_sends';
 import { CodedError } from '../../errors';
@@ -13,9 +15,12 @@ import { connectionClosed, tooShort } from '../../connection/connection_errors';
 import { transferToken } from './held_token';
 import type { ConnectionEnd } from '../connections';
 
-const releaseOnCollect = new FinalizationRegistry<number>((id) => {
+/** Who relays an end's messages: the broker (Pipe) or this process's I/O thread (Listener/Client). */
+export type Relay = 'pipe' | 'socket';
+
+const releaseOnCollect = new FinalizationRegistry<[Relay, number]>(([relay, id]) => {
   try {
-    send('pipe.release', [id]);
+    send(`${relay}.release`, [id]);
   } catch {
     /* the process is ending */
   }
@@ -23,8 +28,9 @@ const releaseOnCollect = new FinalizationRegistry<number>((id) => {
 
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-export class BrokerConnection implements ConnectionEnd {
-  /** The end's id in the broker. */
+export class RelayedConnection implements ConnectionEnd {
+  readonly relay: Relay;
+  /** The end's id in its relay. */
   readonly id: number;
   #closed = false;
   /** Aborts this process's pending calls on the end when it closes. */
@@ -33,10 +39,11 @@ export class BrokerConnection implements ConnectionEnd {
     throw this.#closed ? connectionClosed() : err;
   };
 
-  constructor(id: number) {
+  constructor(relay: Relay, id: number) {
+    this.relay = relay;
     this.id = id;
     setMaxListeners(0, this.#closing.signal); // one listener per pending recv or poll
-    releaseOnCollect.register(this, id, this);
+    releaseOnCollect.register(this, [relay, id], this);
   }
 
   get closed(): boolean {
@@ -56,7 +63,7 @@ export class BrokerConnection implements ConnectionEnd {
     this.#closed = true;
     releaseOnCollect.unregister(this);
     this.#closing.abort();
-    send('pipe.release', [this.id]);
+    send(`${this.relay}.release`, [this.id]);
   }
 
   send(message: EncodedMessage): Promise<void> {
@@ -75,7 +82,7 @@ export class BrokerConnection implements ConnectionEnd {
 
   sendBytesSync(bytes: Uint8Array): void {
     this.#checkOpen();
-    send('pipe.send', [this.id, bytes]);
+    send(`${this.relay}.send`, [this.id, bytes]);
   }
 
   recv(): Promise<unknown> {
@@ -87,7 +94,7 @@ export class BrokerConnection implements ConnectionEnd {
   }
 
   recvBytes(limit: number): Promise<Buffer> {
-    return call('pipe.recv', [this.id, limitOf(limit)], { signal: this.#closing.signal }).then(
+    return call(`${this.relay}.recv`, [this.id, limitOf(limit)], { signal: this.#closing.signal }).then(
       (bytes) => asBuffer(bytes as Uint8Array),
       this.#ifClosed,
     );
@@ -95,7 +102,7 @@ export class BrokerConnection implements ConnectionEnd {
 
   recvBytesSync(limit: number): Buffer {
     this.#checkOpen();
-    return asBuffer(callSync('pipe.recv', [this.id, limitOf(limit)]) as Uint8Array);
+    return asBuffer(callSync(`${this.relay}.recv`, [this.id, limitOf(limit)]) as Uint8Array);
   }
 
   async recvBytesInto(target: Uint8Array): Promise<number> {
@@ -107,19 +114,25 @@ export class BrokerConnection implements ConnectionEnd {
   }
 
   poll(limit: Timeout): Promise<boolean> {
-    return call('pipe.poll', [this.id, limit], { signal: this.#closing.signal }).then(
-      (ready) => ready as boolean,
+    return call(`${this.relay}.wait`, [[this.id], limit], { signal: this.#closing.signal }).then(
+      (ready) => (ready as number[]).length > 0,
       this.#ifClosed,
     );
   }
 
   pollSync(limit: Timeout): boolean {
     this.#checkOpen();
-    return callSync('pipe.poll', [this.id, limit]) as boolean;
+    return (callSync(`${this.relay}.wait`, [[this.id], limit]) as number[]).length > 0;
   }
 
   reduced(): { state: Record<string, unknown>; fds: number[] } {
     this.#checkOpen();
+    if (this.relay === 'socket')
+      throw new CodedError(
+        'ERR_UNCLONABLE',
+        "a Listener/Client connection of the portable backend belongs to its process's I/O thread and cannot " +
+          'be passed to another process: call Client() there, or use a Pipe',
+      );
     const token = transferToken();
     sendAfterCrossing('pipe.lend', [this.id, token]);
     return { state: { id: this.id, token }, fds: [] };
@@ -138,13 +151,13 @@ function copyInto(message: Buffer, target: Uint8Array): number {
   return message.length;
 }
 
-export function brokerPipe(): [BrokerConnection, BrokerConnection] {
+export function brokerPipe(): [RelayedConnection, RelayedConnection] {
   const [a, b] = callSync('pipe.create', []) as [number, number];
-  return [new BrokerConnection(a), new BrokerConnection(b)];
+  return [new RelayedConnection('pipe', a), new RelayedConnection('pipe', b)];
 }
 
-export function attachedEnd(state: Record<string, unknown>): BrokerConnection {
+export function attachedEnd(state: Record<string, unknown>): RelayedConnection {
   const { id, token } = state as { id: number; token: string };
   sendAfterCrossing('pipe.attach', [id, token]);
-  return new BrokerConnection(id);
+  return new RelayedConnection('pipe', id);
 }

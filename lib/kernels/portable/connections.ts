@@ -1,11 +1,13 @@
-// The portable connection kernels: broker-relayed pipes (connection.ts), and
-// wait() over their ends and over processes. There are no fds to poll: the
-// broker waits for the ends, this process for its children.
+// The portable connection kernels: broker-relayed pipes and I/O-thread
+// sockets (connection.ts, listener.ts), and wait() over their ends and over
+// processes. There are no fds to poll: each relay waits for its ends, this
+// process for its children.
 import { CodedError } from '../../errors';
 import { call, callSync } from './crossing_sends';
 import { deadlineOf, expired, remaining, sliceOf, type Timeout } from '../../wait/timeout';
 import { notWaitable } from '../../connection/connection_errors';
-import { BrokerConnection, attachedEnd, brokerPipe } from './connection';
+import { RelayedConnection, attachedEnd, brokerPipe, type Relay } from './connection';
+import { SocketListener, socketConnect, socketConnectSync } from './listener';
 import type { ConnectionKernels } from '../connections';
 
 /** What wait() can wait on here besides connections: a Process (ready once it has ended). */
@@ -28,16 +30,24 @@ function isProcess(object: unknown): object is ProcessLike {
   );
 }
 
+/** The ends of one relay among the waited objects: their indexes there, and their ids. */
+interface RelayGroup {
+  relay: Relay;
+  at: number[];
+  ids: number[];
+}
+
 /** The objects split by kind (indexes into the caller's list); refuses fds and other OS handles. */
-function sorted(objects: unknown[]): { ends: number[]; ids: number[]; processes: number[] } {
-  const ends: number[] = [];
-  const ids: number[] = [];
+function sorted(objects: unknown[]): { groups: RelayGroup[]; processes: number[] } {
+  const groups = new Map<Relay, RelayGroup>();
   const processes: number[] = [];
   objects.forEach((object, i) => {
-    if (object instanceof BrokerConnection) {
+    if (object instanceof RelayedConnection) {
       if (object.closed) object.fileno(); // throws ERR_CONNECTION_CLOSED, as under posix
-      ends.push(i);
-      ids.push(object.id);
+      let group = groups.get(object.relay);
+      if (!group) groups.set(object.relay, (group = { relay: object.relay, at: [], ids: [] }));
+      group.at.push(i);
+      group.ids.push(object.id);
     } else if (isProcess(object)) processes.push(i);
     else if (typeof object === 'number' || (typeof object === 'object' && object !== null && 'fileno' in object))
       throw new CodedError(
@@ -46,47 +56,57 @@ function sorted(objects: unknown[]): { ends: number[]; ids: number[]; processes:
       );
     else throw notWaitable();
   });
-  return { ends, ids, processes };
+  return { groups: [...groups.values()], processes };
+}
+
+const inOrder = (indexes: number[]): number[] => indexes.sort((a, b) => a - b);
+
+async function readyIn(group: RelayGroup, limit: Timeout, signal?: AbortSignal): Promise<number[]> {
+  const ready = (await call(`${group.relay}.wait`, [group.ids, limit], { signal })) as number[];
+  return ready.map((k) => group.at[k]);
+}
+
+function readyInSync(group: RelayGroup, limit: Timeout): number[] {
+  return (callSync(`${group.relay}.wait`, [group.ids, limit]) as number[]).map((k) => group.at[k]);
 }
 
 function endedProcesses(objects: unknown[], processes: number[]): number[] {
   return processes.filter((i) => (objects[i] as ProcessLike).exitcode !== null);
 }
 
+async function readyNow(objects: unknown[], groups: RelayGroup[], processes: number[]): Promise<number[]> {
+  const ends = await Promise.all(groups.map((group) => readyIn(group, 0)));
+  return inOrder([...ends.flat(), ...endedProcesses(objects, processes)]);
+}
+
 async function waitForObjects(objects: unknown[], limit: Timeout): Promise<number[]> {
-  const { ends, ids, processes } = sorted(objects);
-  const readyNow = (endsReady: number[]): number[] =>
-    [...endsReady.map((k) => ends[k]), ...endedProcesses(objects, processes)].sort((a, b) => a - b);
-  if (processes.length === 0) return ((await call('pipe.wait', [ids, limit])) as number[]).map((k) => ends[k]);
-  const first = readyNow(ids.length > 0 ? ((await call('pipe.wait', [ids, 0])) as number[]) : []);
-  if (first.length > 0 || limit === 0) return first;
+  const { groups, processes } = sorted(objects);
+  if (processes.length === 0 && groups.length === 1) return inOrder(await readyIn(groups[0], limit));
+  const first = await readyNow(objects, groups, processes);
+  if (first.length > 0 || limit === 0 || objects.length === 0) return first;
   const stop = new AbortController();
-  const waits: Promise<unknown>[] = processes.map((i) => (objects[i] as ProcessLike).join(limit).catch(() => {}));
-  if (ids.length > 0) waits.push(call('pipe.wait', [ids, limit], { signal: stop.signal }).catch(() => []));
-  await Promise.race(waits);
+  await Promise.race([
+    ...processes.map((i) => (objects[i] as ProcessLike).join(limit).catch(() => {})),
+    ...groups.map((group) => readyIn(group, limit, stop.signal).catch(() => [])),
+  ]);
   stop.abort();
-  return readyNow(ids.length > 0 ? ((await call('pipe.wait', [ids, 0])) as number[]) : []);
+  return readyNow(objects, groups, processes);
 }
 
 function waitForObjectsSync(objects: unknown[], limit: Timeout): number[] {
-  const { ends, ids, processes } = sorted(objects);
-  if (processes.length === 0) return (callSync('pipe.wait', [ids, limit]) as number[]).map((k) => ends[k]);
+  const { groups, processes } = sorted(objects);
+  if (processes.length === 0 && groups.length === 1) return inOrder(readyInSync(groups[0], limit));
   const deadline = deadlineOf(limit);
   for (;;) {
-    // Look at the processes, then wait a slice on the connections (or the first process).
+    // Look at the processes, then wait a slice on one relay's ends (or the first process).
     for (const i of processes) (objects[i] as ProcessLike).joinSync(0);
     const slice = remaining(deadline) === 0 ? 0 : sliceOf(deadline, PROCESS_CHECK_MS);
-    const endsReady =
-      ids.length > 0 ? (callSync('pipe.wait', [ids, slice]) as number[]) : idle(objects, processes[0], slice);
-    const ready = [...endsReady.map((k) => ends[k]), ...endedProcesses(objects, processes)].sort((a, b) => a - b);
-    if (ready.length > 0 || expired(deadline)) return ready;
+    const ends = groups.flatMap((group, k) => readyInSync(group, k === 0 ? slice : 0));
+    if (groups.length === 0 && processes.length > 0 && slice > 0)
+      (objects[processes[0]] as ProcessLike).joinSync(slice);
+    const ready = inOrder([...ends, ...endedProcesses(objects, processes)]);
+    if (ready.length > 0 || expired(deadline) || objects.length === 0) return ready;
   }
-}
-
-/** Spends `ms` waiting on one process (a sync wait over processes alone). */
-function idle(objects: unknown[], process: number, ms: number): number[] {
-  if (ms > 0) (objects[process] as ProcessLike).joinSync(ms);
-  return [];
 }
 
 export const brokerConnections: ConnectionKernels = {
@@ -100,13 +120,7 @@ export const brokerConnections: ConnectionKernels = {
   attach: (state) => attachedEnd(state),
   wait: waitForObjects,
   waitSync: waitForObjectsSync,
-  listen: () => {
-    throw new CodedError('ERR_BACKEND_UNSUPPORTED', 'Listener is not available in the portable backend yet');
-  },
-  connect: () => {
-    throw new CodedError('ERR_BACKEND_UNSUPPORTED', 'Client is not available in the portable backend yet');
-  },
-  connectSync: () => {
-    throw new CodedError('ERR_BACKEND_UNSUPPORTED', 'clientSync is not available in the portable backend yet');
-  },
+  listen: (address, backlog) => new SocketListener(address, backlog),
+  connect: socketConnect,
+  connectSync: socketConnectSync,
 };

@@ -135,10 +135,6 @@ defineService(
       ends.get(id).peer!.deliver(frame);
     },
     recv: (ctx, id: number, maxlength: number | null) => receive(ctx, ends.get(id), maxlength),
-    poll: (ctx, id: number, limit: Timeout) => {
-      const ready = readyAmong(ctx, [ends.get(id)], limit);
-      return Array.isArray(ready) ? ready.length > 0 : ready.then((r) => r.length > 0);
-    },
     wait: (ctx, ids: number[], limit: Timeout) =>
       readyAmong(
         ctx,
