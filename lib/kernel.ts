@@ -9,6 +9,8 @@ import type { BackendName } from './backend';
 import type { StartMethod, StartMethodName } from './context';
 import type { SyncKernels } from './kernels/sync';
 import type { MemoryKernels } from './kernels/memory';
+import type { QueueKernels } from './kernels/queues';
+import type { ConnectionKernels } from './kernels/connections';
 
 export interface Kernels {
   readonly backend: BackendName;
@@ -20,4 +22,8 @@ export interface Kernels {
   readonly sync: SyncKernels;
   /** SharedMemory, Value/Array (lib/shared_memory.ts, lib/sharedctypes.ts). */
   readonly memory: MemoryKernels;
+  /** Queue, JoinableQueue, SimpleQueue (lib/queues.ts). */
+  readonly queues: QueueKernels;
+  /** Pipe, Connection, wait(), Listener, Client (lib/connection.ts, lib/connection/listener.ts). */
+  readonly connections: ConnectionKernels;
 }

@@ -20,4 +20,12 @@ export const posixKernels: Kernels = {
   startMethod: (name) => startMethodLoaders[name](),
   sync: posixSyncKernels,
   memory: posixMemoryKernels,
+  get queues() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded with the first queue
+    return (require('./queues') as typeof import('./queues')).ringQueues;
+  },
+  get connections() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded with the first connection
+    return (require('./connections') as typeof import('./connections')).fdConnections;
+  },
 };

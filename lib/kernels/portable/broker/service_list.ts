@@ -2,3 +2,5 @@
 import './broker_info';
 import './sync';
 import './shm';
+import './queues';
+import './pipes';
