@@ -12,7 +12,10 @@ export const KEY_ENV = 'PMP_BROKER_KEY';
 export interface BrokerAddress {
   /** A unix socket path, or a Windows pipe name (\\.\pipe\...). */
   readonly address: string;
-  /** The private directory holding the socket, removed by the broker when it exits; null on Windows. */
+  /**
+   * The private directory holding the socket: made (0700, failing if it exists) by the
+   * process that starts the broker, removed by the broker when it exits; null on Windows.
+   */
   readonly directory: string | null;
   readonly key: Buffer;
 }
@@ -27,9 +30,13 @@ export function newBrokerAddress(platform: NodeJS.Platform = process.platform): 
   if (platform === 'win32') {
     return { address: windowsPipeName(crypto.randomBytes(12).toString('hex')), directory: null, key };
   }
-  // mkdtemp creates the directory with mode 0700.
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'pmp-broker-'));
+  const directory = path.join(os.tmpdir(), `pmp-broker-${crypto.randomBytes(9).toString('base64url')}`);
   return { address: path.join(directory, 'broker.sock'), directory, key };
+}
+
+/** Makes the broker's private directory; fails if the name is taken (the name is random: someone else's). */
+export function makeBrokerDirectory(directory: string): void {
+  fs.mkdirSync(directory, { mode: 0o700 });
 }
 
 /** The broker of this process tree, as a parent handed it down; null in a tree's first process. */

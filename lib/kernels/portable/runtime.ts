@@ -48,6 +48,7 @@ class IoThread {
       syncPort: syncChannel.port2,
       flag,
       address: broker.address,
+      directory: startsBroker ? broker.directory : null,
       key: broker.key.toString('hex'),
       brokerEntry: startsBroker ? path.join(__dirname, 'broker', 'broker_main.js') : null,
     };
@@ -65,7 +66,12 @@ class IoThread {
     this.#port.on('message', (reply: IoReply) => this.#settle(reply));
     this.#port.unref();
     process.on('exit', () => {
-      if (this.#unflushed) this.callSync('broker.echo', [null]);
+      if (!this.#unflushed) return;
+      try {
+        this.callSync('broker.echo', [null]);
+      } catch {
+        // The broker is gone: what was sent is lost with it, and there is no one to tell.
+      }
     });
   }
 
@@ -185,5 +191,8 @@ export function send(op: string, args: unknown[]): void {
 
 /** What a child needs in its environment to join this process's broker (starting it if needed). */
 export function brokerEnv(): Record<string, string> {
-  return brokerAddressEnv(ioThread().broker);
+  const io = ioThread();
+  // The child may need the broker at once: make sure it is being started.
+  io.send('broker.echo', [null]);
+  return brokerAddressEnv(io.broker);
 }

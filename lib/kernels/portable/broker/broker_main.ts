@@ -48,6 +48,8 @@ const server = net.createServer((socket) => {
 });
 
 server.listen(address, () => {
+  // The starter may be gone already (it exited before we listened): then nobody reads this.
+  process.stdout.on('error', () => {});
   process.stdout.write('ready\n');
 });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutDown);

@@ -33,6 +33,8 @@ export interface IoThreadData {
   /** Int32 word 0: 0 while a sync call waits, 1 when its answer is on the sync port, -1 when the I/O thread died. */
   readonly flag: SharedArrayBuffer;
   readonly address: string;
+  /** The broker's private directory to make before starting it; null on Windows or when joining a parent's. */
+  readonly directory: string | null;
   readonly key: string;
   /** Set in a tree's first process: start the broker, then connect. */
   readonly brokerEntry: string | null;

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { workerData } from 'node:worker_threads';
 import { CodedError } from '../../../errors';
 import { channels, dumpFrame, loadFrame } from '../../../reduction';
-import { answerChallenge, brokerAddressEnv } from '../broker_address';
+import { answerChallenge, brokerAddressEnv, makeBrokerDirectory } from '../broker_address';
 import { frame, readFrames, FrameKind, HEADER } from '../wire';
 import { localServices } from './local_services';
 import { CallScope } from '../service_registry';
@@ -27,7 +27,7 @@ import './local_service_list';
 const CONNECT_PATIENCE_MS = 10000;
 const CONNECT_RETRY_MS = 20;
 
-const { port, syncPort, flag, address, key: keyHex, brokerEntry } = workerData as IoThreadData;
+const { port, syncPort, flag, address, directory, key: keyHex, brokerEntry } = workerData as IoThreadData;
 const key = Buffer.from(keyHex, 'hex');
 const flagWord = new Int32Array(flag);
 const self = { id: 0, pid: process.pid };
@@ -112,6 +112,7 @@ port.on('message', (message: IoRequest | IoCancel) => {
     return;
   }
   if (!message.oneWay) brokerCalls.add(message.id);
+  reachBroker();
   toBroker(message.frame);
 });
 
@@ -167,6 +168,12 @@ function connect(deadline: number): void {
 }
 
 function startBroker(entry: string): void {
+  try {
+    if (directory !== null) makeBrokerDirectory(directory);
+  } catch (err) {
+    failBrokerCalls(brokerGone(`its directory could not be made: ${(err as Error).message}`));
+    return;
+  }
   const broker = spawn(process.execPath, [entry], {
     detached: true,
     windowsHide: true,
@@ -194,5 +201,12 @@ process.on('uncaughtException', (err) => {
   process.exit(70);
 });
 
-if (brokerEntry) startBroker(brokerEntry);
-else connect(Date.now() + CONNECT_PATIENCE_MS);
+let reaching = false;
+
+/** Starts (in a tree's first process) or joins the broker, on the first call that needs it. */
+function reachBroker(): void {
+  if (reaching) return;
+  reaching = true;
+  if (brokerEntry) startBroker(brokerEntry);
+  else connect(Date.now() + CONNECT_PATIENCE_MS);
+}
