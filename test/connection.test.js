@@ -286,6 +286,20 @@ describe('Pipe and Connection', () => {
     b.close();
   });
 
+  it('a recv() pending when its connection is closed rejects with ERR_CONNECTION_CLOSED, not a hang', async () => {
+    const [a, b] = Pipe();
+    const pending = a.recv();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the read is waiting on the event loop
+    a.close();
+    let timer;
+    const hang = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('recv() still pending 2 s after close()')), 2000);
+    });
+    await assert.rejects(Promise.race([pending, hang]), { code: 'ERR_CONNECTION_CLOSED' });
+    clearTimeout(timer);
+    b.close();
+  });
+
   it('sending a function throws ERR_UNCLONABLE and the connection stays usable', () => {
     const [a, b] = Pipe();
     assert.throws(() => a.sendSync({ callback() {} }), { code: 'ERR_UNCLONABLE', message: /function/ });

@@ -124,12 +124,17 @@ export function keptWatchFds(): number[] {
   return [...watches.entries()].filter(([, entry]) => entry.keep).map(([key]) => Number(key.split(':')[0]));
 }
 
-/** Ends every watch on fd (kept ones included): call before closing an fd waited on with `keep`. */
+/**
+ * Ends every watch on fd (kept ones included): call before closing an fd waited on with `keep`.
+ * Whoever still waits on it is woken, to find the fd closed on its next try (not left waiting forever).
+ */
 export function forgetFd(fd: number): void {
   for (const events of [READABLE, WRITABLE, READABLE | WRITABLE]) {
     const key = `${fd}:${events}`;
     const entry = watches.get(key);
-    if (entry) endWatch(key, entry);
+    if (!entry) continue;
+    endWatch(key, entry);
+    for (const wake of [...entry.waiters]) wake();
   }
 }
 
