@@ -7,6 +7,7 @@
 // changes no public class.
 import type { BackendName } from './backend';
 import type { StartMethod, StartMethodName } from './context';
+import type { ProcessKernels } from './kernels/processes';
 
 export interface Kernels {
   readonly backend: BackendName;
@@ -14,4 +15,5 @@ export interface Kernels {
   readonly startMethods: readonly StartMethodName[];
   /** The launcher of one of startMethods (loaded on first use). */
   startMethod(name: StartMethodName): StartMethod;
+  readonly processes: ProcessKernels;
 }

@@ -3,6 +3,7 @@
 // broker process per process tree (broker/), reached through runtime.ts.
 import type { Kernels } from '../../kernel';
 import { CodedError } from '../../errors';
+import { portableProcessKernels } from './processes';
 
 export const portableKernels: Kernels = {
   backend: 'portable',
@@ -13,4 +14,5 @@ export const portableKernels: Kernels = {
       `the '${name}' start method is not available in the portable backend yet`,
     );
   },
+  processes: portableProcessKernels,
 };

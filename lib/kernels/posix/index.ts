@@ -1,6 +1,7 @@
 // The posix backend: the addon's kernels (lib/kernel.ts).
 import type { Kernels } from '../../kernel';
 import type { StartMethod, StartMethodName } from '../../context';
+import { posixProcessKernels } from './processes';
 
 // Loaded on first use: each brings its own machinery (a server process, a spawner).
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy on purpose; typed through typeof import() */
@@ -16,4 +17,5 @@ export const posixKernels: Kernels = {
   backend: 'posix',
   startMethods: ['forkserver', 'fork', 'spawn'],
   startMethod: (name) => startMethodLoaders[name](),
+  processes: posixProcessKernels,
 };
