@@ -67,6 +67,8 @@ export const channels = {
   poolResult: channel('poolResult', 'returned from a Pool task', false),
   processArgs: channel('processArgs', 'passed as a Process argument', true),
   control: channel('control', "sent in a start method's control message", true),
+  // The portable backend's calls to its broker and I/O thread (lib/kernels/portable/).
+  broker: channel('broker', 'sent to the portable backend broker', false),
 } satisfies Record<string, Channel>;
 
 export function channelById(id: string): Channel {

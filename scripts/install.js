@@ -9,8 +9,10 @@
 // script. When it does run, it first loads the addon as the library would (a
 // prebuild, or an earlier build); only when none loads does it build from
 // source with node-gyp (binding.gyp, the same sources as CMakeLists.txt).
-// A failed build does not fail `npm install`: loading the package then throws
-// one error saying what is missing (lib/internal/native.ts). `npm rebuild
+// A failed build does not fail `npm install`: the package then runs its
+// portable backend (lib/backend.ts), with a one-line warning saying why.
+// On Windows nothing is built: the addon is POSIX-only, and the portable
+// backend is the Windows backend. `npm rebuild
 // posix-multiprocessing` runs this script again and there a failed build fails.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -32,6 +34,8 @@ function run(command, args) {
   if (result.error) return { ok: false, why: result.error.message };
   return result.status === 0 ? { ok: true } : { ok: false, why: `exit status ${result.status}` };
 }
+
+if (process.platform === 'win32') process.exit(0);
 
 const sourceCheckout = fs.existsSync(path.join(root, 'lib', 'index.ts'));
 const cmakeJs = sourceCheckout ? resolveFrom('cmake-js/bin/cmake-js') : null;
@@ -71,7 +75,9 @@ if (cmakeJs) {
             `(${String(loadError.message).split('\n')[0]}), and building it from source failed (${built.why}).`,
           '  Building needs a C++17 compiler (g++ or clang++), make and Python 3 (node-gyp).',
           '  Install them, then run: npm rebuild posix-multiprocessing',
-          rebuild ? '' : '  The install goes on; loading posix-multiprocessing throws until the addon is built.',
+          rebuild
+            ? ''
+            : '  The install goes on; posix-multiprocessing runs its portable backend until the addon is built.',
         ]
           .filter(Boolean)
           .join('\n'),

@@ -1,0 +1,53 @@
+// The broker: one plain Node process per process tree, holding what the
+// portable backend shares between processes (locks, queues, pipes, the
+// names of shared-memory files). Started by the tree's first process
+// (runtime.ts) with its address and key in the environment, it prints
+// "ready" when it listens. Like a kernel object it outlives a root that
+// dies; it exits once no process of its tree has been connected for
+// EMPTY_GRACE_MS.
+import fs from 'node:fs';
+import net from 'node:net';
+import { inheritedBrokerAddress } from '../broker_address';
+import { admit, connectedClients } from './clients';
+import './service_list';
+
+/** Long enough for a child started just before its parent exited to connect. */
+const EMPTY_GRACE_MS = 2000;
+/** A broker nobody ever reached: its starter died before connecting. */
+const FIRST_CLIENT_MS = 15000;
+
+const broker = inheritedBrokerAddress();
+if (broker === null) {
+  process.stderr.write('posix-multiprocessing broker: started without an address; it is started by the library\n');
+  process.exit(2);
+}
+const { address, key } = broker;
+const directory = process.platform === 'win32' ? null : address.slice(0, address.lastIndexOf('/'));
+
+let emptyTimer: NodeJS.Timeout | null = setTimeout(shutDown, FIRST_CLIENT_MS);
+
+function shutDown(): void {
+  server.close();
+  if (directory !== null) fs.rmSync(directory, { recursive: true, force: true });
+  process.exit(0);
+}
+
+const server = net.createServer((socket) => {
+  socket.setNoDelay(true);
+  admit(
+    socket,
+    key,
+    () => {
+      if (emptyTimer) clearTimeout(emptyTimer);
+      emptyTimer = null;
+    },
+    () => {
+      if (connectedClients().length === 0 && emptyTimer === null) emptyTimer = setTimeout(shutDown, EMPTY_GRACE_MS);
+    },
+  );
+});
+
+server.listen(address, () => {
+  process.stdout.write('ready\n');
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutDown);

@@ -1,0 +1,2 @@
+// Every service the broker serves: importing a module defines its service.
+import './broker_info';

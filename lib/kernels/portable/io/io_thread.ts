@@ -1,0 +1,196 @@
+// A process's I/O thread (the pattern of synckit and esbuild): it owns the
+// connection to the broker and serves the process's local services, so that
+// the ...Sync forms can block their own thread in Atomics.wait while this
+// thread does the talking. Replies from the broker are routed by their
+// header and relayed undecoded.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { workerData } from 'node:worker_threads';
+import { CodedError } from '../../../errors';
+import { channels, dumpFrame, loadFrame } from '../../../reduction';
+import { answerChallenge, brokerAddressEnv } from '../broker_address';
+import { frame, readFrames, FrameKind } from '../wire';
+import { localServices } from './local_services';
+import {
+  FLAG_ANSWERED,
+  FLAG_DEAD,
+  type IoCancel,
+  type IoReply,
+  type IoRequest,
+  type IoThreadData,
+} from './io_messages';
+import './local_service_list';
+
+/** How long a child keeps trying to reach a broker its parent has just started. */
+const CONNECT_PATIENCE_MS = 10000;
+const CONNECT_RETRY_MS = 20;
+
+const { port, syncPort, flag, address, key: keyHex, brokerEntry } = workerData as IoThreadData;
+const key = Buffer.from(keyHex, 'hex');
+const flagWord = new Int32Array(flag);
+const self = { id: 0, pid: process.pid };
+
+const syncIds = new Set<number>();
+const localCalls = new Map<number, AbortController>();
+const brokerCalls = new Set<number>();
+let socket: net.Socket | null = null;
+let queued: Buffer[] | null = [];
+let brokerError: Error | null = null;
+
+function answer(reply: IoReply): void {
+  if (syncIds.delete(reply.id)) {
+    syncPort.postMessage(reply);
+    Atomics.store(flagWord, 0, FLAG_ANSWERED);
+    Atomics.notify(flagWord, 0);
+  } else {
+    port.postMessage(reply);
+  }
+}
+
+function answerValue(id: number, ok: boolean, value: unknown): void {
+  let bytes: Uint8Array;
+  try {
+    bytes = dumpFrame(value, channels.broker).bytes;
+  } catch (err) {
+    ok = false;
+    bytes = dumpFrame(err, channels.broker).bytes;
+  }
+  answer({ id, ok, bytes });
+}
+
+function serveLocally(request: IoRequest): void {
+  const controller = new AbortController();
+  let result: unknown;
+  try {
+    const [op, args] = loadFrame(request.bytes) as [string, unknown[]];
+    result = localServices.invoke(op, { client: self, signal: controller.signal }, args);
+  } catch (err) {
+    if (!request.oneWay) answerValue(request.id, false, err);
+    return;
+  }
+  if (request.oneWay) return;
+  if (!(result instanceof Promise)) {
+    answerValue(request.id, true, result);
+    return;
+  }
+  localCalls.set(request.id, controller);
+  result
+    .then(
+      (value) => answerValue(request.id, true, value),
+      (err) => answerValue(request.id, false, err),
+    )
+    .finally(() => localCalls.delete(request.id));
+}
+
+function toBroker(bytes: Buffer): void {
+  if (queued) queued.push(bytes);
+  else socket!.write(bytes);
+}
+
+function failBrokerCalls(err: Error): void {
+  brokerError = err;
+  for (const id of brokerCalls) answerValue(id, false, err);
+  brokerCalls.clear();
+}
+
+port.on('message', (message: IoRequest | IoCancel) => {
+  if ('cancel' in message) {
+    const local = localCalls.get(message.cancel);
+    if (local) local.abort();
+    else if (brokerCalls.has(message.cancel)) toBroker(frame(message.cancel, FrameKind.Cancel, Buffer.alloc(0)));
+    return;
+  }
+  if (message.sync) syncIds.add(message.id);
+  if (localServices.serves(message.op)) {
+    serveLocally(message);
+    return;
+  }
+  if (brokerError) {
+    if (!message.oneWay) answerValue(message.id, false, brokerError);
+    return;
+  }
+  if (!message.oneWay) brokerCalls.add(message.id);
+  toBroker(frame(message.id, message.oneWay ? FrameKind.Send : FrameKind.Call, message.bytes));
+});
+
+function brokerGone(why: string): CodedError {
+  return new CodedError(
+    'ERR_BROKER_GONE',
+    `the portable backend's broker process is gone (${why}): objects shared between processes ` +
+      'are no longer reachable from this process',
+  );
+}
+
+function onConnected(connection: net.Socket): void {
+  socket = connection;
+  connection.setNoDelay(true);
+  let stage: 'challenge' | 'ack' | 'serving' = 'challenge';
+  readFrames(connection, (id, kind, payload) => {
+    if (stage === 'challenge') {
+      const answerBytes = Buffer.alloc(36);
+      answerBytes.writeUInt32LE(process.pid, 0);
+      answerChallenge(key, payload).copy(answerBytes, 4);
+      connection.write(answerBytes);
+      stage = 'ack';
+      return;
+    }
+    if (stage === 'ack') {
+      stage = 'serving';
+      for (const bytes of queued!) connection.write(bytes);
+      queued = null;
+      return;
+    }
+    if (!brokerCalls.delete(id)) return;
+    answer({ id, ok: kind === FrameKind.ReplyOk, bytes: new Uint8Array(payload) });
+  });
+  connection.on('error', () => {});
+  connection.on('close', () => {
+    queued = null;
+    failBrokerCalls(brokerGone(stage === 'serving' ? 'its connection closed' : 'it refused this process'));
+  });
+  connection.unref();
+}
+
+function connect(deadline: number): void {
+  const connection = net.connect(address);
+  connection.once('connect', () => {
+    connection.removeAllListeners('error');
+    onConnected(connection);
+  });
+  connection.once('error', (err: NodeJS.ErrnoException) => {
+    const retry = (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') && Date.now() < deadline;
+    if (retry) setTimeout(() => connect(deadline), CONNECT_RETRY_MS).unref();
+    else failBrokerCalls(brokerGone(`connecting to ${address} failed: ${err.message}`));
+  });
+}
+
+function startBroker(entry: string): void {
+  const broker = spawn(process.execPath, [entry], {
+    detached: true,
+    windowsHide: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...brokerAddressEnv({ address, directory: null, key }) },
+  });
+  let said = '';
+  broker.stdout!.on('data', (chunk: Buffer) => {
+    said += chunk.toString();
+    if (!said.includes('ready\n')) return;
+    broker.stdout!.destroy();
+    broker.unref();
+    connect(Date.now() + CONNECT_PATIENCE_MS);
+  });
+  broker.once('exit', (code, signal) => {
+    if (!said.includes('ready\n')) failBrokerCalls(brokerGone(`it exited at start with ${signal ?? code}`));
+  });
+  broker.once('error', (err) => failBrokerCalls(brokerGone(`it could not be started: ${err.message}`)));
+}
+
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`posix-multiprocessing I/O thread: ${err.stack ?? String(err)}\n`);
+  Atomics.store(flagWord, 0, FLAG_DEAD);
+  Atomics.notify(flagWord, 0);
+  process.exit(70);
+});
+
+if (brokerEntry) startBroker(brokerEntry);
+else connect(Date.now() + CONNECT_PATIENCE_MS);

@@ -1,0 +1,2 @@
+// Every service a process's I/O thread serves itself: importing a module defines its service.
+import './io_info';

@@ -1,0 +1,188 @@
+// How the portable backend's kernels reach shared state: call() and send()
+// for the event loop, callSync() for the ...Sync forms. Every thread that
+// uses them gets one I/O thread (io/io_thread.ts) on first use, which owns
+// the connection to the tree's broker (started by the tree's first process)
+// and serves the process's own local services.
+import path from 'node:path';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { CodedError } from '../../errors';
+import { channels, dumpFrame, loadFrame } from '../../reduction';
+import { abortError } from '../../wait/abort';
+import { brokerAddressEnv, inheritedBrokerAddress, newBrokerAddress, type BrokerAddress } from './broker_address';
+import {
+  FLAG_ANSWERED,
+  FLAG_DEAD,
+  FLAG_WAITING,
+  type IoReply,
+  type IoRequest,
+  type IoThreadData,
+} from './io/io_messages';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+class IoThread {
+  readonly #port: MessagePort;
+  readonly #syncPort: MessagePort;
+  readonly #flag: Int32Array;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  /** One-way sends since the last call: flushed at exit so that none is lost. */
+  #unflushed = false;
+
+  constructor(
+    readonly broker: BrokerAddress,
+    startsBroker: boolean,
+  ) {
+    const channel = new MessageChannel();
+    const syncChannel = new MessageChannel();
+    const flag = new SharedArrayBuffer(4);
+    this.#port = channel.port1;
+    this.#syncPort = syncChannel.port1;
+    this.#flag = new Int32Array(flag);
+    const data: IoThreadData = {
+      port: channel.port2,
+      syncPort: syncChannel.port2,
+      flag,
+      address: broker.address,
+      key: broker.key.toString('hex'),
+      brokerEntry: startsBroker ? path.join(__dirname, 'broker', 'broker_main.js') : null,
+    };
+    const worker = new Worker(path.join(__dirname, 'io', 'io_thread.js'), {
+      workerData: data,
+      transferList: [channel.port2, syncChannel.port2],
+      // The I/O thread needs none of the program's flags (--require hooks, loaders).
+      execArgv: [],
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref();
+    worker.on('error', (err) => this.#failAll(err));
+    worker.on('exit', () => this.#failAll(ioThreadDied()));
+    this.#port.on('message', (reply: IoReply) => this.#settle(reply));
+    this.#port.unref();
+    process.on('exit', () => {
+      if (this.#unflushed) this.callSync('broker.echo', [null]);
+    });
+  }
+
+  #failAll(err: unknown): void {
+    for (const pending of this.#pending.values()) pending.reject(err);
+    this.#pending.clear();
+    this.#port.unref();
+  }
+
+  #settle(reply: IoReply): void {
+    const pending = this.#pending.get(reply.id);
+    if (!pending) return;
+    this.#pending.delete(reply.id);
+    if (this.#pending.size === 0) this.#port.unref();
+    let value: unknown;
+    try {
+      value = loadFrame(reply.bytes);
+    } catch (err) {
+      pending.reject(err);
+      return;
+    }
+    if (reply.ok) pending.resolve(value);
+    else pending.reject(value);
+  }
+
+  #post(op: string, args: unknown[], oneWay: boolean, sync: boolean): number {
+    const id = this.#nextId++;
+    if (this.#nextId > 0xffffffff) this.#nextId = 1;
+    const bytes = dumpFrame([op, args], channels.broker).bytes;
+    this.#port.postMessage({ id, op, oneWay, sync, bytes } satisfies IoRequest);
+    return id;
+  }
+
+  call(op: string, args: unknown[], signal?: AbortSignal): Promise<unknown> {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    this.#unflushed = false;
+    const id = this.#post(op, args, false, false);
+    if (this.#pending.size === 0) this.#port.ref();
+    return new Promise((resolve, reject) => {
+      if (!signal) {
+        this.#pending.set(id, { resolve, reject });
+        return;
+      }
+      // The handler decides: an abort that comes after the operation completed loses to it,
+      // so that nothing it did (a lock taken, an item removed) is lost.
+      const onAbort = (): void => this.#port.postMessage({ cancel: id });
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#pending.set(id, {
+        resolve: (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        reject: (err) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(signal.aborted && isAbort(err) ? abortError(signal) : err);
+        },
+      });
+    });
+  }
+
+  callSync(op: string, args: unknown[]): unknown {
+    this.#unflushed = false;
+    Atomics.store(this.#flag, 0, FLAG_WAITING);
+    this.#post(op, args, false, true);
+    for (;;) {
+      Atomics.wait(this.#flag, 0, FLAG_WAITING);
+      const state = Atomics.load(this.#flag, 0);
+      if (state === FLAG_DEAD) throw ioThreadDied();
+      if (state === FLAG_ANSWERED) break;
+    }
+    const reply = receiveMessageOnPort(this.#syncPort)!.message as IoReply;
+    const value = loadFrame(reply.bytes);
+    if (!reply.ok) throw value;
+    return value;
+  }
+
+  send(op: string, args: unknown[]): void {
+    this.#unflushed = true;
+    this.#post(op, args, true, false);
+  }
+}
+
+function isAbort(err: unknown): boolean {
+  return (err as { name?: string })?.name === 'AbortError';
+}
+
+function ioThreadDied(): CodedError {
+  return new CodedError(
+    'ERR_BROKER_GONE',
+    "the portable backend's I/O thread of this process has stopped; shared objects are no longer reachable",
+  );
+}
+
+let io: IoThread | null = null;
+
+function ioThread(): IoThread {
+  if (io) return io;
+  const inherited = inheritedBrokerAddress();
+  io = new IoThread(inherited ?? newBrokerAddress(), inherited === null);
+  return io;
+}
+
+/** Calls `op` ('<service>.<method>') in the broker or the I/O thread; never blocks the event loop. */
+export function call(op: string, args: unknown[], opts: { signal?: AbortSignal } = {}): Promise<unknown> {
+  return ioThread().call(op, args, opts.signal);
+}
+
+/** Calls `op` and blocks this thread until it answers. */
+export function callSync(op: string, args: unknown[]): unknown {
+  return ioThread().callSync(op, args);
+}
+
+/** A one-way call, ordered after this thread's earlier calls; any later call returns after it ran. */
+export function send(op: string, args: unknown[]): void {
+  ioThread().send(op, args);
+}
+
+/** What a child needs in its environment to join this process's broker (starting it if needed). */
+export function brokerEnv(): Record<string, string> {
+  return brokerAddressEnv(ioThread().broker);
+}

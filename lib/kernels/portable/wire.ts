@@ -1,0 +1,74 @@
+// The byte format between a process's I/O thread and the broker: frames of
+// a 9-byte header (payload length u32, call id u32, kind u8) and a payload
+// written by lib/reduction.ts on the broker channel. The I/O thread routes
+// replies by the header alone and never decodes a payload it only relays.
+import type { Socket } from 'node:net';
+import { CodedError } from '../../errors';
+
+export const HEADER = 9;
+
+/** What a frame is: a request from a client, or a reply from the broker. */
+export const enum FrameKind {
+  Call = 0,
+  Send = 1,
+  Cancel = 2,
+  ReplyError = 3,
+  ReplyOk = 4,
+}
+
+/** Frames larger than this are refused: a peer that claims more is broken or hostile. */
+export const MAX_FRAME = 1 << 30;
+
+export function frame(id: number, kind: FrameKind, payload: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(HEADER + payload.byteLength);
+  out.writeUInt32LE(payload.byteLength, 0);
+  out.writeUInt32LE(id, 4);
+  out[8] = kind;
+  out.set(payload, HEADER);
+  return out;
+}
+
+export type FrameHandler = (id: number, kind: FrameKind, payload: Buffer) => void;
+
+/** Cuts a byte stream into frames; calls onFrame for each, in order. */
+export class FrameReader {
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+
+  constructor(private readonly onFrame: FrameHandler) {}
+
+  push(chunk: Buffer): void {
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
+    if (this.#pendingBytes < HEADER) return;
+    let data = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending, this.#pendingBytes);
+    let at = 0;
+    while (data.length - at >= HEADER) {
+      const length = data.readUInt32LE(at);
+      if (length > MAX_FRAME)
+        throw new CodedError('ERR_INVALID_MESSAGE', `a frame of ${length} bytes is past the limit`);
+      if (data.length - at < HEADER + length) break;
+      this.onFrame(
+        data.readUInt32LE(at + 4),
+        data[at + 8] as FrameKind,
+        data.subarray(at + HEADER, at + HEADER + length),
+      );
+      at += HEADER + length;
+    }
+    data = data.subarray(at);
+    this.#pending = data.length > 0 ? [data] : [];
+    this.#pendingBytes = data.length;
+  }
+}
+
+/** Reads frames from `socket` until it ends; a malformed stream destroys it. */
+export function readFrames(socket: Socket, onFrame: FrameHandler): void {
+  const reader = new FrameReader(onFrame);
+  socket.on('data', (chunk: Buffer) => {
+    try {
+      reader.push(chunk);
+    } catch (err) {
+      socket.destroy(err as Error);
+    }
+  });
+}

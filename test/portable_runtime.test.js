@@ -1,0 +1,74 @@
+// The portable backend's runtime (lib/kernels/portable/runtime.ts): calls to the
+// tree's broker and to the process's own I/O thread, the broker's door, and its end.
+'use strict';
+const assert = require('node:assert');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { runNode, fixture } = require('./helpers/run_node');
+const { running } = require('./helpers/processes');
+
+const user = fixture('portable_runtime_user.js');
+const lines = (stdout) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+
+async function gone(pid, ms, what) {
+  const deadline = Date.now() + ms;
+  while (running(pid)) {
+    if (Date.now() > deadline) throw new Error(`${what} (pid ${pid}) still runs after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('portable runtime', function () {
+  this.timeout(30000);
+
+  it('values and errors cross to the broker and back, sync and async', async () => {
+    const { code, stdout, stderr } = await runNode([user, 'round-trip']);
+    assert.strictEqual(code, 0, stderr);
+    const [values, syncError, asyncError, where] = lines(stdout);
+    assert.deepStrictEqual(values, { same: true });
+    assert.strictEqual(syncError.error, 'ERR_UNKNOWN_METHOD');
+    assert.match(syncError.message, /no operation 'nope\.x'/);
+    assert.strictEqual(asyncError.error, 'ERR_UNKNOWN_METHOD');
+    assert.strictEqual(where.local, true, 'io.* is served in the calling process');
+    assert.notStrictEqual(where.broker, null);
+  });
+
+  it('a child given brokerEnv() joins the same broker', async () => {
+    const { code, stdout, stderr } = await runNode([user, 'child-joins']);
+    assert.strictEqual(code, 0, stderr);
+    assert.deepStrictEqual(lines(stdout)[0], { sameBroker: true, childCounted: true });
+  });
+
+  it('a process without the key is refused with ERR_BROKER_GONE', async () => {
+    const { code, stdout, stderr } = await runNode([user, 'wrong-key']);
+    assert.strictEqual(code, 0, stderr);
+    assert.deepStrictEqual(lines(stdout)[0], { child: 'ERR_BROKER_GONE' });
+  });
+
+  it('the broker ends, and removes its socket directory, once its tree is SIGKILLed', async () => {
+    const root = spawn(process.execPath, [user, 'broker-then-wait'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const first = await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`pid ${root.pid} printed no broker within 10 s`)), 10000);
+        root.stdout.once('data', (d) => {
+          clearTimeout(timer);
+          resolve(JSON.parse(String(d).split('\n')[0]));
+        });
+      });
+      assert.ok(running(first.broker));
+      assert.ok(fs.existsSync(first.address));
+      const mode = fs.statSync(path.dirname(first.address)).mode & 0o777;
+      assert.strictEqual(mode, 0o700, 'the socket directory is private to the user');
+      root.kill('SIGKILL');
+      await gone(first.broker, 5000, 'the broker of a SIGKILLed tree');
+      assert.strictEqual(fs.existsSync(path.dirname(first.address)), false);
+    } finally {
+      root.kill('SIGKILL');
+    }
+  });
+});
