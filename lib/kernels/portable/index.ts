@@ -9,6 +9,9 @@ export const portableKernels: Kernels = {
   backend: 'portable',
   startMethods: ['spawn'],
   startMethod: (name) => {
+    // Loaded on first use, as the posix start methods are: it brings the child's description code.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose; typed through typeof import()
+    if (name === 'spawn') return (require('./spawn') as typeof import('./spawn')).portableSpawnStartMethod;
     throw new CodedError(
       'ERR_BACKEND_UNSUPPORTED',
       `the '${name}' start method is not available in the portable backend yet`,

@@ -31,7 +31,10 @@ function watchExit(pid: number, callback: () => void): { cancel(): void } {
 export const portableProcessKernels: ProcessKernels = {
   getpid: () => process.pid,
   watchExit,
-  endWithParent: () => endWithParentLifeline(),
+  endWithParent(parentPid) {
+    // Without a lifeline (not started by our spawn), watch the parent's pid.
+    if (!endWithParentLifeline()) watchExit(parentPid, () => process.kill(process.pid, 'SIGTERM'));
+  },
   tuneMallocForLargeMessages: () => false,
   posix: null,
 };
