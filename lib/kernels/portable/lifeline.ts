@@ -4,7 +4,7 @@
 // and the child's I/O thread, seeing EOF, sends the child SIGTERM: the same
 // signal and the same promptness as the posix parent-death signal, even while
 // the child's main thread is busy in a CPU loop.
-import { send } from './runtime';
+import { call } from './runtime';
 
 /** The child's fd that carries its description, then stays open as its lifeline. */
 export const LIFELINE_FD = 3;
@@ -19,7 +19,10 @@ export function adoptLifeline(fd: number): void {
 /** Makes this process end (SIGTERM) when the process that started it ends; false without a lifeline. */
 export function endWithParentLifeline(): boolean {
   if (lifeline === null) return false;
-  send('process.watchLifeline', [lifeline]);
+  // A call, not a send: a send would make this process flush it through the broker at exit.
+  call('process.watchLifeline', [lifeline]).catch(() => {
+    // the I/O thread did not start: nothing can watch, as without the parent-death signal
+  });
   lifeline = null;
   return true;
 }
