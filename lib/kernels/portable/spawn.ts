@@ -5,8 +5,8 @@
 // join can block this thread (callSync) or await (call) alike.
 //
 // `sentinel` under this backend: there is no OS handle to give out, so it is
-// the child's pid, a number that names the child to wait() in
-// lib/connection.ts; it is not a file descriptor.
+// the child's pid, not a file descriptor; wait() (lib/connection.ts) is
+// given the Process itself.
 import { BACKEND_ENV } from '../../backend';
 import { describeForChild } from '../../child/process_spec';
 import { CodedError } from '../../errors';
