@@ -1,134 +1,54 @@
-// Pipe() and Connection (Python's multiprocessing.connection): messages framed
-// by a 4-byte little-endian length over a socketpair (duplex) or a pipe (one
-// way). Reads take exactly one frame, never more, so a connection shared by
-// forked processes (with a lock, as in Python) never loses a message to another
-// process's read-ahead. The fds are non-blocking. Each read and write is
-// written once, as a generator of the readiness waits it needs (wait/steps.ts):
-// Sync forms serve them with poll(2), async forms on the event loop
-// (lib/wait/fd_readiness.ts).
-import { native } from './internal/native';
-import { frameOf, MessageTag, type EncodedMessage } from './internal/codec';
-import { BufferTooShort, CodedError, CodedTypeError, EOFError } from './errors';
-import { registerAfterForkInChild } from './child/after_fork';
-import { READABLE, WRITABLE, forgetFd, readableSync, whenReady } from './wait/fd_readiness';
-import {
-  channelById,
-  channels,
-  dump,
-  load,
-  loadFrame,
-  reduce,
-  registerRebuilder,
-  type Channel,
-  type Reduced,
-} from './reduction';
-import { receiveBuffer } from './internal/receive_memory';
+// Pipe() and Connection (Python's multiprocessing.connection). A Connection
+// checks arguments, encodes values on its channel (lib/reduction.ts) and keeps
+// Python's names; moving the framed messages is the backend's connection
+// kernel (lib/kernels/connections.ts): non-blocking fds under posix, a
+// broker-relayed pipe under portable.
+import { kernels } from './backend';
+import { CodedError, CodedTypeError, EOFError } from './errors';
+import { channelById, channels, dump, reduce, registerRebuilder, type Channel, type Reduced } from './reduction';
 import { toTimeout } from './wait/timeout';
-import { runAsync, runSync, type Steps } from './wait/steps';
-
-const HEADER = 4;
-const MAX_MESSAGE = 0xffffffff;
-// Frames up to this size are written with one write(2) from a scratch buffer.
-const COALESCE_LIMIT = 64 * 1024;
-const scratch = Buffer.allocUnsafe(HEADER + COALESCE_LIMIT);
-
-// Bumped in a forked child: locks held by the parent's pending operations do not apply there.
-let forkGeneration = 0;
-registerAfterForkInChild(() => {
-  forkGeneration++;
-});
-
-const closeOnCollect = new FinalizationRegistry<number>((fd) => {
-  forgetFd(fd);
-  try {
-    native.close(fd);
-  } catch {
-    /* already closed */
-  }
-});
-
-/** Serialises async operations in one direction of one connection. */
-class TurnLock {
-  private tail: Promise<void> = Promise.resolve();
-  private generation = forkGeneration;
-  private pending = 0;
-
-  /** No operation is queued or running: one may run synchronously right now. */
-  get idle(): boolean {
-    return this.pending === 0 || this.generation !== forkGeneration;
-  }
-
-  async run<T>(op: () => Promise<T>): Promise<T> {
-    if (this.generation !== forkGeneration) {
-      this.generation = forkGeneration;
-      this.tail = Promise.resolve();
-      this.pending = 0;
-    }
-    const previous = this.tail;
-    const generation = this.generation;
-    let release!: () => void;
-    this.tail = new Promise<void>((r) => {
-      release = r;
-    });
-    this.pending++;
-    try {
-      await previous;
-      return await op();
-    } finally {
-      if (this.generation === generation) this.pending--;
-      release();
-    }
-  }
-}
-
-/** An I/O algorithm: yields READABLE or WRITABLE when the fd must become so before it can go on. */
-type IoSteps<T> = Steps<number, unknown, T>;
+import type { ConnectionEnd } from './kernels/connections';
+import { connectionClosed } from './connection/connection_errors';
 
 export interface ConnectionOptions {
   readable?: boolean;
   writable?: boolean;
   /** @internal What carries the messages (Pipe's socketpair can carry fds); default: a Listener/Client connection. */
   channel?: Channel;
+  /** @internal The kernel end to wrap instead of `fd` (Pipe, Listener, Client, rebuilders). */
+  end?: ConnectionEnd;
 }
 
-const NO_BYTES = Buffer.alloc(0);
-// A message longer than the reader's maxlength is read past in pieces of this size.
-const DISCARD_CHUNK = 64 * 1024;
-// How long a receiver waits for the fds of a message that says they follow.
-const FDS_FOLLOW_MS = 1000;
+// The kernel end of a Connection, for wait() (set in the class's static block).
+let endOf: (conn: Connection) => ConnectionEnd;
 
 export class Connection<T = unknown> {
-  #fd: number;
+  readonly #end: ConnectionEnd;
   readonly #readable: boolean;
   readonly #writable: boolean;
   readonly #channel: Channel;
-  readonly #header = Buffer.allocUnsafe(HEADER);
-  readonly #readTurn = new TurnLock();
-  readonly #writeTurn = new TurnLock();
-  readonly #blockUntilReady = (events: number): void => {
-    native.poll([this.#fd], events, -1);
-  };
-  readonly #whenReady = (events: number): Promise<boolean> => whenReady(this.#fd, events, { keep: true });
+
+  static {
+    endOf = (conn) => conn.#end;
+  }
 
   /** Wraps an fd this Connection now owns (closes it in close()). */
   constructor(fd: number, opts: ConnectionOptions = {}) {
-    if (!Number.isInteger(fd) || fd < 0)
+    if (opts.end === undefined && (!Number.isInteger(fd) || fd < 0))
       throw new CodedTypeError(
         'ERR_INVALID_ARG_TYPE',
         `Connection(fd): fd must be a non-negative integer, got ${String(fd)}`,
       );
-    this.#fd = fd;
     this.#readable = opts.readable ?? true;
     this.#writable = opts.writable ?? true;
     this.#channel = opts.channel ?? channels.connection;
     if (!this.#readable && !this.#writable)
       throw new CodedError('ERR_INVALID_ARG_VALUE', 'at least one of readable or writable must be true');
-    native.setNonBlocking(fd, true);
-    closeOnCollect.register(this, fd, this);
+    this.#end = opts.end ?? kernels().connections.fromFd(fd);
   }
 
   get closed(): boolean {
-    return this.#fd < 0;
+    return this.#end.closed;
   }
   get readable(): boolean {
     return this.#readable;
@@ -138,17 +58,11 @@ export class Connection<T = unknown> {
   }
 
   fileno(): number {
-    this.#checkOpen();
-    return this.#fd;
+    return this.#end.fileno();
   }
 
   close(): void {
-    if (this.#fd < 0) return;
-    const fd = this.#fd;
-    this.#fd = -1;
-    closeOnCollect.unregister(this);
-    forgetFd(fd); // reads keep a paused watch on the fd between waits
-    native.close(fd);
+    this.#end.close();
   }
 
   [Symbol.dispose](): void {
@@ -160,128 +74,24 @@ export class Connection<T = unknown> {
   /** Sends any structured-cloneable value (refused with ERR_UNCLONABLE before anything is written). */
   send(obj: unknown): Promise<void> {
     this.#checkWritable();
-    const message = dump(obj, this.#channel); // throws when refused: nothing written (the manager client relies on it)
-    if (message.fds.length > 0) return this.#writeTurn.run(() => this.#writeWithFds(message));
-    if (this.#writeTurn.idle && message.body.length < COALESCE_LIMIT) {
-      // Nothing queued ahead: write the frame now, in one write(2) most times.
-      try {
-        const rest = this.#writeSmallFrameNow(message.body, 0, message.body.length, message.tag);
-        return rest === null ? Promise.resolve() : this.#writeTurn.run(() => this.#writeAll(rest));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
-    // Written later: a copy, so the caller may change its object once send() returns.
-    const payload = frameOf(message);
-    return this.#writeTurn.run(() => this.#writeFrame(payload, 0, payload.length));
+    // dump() throws when refused: nothing written (the manager client relies on it).
+    return this.#end.send(dump(obj, this.#channel));
   }
 
   sendSync(obj: unknown): void {
     this.#checkWritable();
-    const message = dump(obj, this.#channel);
-    if (message.fds.length > 0) {
-      this.#writeFrameSync(message.body, 0, message.body.length, MessageTag.StructuredWithFds);
-      native.sendMessage(this.#fd, NO_BYTES, message.fds);
-      return;
-    }
-    this.#writeFrameSync(message.body, 0, message.body.length, message.tag);
-  }
-
-  // The fds go in a frame of their own right behind the message, which the
-  // receiver reads with recvmsg: a plain read() of a frame would drop them.
-  async #writeWithFds(message: EncodedMessage): Promise<void> {
-    this.#checkOpen();
-    const payload = frameOf({ tag: MessageTag.StructuredWithFds, body: message.body });
-    const head = Buffer.allocUnsafe(HEADER);
-    head.writeUInt32LE(payload.length, 0);
-    await this.#writeAll(Buffer.concat([head, payload]));
-    native.sendMessage(this.#fd, NO_BYTES, message.fds);
-  }
-
-  #load(frame: Buffer): T {
-    if (frame.length > 0 && frame[0] === MessageTag.StructuredWithFds) {
-      // Sent right behind the frame; a bounded wait, so bytes that only look like such a frame fail loudly.
-      if (native.poll([this.#fd], READABLE, FDS_FOLLOW_MS).length === 0) {
-        throw new CodedError(
-          'ERR_INVALID_MESSAGE',
-          `a message announced file descriptors that did not follow within ${FDS_FOLLOW_MS} ms ` +
-            '(was it sent with sendBytes()? read those with recvBytes())',
-        );
-      }
-      const passed = native.recvMessage(this.#fd);
-      if (passed === null) throw new EOFError('the connection closed between a message and its file descriptors');
-      return load(MessageTag.Structured, frame.subarray(1), passed.fds) as T;
-    }
-    return loadFrame(frame) as T;
+    this.#end.sendSync(dump(obj, this.#channel));
   }
 
   /** Sends bytes buf[offset, offset + size) as one message. */
   sendBytes(buf: ArrayBufferView, offset = 0, size?: number): Promise<void> {
     this.#checkWritable();
-    const bytes = sendRange(buf, offset, size);
-    return this.#writeTurn.run(() => this.#writeFrame(bytes, 0, bytes.length));
+    return this.#end.sendBytes(sendRange(buf, offset, size));
   }
 
   sendBytesSync(buf: ArrayBufferView, offset = 0, size?: number): void {
     this.#checkWritable();
-    const bytes = sendRange(buf, offset, size);
-    this.#writeFrameSync(bytes, 0, bytes.length);
-  }
-
-  #frameInScratch(bytes: Uint8Array, offset: number, size: number, tag: number): number {
-    const prefix = tag >= 0 ? 1 : 0;
-    scratch.writeUInt32LE(size + prefix, 0);
-    if (prefix) scratch[HEADER] = tag;
-    scratch.set(size === bytes.length && offset === 0 ? bytes : bytes.subarray(offset, offset + size), HEADER + prefix);
-    return HEADER + prefix + size;
-  }
-
-  #writeFrameSync(bytes: Uint8Array, offset: number, size: number, tag = -1): void {
-    const prefix = tag >= 0 ? 1 : 0;
-    if (size + prefix > MAX_MESSAGE)
-      throw new CodedError('ERR_MESSAGE_TOO_LONG', `a message of ${size} bytes exceeds the 4 GiB frame limit`);
-    if (size <= COALESCE_LIMIT - 1) {
-      this.#writeAllSync(scratch, this.#frameInScratch(bytes, offset, size, tag));
-      return;
-    }
-    const head = Buffer.allocUnsafe(HEADER + prefix);
-    head.writeUInt32LE(size + prefix, 0);
-    if (prefix) head[HEADER] = tag;
-    this.#writeAllSync(head, head.length);
-    this.#writeAllSync(bytes.subarray(offset, offset + size), size);
-  }
-
-  #writeAllSync(bytes: Uint8Array, length: number): void {
-    // Most writes go whole at once: no step machinery for them.
-    const n = native.write(this.#fd, bytes, 0, length);
-    if (n !== length) this.#sync(this.#writeAllSteps(bytes, Math.max(0, n), length));
-  }
-
-  /** Writes a frame that fits the scratch buffer now: null when all of it went, else the rest (a copy). */
-  #writeSmallFrameNow(bytes: Uint8Array, offset: number, size: number, tag: number): Buffer | null {
-    const length = this.#frameInScratch(bytes, offset, size, tag);
-    const n = Math.max(0, native.write(this.#fd, scratch, 0, length));
-    // Partly written: the rest must outlive the scratch buffer.
-    return n === length ? null : Buffer.from(scratch.subarray(n, length));
-  }
-
-  async #writeFrame(bytes: Uint8Array, offset: number, size: number): Promise<void> {
-    this.#checkOpen();
-    if (size > MAX_MESSAGE)
-      throw new CodedError('ERR_MESSAGE_TOO_LONG', `a message of ${size} bytes exceeds the 4 GiB frame limit`);
-    if (size <= COALESCE_LIMIT) {
-      const rest = this.#writeSmallFrameNow(bytes, offset, size, -1);
-      if (rest !== null) await this.#writeAll(rest);
-      return;
-    }
-    const head = Buffer.allocUnsafe(HEADER);
-    head.writeUInt32LE(size, 0);
-    await this.#writeAll(head);
-    await this.#writeAll(bytes.subarray(offset, offset + size));
-  }
-
-  #writeAll(bytes: Uint8Array): Promise<void> {
-    return this.#async(this.#writeAllSteps(bytes, 0, bytes.length));
+    this.#end.sendBytesSync(sendRange(buf, offset, size));
   }
 
   // ---- receiving ----
@@ -289,47 +99,34 @@ export class Connection<T = unknown> {
   /** The next value sent with send(); EOFError once the other end is closed everywhere. */
   recv(): Promise<T> {
     this.#checkReadable();
-    if (this.#readTurn.idle) {
-      // Nothing queued ahead: take a message that is already there without
-      // the waiting machinery (a frame only partly there is finished async).
-      try {
-        const frame = this.#readFrameNow(Infinity, this.#finishInTurn);
-        if (frame instanceof Promise) return frame.then((bytes) => this.#load(bytes));
-        if (frame !== null) return Promise.resolve(this.#load(frame));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
-    return this.#readTurn.run(async () => this.#load(await this.#async(this.#readFrameSteps(Infinity))));
+    return this.#end.recv() as Promise<T>;
   }
 
   recvSync(): T {
     this.#checkReadable();
-    return this.#load(this.#readFrameSync(Infinity));
+    return this.#end.recvSync() as T;
   }
 
   /** The next message as bytes; a message longer than maxlength is discarded with ERR_MESSAGE_TOO_LONG. */
   recvBytes(maxlength?: number): Promise<Buffer> {
     this.#checkReadable();
-    const limit = checkMaxLength(maxlength);
-    return this.#readTurn.run(() => this.#async(this.#readFrameSteps(limit)));
+    return this.#end.recvBytes(checkMaxLength(maxlength));
   }
 
   recvBytesSync(maxlength?: number): Buffer {
     this.#checkReadable();
-    return this.#readFrameSync(checkMaxLength(maxlength));
+    return this.#end.recvBytesSync(checkMaxLength(maxlength));
   }
 
   /** Reads the next message into buf at offset; returns its size. BufferTooShort (holding the message) when it does not fit. */
   recvBytesInto(buf: ArrayBufferView, offset = 0): Promise<number> {
     this.#checkReadable();
-    const target = intoRange(buf, offset);
-    return this.#readTurn.run(() => this.#async(this.#readIntoSteps(target)));
+    return this.#end.recvBytesInto(intoRange(buf, offset));
   }
 
   recvBytesIntoSync(buf: ArrayBufferView, offset = 0): number {
     this.#checkReadable();
-    return this.#sync(this.#readIntoSteps(intoRange(buf, offset)));
+    return this.#end.recvBytesIntoSync(intoRange(buf, offset));
   }
 
   /**
@@ -340,9 +137,7 @@ export class Connection<T = unknown> {
     try {
       const limit = toTimeout(timeout, 'Connection.poll()');
       this.#checkReadable();
-      if (native.poll([this.#fd], READABLE, 0).length > 0) return Promise.resolve(true);
-      if (limit === 0) return Promise.resolve(false);
-      return whenReady(this.#fd, READABLE, { timeout: limit, keep: true });
+      return this.#end.poll(limit);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -351,7 +146,7 @@ export class Connection<T = unknown> {
   pollSync(timeout: number | null = 0): boolean {
     const limit = toTimeout(timeout, 'Connection.pollSync()');
     this.#checkReadable();
-    return readableSync([this.#fd], limit).length > 0;
+    return this.#end.pollSync(limit);
   }
 
   /** Yields received values until the other end is closed. */
@@ -366,112 +161,10 @@ export class Connection<T = unknown> {
     }
   }
 
-  /**
-   * Reads a frame without waiting: the frame, a promise of its rest (a frame
-   * only partly there, finished in the read turn), or null when not one byte
-   * was there (nothing consumed).
-   */
-  #readFrameNow<R>(limit: number, finish: (rest: IoSteps<Buffer>) => R): Buffer | R | null {
-    const n = native.read(this.#fd, this.#header, 0, HEADER);
-    if (n < 0) return null;
-    if (n === 0) throw endOfFile(false);
-    if (n < HEADER) return finish(this.#readFrameSteps(limit, n));
-    const size = this.#header.readUInt32LE(0);
-    if (size > limit) return finish(this.#discardSteps(size, limit));
-    const body = receiveBuffer(size);
-    const got = size === 0 ? 0 : native.read(this.#fd, body, 0, size);
-    if (got === 0 && size > 0) throw endOfFile(true);
-    const done = Math.max(0, got);
-    if (done === size) return this.#checkedFrame(body, limit);
-    return finish(this.#restOfBodySteps(body, done, limit));
-  }
-
-  /** Reads a frame blocking the thread; a frame already there is read without the step machinery. */
-  #readFrameSync(limit: number): Buffer {
-    return this.#readFrameNow(limit, this.#sync) ?? this.#sync(this.#readFrameSteps(limit));
-  }
-
-  /** Finishes a frame begun by #readFrameNow in the read turn. */
-  readonly #finishInTurn = (rest: IoSteps<Buffer>): Promise<Buffer> => this.#readTurn.run(() => this.#async(rest));
-
-  *#restOfBodySteps(body: Buffer, done: number, limit: number): IoSteps<Buffer> {
-    yield* this.#readExactSteps(body, done, body.length - done, true);
-    return this.#checkedFrame(body, limit);
-  }
-
-  #checkedFrame(body: Buffer, limit: number): Buffer {
-    if (body.length > limit) throw messageTooLong(body.length, limit);
-    return body;
-  }
-
-  /** Reads one frame; `headerDone` bytes of its header are already in this.#header. */
-  *#readFrameSteps(limit: number, headerDone = 0): IoSteps<Buffer> {
-    yield* this.#readExactSteps(this.#header, headerDone, HEADER - headerDone, headerDone > 0);
-    const size = this.#header.readUInt32LE(0);
-    if (size > limit) return yield* this.#discardSteps(size, limit);
-    const body = yield* this.#readBodySteps(size);
-    return this.#checkedFrame(body, limit);
-  }
-
-  /**
-   * Reads past a frame longer than `limit` (the stream stays in step) through a
-   * small scratch buffer, never the size its header claims: a peer cannot make
-   * us allocate gigabytes by saying so. Then throws ERR_MESSAGE_TOO_LONG.
-   */
-  *#discardSteps(size: number, limit: number): IoSteps<never> {
-    const scratch = Buffer.allocUnsafe(Math.min(size, DISCARD_CHUNK));
-    for (let left = size; left > 0; left -= Math.min(left, scratch.length)) {
-      yield* this.#readExactSteps(scratch, 0, Math.min(left, scratch.length), true);
-    }
-    throw messageTooLong(size, limit);
-  }
-
-  *#readIntoSteps(target: Uint8Array): IoSteps<number> {
-    yield* this.#readExactSteps(this.#header, 0, HEADER, false);
-    const size = this.#header.readUInt32LE(0);
-    if (size > target.length) throw tooShort(yield* this.#readBodySteps(size), target.length);
-    yield* this.#readExactSteps(target, 0, size, true);
-    return size;
-  }
-
-  *#readBodySteps(size: number): IoSteps<Buffer> {
-    const body = receiveBuffer(size);
-    yield* this.#readExactSteps(body, 0, size, true);
-    return body;
-  }
-
-  *#readExactSteps(into: Uint8Array, offset: number, size: number, midMessage: boolean): IoSteps<void> {
-    let done = 0;
-    while (done < size) {
-      this.#checkOpen();
-      const n = native.read(this.#fd, into, offset + done, size - done);
-      if (n === 0) throw endOfFile(midMessage || done > 0);
-      if (n < 0) yield READABLE;
-      else done += n;
-    }
-  }
-
-  *#writeAllSteps(bytes: Uint8Array, done: number, length: number): IoSteps<void> {
-    while (done < length) {
-      this.#checkOpen();
-      const n = native.write(this.#fd, bytes, done, length - done);
-      if (n < 0) yield WRITABLE;
-      else done += n;
-    }
-  }
-
-  /** Runs an I/O algorithm blocking the thread while the fd is not ready. */
-  readonly #sync = <T>(steps: IoSteps<T>): T => runSync(steps, this.#blockUntilReady);
-
-  /** Runs an I/O algorithm waiting on the event loop while the fd is not ready. */
-  #async<T>(steps: IoSteps<T>): Promise<T> {
-    return runAsync(steps, this.#whenReady);
-  }
-
   // ---- checks ----
 
   #checkOpen(): void {
-    if (this.#fd < 0) throw new CodedError('ERR_CONNECTION_CLOSED', 'the connection is closed');
+    if (this.#end.closed) throw connectionClosed();
   }
 
   #checkReadable(): void {
@@ -492,21 +185,28 @@ export class Connection<T = unknown> {
       );
   }
 
-  /** For forkserver/spawn: the child gets a copy of the fd. */
+  /** For forkserver/spawn: the child gets the end (under posix, a copy of the fd). */
   [reduce](): Reduced {
     this.#checkOpen();
+    const { state, fds } = this.#end.reduced();
     return {
       kind: 'Connection',
-      state: { readable: this.#readable, writable: this.#writable, channel: this.#channel.id },
-      fds: [this.#fd],
+      state: { ...state, readable: this.#readable, writable: this.#writable, channel: this.#channel.id },
+      fds,
     };
   }
 }
 
+type ConnectionState = Record<string, unknown> & { readable: boolean; writable: boolean; channel: string };
 registerRebuilder(
   'Connection',
-  (state: { readable: boolean; writable: boolean; channel: string }, fds: number[]) =>
-    new Connection(fds[0], { readable: state.readable, writable: state.writable, channel: channelById(state.channel) }),
+  (state: ConnectionState, fds: number[]) =>
+    new Connection(-1, {
+      readable: state.readable,
+      writable: state.writable,
+      channel: channelById(state.channel),
+      end: kernels().connections.attach(state, fds),
+    }),
 );
 
 /**
@@ -514,18 +214,15 @@ registerRebuilder(
  * One-way: [receiving end, sending end] over a pipe.
  */
 export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
+  const [a, b] = kernels().connections.pipe(duplex);
   if (duplex) {
-    const [a, b] = native.socketpair();
-    return [
-      new Connection<T>(a, { channel: channels.socketPipe }),
-      new Connection<T>(b, { channel: channels.socketPipe }),
-    ];
+    const channel = channels.socketPipe;
+    return [new Connection<T>(-1, { channel, end: a }), new Connection<T>(-1, { channel, end: b })];
   }
-  const [readFd, writeFd] = native.pipe();
   const channel = channels.oneWayPipe;
   return [
-    new Connection<T>(readFd, { writable: false, channel }),
-    new Connection<T>(writeFd, { readable: false, channel }),
+    new Connection<T>(-1, { writable: false, channel, end: a }),
+    new Connection<T>(-1, { readable: false, channel, end: b }),
   ];
 }
 
@@ -533,16 +230,8 @@ export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>]
 
 export type Waitable = Connection | number | { sentinel: number } | { fileno(): number };
 
-function fdOf(object: Waitable): number {
-  if (typeof object === 'number') return object;
-  if (object instanceof Connection) return object.fileno();
-  if (typeof (object as { fileno?: unknown }).fileno === 'function') return (object as { fileno(): number }).fileno();
-  if (typeof (object as { sentinel?: unknown }).sentinel === 'number') return (object as { sentinel: number }).sentinel;
-  throw new CodedTypeError(
-    'ERR_INVALID_ARG_TYPE',
-    'wait(objects): each object must be a Connection, an fd, or have a sentinel fd or fileno()',
-  );
-}
+/** What the kernel waits on: a Connection's end, anything else as given. */
+const waitableOf = (object: Waitable): unknown => (object instanceof Connection ? endOf(object) : object);
 
 /**
  * The objects that are ready (a connection with a message or at end of file, a
@@ -551,24 +240,18 @@ function fdOf(object: Waitable): number {
  */
 export async function wait<W extends Waitable>(objects: W[], timeout?: number | null): Promise<W[]> {
   const limit = toTimeout(timeout, 'wait()');
-  const fds = objects.map(fdOf);
-  const readyNow = native.poll(fds, READABLE, 0);
-  if (readyNow.length > 0 || objects.length === 0 || limit === 0) return readyNow.map((i) => objects[i]);
-  const controller = new AbortController();
-  const waits = fds.map((fd) =>
-    whenReady(fd, READABLE, { timeout: limit, signal: controller.signal, duplicate: true }).catch(() => false),
-  );
-  await Promise.race(waits);
-  controller.abort();
-  return native.poll(fds, READABLE, 0).map((i) => objects[i]);
+  const ready = await kernels().connections.wait(objects.map(waitableOf), limit);
+  return ready.map((i) => objects[i]);
 }
 
 export function waitSync<W extends Waitable>(objects: W[], timeout?: number | null): W[] {
   const limit = toTimeout(timeout, 'waitSync()');
-  return readableSync(objects.map(fdOf), limit).map((i) => objects[i]);
+  return kernels()
+    .connections.waitSync(objects.map(waitableOf), limit)
+    .map((i) => objects[i]);
 }
 
-// ---- argument checks and errors ----
+// ---- argument checks ----
 
 function sendRange(buf: ArrayBufferView, offset: number, size: number | undefined): Uint8Array {
   if (!ArrayBuffer.isView(buf))
@@ -613,26 +296,4 @@ function checkMaxLength(maxlength: number | undefined): number {
   if (!Number.isInteger(maxlength) || maxlength < 0)
     throw new CodedError('ERR_OUT_OF_RANGE', `recvBytes: maxlength must be a non-negative integer, got ${maxlength}`);
   return maxlength;
-}
-
-function endOfFile(midMessage: boolean): EOFError {
-  return new EOFError(
-    midMessage
-      ? 'the other end closed the connection in the middle of a message'
-      : 'the other end of the connection is closed',
-  );
-}
-
-function messageTooLong(size: number, limit: number): Error {
-  return new CodedError(
-    'ERR_MESSAGE_TOO_LONG',
-    `the message (${size} bytes) is longer than maxlength (${limit}); it was discarded`,
-  );
-}
-
-function tooShort(received: Buffer, room: number): BufferTooShort {
-  return new BufferTooShort(
-    `the message (${received.length} bytes) does not fit in the ${room} bytes after offset; it is in err.received`,
-    received,
-  );
 }

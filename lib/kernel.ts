@@ -8,6 +8,10 @@
 import type { BackendName } from './backend';
 import type { StartMethod, StartMethodName } from './context';
 import type { ProcessKernels } from './kernels/processes';
+import type { SyncKernels } from './kernels/sync';
+import type { MemoryKernels } from './kernels/memory';
+import type { QueueKernels } from './kernels/queues';
+import type { ConnectionKernels } from './kernels/connections';
 
 export interface Kernels {
   readonly backend: BackendName;
@@ -16,4 +20,12 @@ export interface Kernels {
   /** The launcher of one of startMethods (loaded on first use). */
   startMethod(name: StartMethodName): StartMethod;
   readonly processes: ProcessKernels;
+  /** Lock ... Barrier (lib/synchronize.ts). */
+  readonly sync: SyncKernels;
+  /** SharedMemory, Value/Array (lib/shared_memory.ts, lib/sharedctypes.ts). */
+  readonly memory: MemoryKernels;
+  /** Queue, JoinableQueue, SimpleQueue (lib/queues.ts). */
+  readonly queues: QueueKernels;
+  /** Pipe, Connection, wait(), Listener, Client (lib/connection.ts, lib/connection/listener.ts). */
+  readonly connections: ConnectionKernels;
 }

@@ -1,26 +1,14 @@
 // Value, Array, RawValue, RawArray (Python's multiprocessing.sharedctypes):
-// real TypedArrays over shared memory. Each object has its own nameless segment
-// (memfd): a forked child inherits the mapping, other start methods get the fd;
-// nothing is left in /dev/shm. With `lock` (the default, as in Python) the
-// object carries an RLock from lib/synchronize.ts, returned by getLock().
-import { native } from './internal/native';
+// cells of one type in shared memory, each object its own nameless segment
+// (kernels().memory). Under posix an Array is a real TypedArray over the
+// mapping; under portable (no mapping) it is an indexable object that reads and
+// writes the shared bytes (SharedCellArray). With `lock` (the default, as in
+// Python) the object carries an RLock from lib/synchronize.ts, returned by getLock().
 import { CodedError, CodedTypeError } from './errors';
+import { kernels } from './backend';
 import { reduce, rebuild, registerRebuilder, isReducible, type Reduced } from './reduction';
 import { RLock } from './synchronize';
-
-type TypedArrayConstructor =
-  | Int8ArrayConstructor
-  | Uint8ArrayConstructor
-  | Int16ArrayConstructor
-  | Uint16ArrayConstructor
-  | Int32ArrayConstructor
-  | Uint32ArrayConstructor
-  | BigInt64ArrayConstructor
-  | BigUint64ArrayConstructor
-  | Float32ArrayConstructor
-  | Float64ArrayConstructor;
-
-type AnyTypedArray = InstanceType<TypedArrayConstructor>;
+import type { AnyTypedArray, CellsKernel, TypedArrayConstructor } from './kernels/memory';
 
 // Python's type codes (C types on LP64 Linux/macOS) and their plain names.
 const TYPES: Record<string, TypedArrayConstructor> = {
@@ -72,30 +60,6 @@ function typeOf(type: SharedType): TypedArrayConstructor {
   return ctor;
 }
 
-interface Segment {
-  fd: number;
-  view: AnyTypedArray;
-}
-
-function allocate(ctor: TypedArrayConstructor, length: number): Segment {
-  const bytes = Math.max(1, length * ctor.BYTES_PER_ELEMENT);
-  const fd = native.anonymousShared(bytes);
-  return { fd, view: viewOver(ctor, fd, length, bytes) };
-}
-
-function viewOver(ctor: TypedArrayConstructor, fd: number, length: number, bytes: number): AnyTypedArray {
-  const mapping = native.mapShared(fd, bytes);
-  return new ctor(mapping.buffer as ArrayBuffer, mapping.byteOffset, length) as AnyTypedArray;
-}
-
-const closeOnCollect = new FinalizationRegistry<number>((fd) => {
-  try {
-    native.close(fd);
-  } catch {
-    /* already closed */
-  }
-});
-
 function resolveLock(lock: SharedOptions['lock']): SharedLock | null {
   if (lock === undefined || lock === true) return new RLock();
   if (lock === false || lock === null) return null;
@@ -116,33 +80,28 @@ function coerce(ctor: TypedArrayConstructor, value: unknown): number | bigint {
 export class SharedValue<V extends number | bigint = number> {
   readonly #ctor: TypedArrayConstructor;
   readonly #type: string;
-  readonly #cell: AnyTypedArray;
-  readonly #fd: number;
+  readonly #cells: CellsKernel;
   readonly #lock: SharedLock | null;
 
   /** @internal use Value() or RawValue() */
-  constructor(type: SharedType, initial: unknown, lock: SharedLock | null, attachFd?: number) {
+  constructor(type: SharedType, initial: unknown, lock: SharedLock | null, attached?: CellsKernel) {
     this.#ctor = typeOf(type);
     this.#type = type;
-    if (attachFd === undefined) {
-      const segment = allocate(this.#ctor, 1);
-      this.#fd = segment.fd;
-      this.#cell = segment.view;
-      this.#cell[0] = coerce(this.#ctor, initial ?? 0) as never;
+    if (attached === undefined) {
+      this.#cells = kernels().memory.cells(this.#ctor, 1);
+      this.#cells.set(0, coerce(this.#ctor, initial ?? 0));
     } else {
-      this.#fd = attachFd;
-      this.#cell = viewOver(this.#ctor, attachFd, 1, Math.max(1, this.#ctor.BYTES_PER_ELEMENT));
+      this.#cells = attached;
     }
     this.#lock = lock;
-    closeOnCollect.register(this, this.#fd);
   }
 
   /** Reading or writing takes the lock (when there is one) for that access, as in Python. */
   get value(): V {
-    if (!this.#lock) return this.#cell[0] as V;
+    if (!this.#lock) return this.#cells.get(0) as V;
     this.#lock.acquireSync();
     try {
-      return this.#cell[0] as V;
+      return this.#cells.get(0) as V;
     } finally {
       this.#lock.release();
     }
@@ -151,12 +110,12 @@ export class SharedValue<V extends number | bigint = number> {
   set value(v: V) {
     const stored = coerce(this.#ctor, v);
     if (!this.#lock) {
-      this.#cell[0] = stored as never;
+      this.#cells.set(0, stored);
       return;
     }
     this.#lock.acquireSync();
     try {
-      this.#cell[0] = stored as never;
+      this.#cells.set(0, stored);
     } finally {
       this.#lock.release();
     }
@@ -169,27 +128,50 @@ export class SharedValue<V extends number | bigint = number> {
     return this.#lock;
   }
 
-  /** The underlying one-element typed array (no locking). */
-  getObj(): AnyTypedArray {
-    return this.#cell;
+  /** The underlying one-element typed array (no locking); under portable, an indexable SharedCellArray. */
+  getObj(): AnyTypedArray | SharedCellArray {
+    return this.#cells.view ?? new SharedCellArray(this.#cells, 1);
   }
 
   [reduce](): Reduced {
-    const lock = this.#lock && isReducible(this.#lock) ? this.#lock[reduce]() : null;
-    return { kind: 'SharedValue', state: { type: this.#type, lock }, fds: [this.#fd, ...(lock?.fds ?? [])] };
+    return reduceCells('SharedValue', this.#cells, { type: this.#type }, this.#lock);
   }
 }
 
-registerRebuilder(
-  'SharedValue',
-  (state: { type: string; lock: Reduced | null }, fds: number[]) =>
-    new SharedValue(
-      state.type,
-      undefined,
-      state.lock ? (rebuild(state.lock, fds.slice(1)) as SharedLock) : null,
-      fds[0],
-    ),
-);
+/** The reduced form of cells and their lock: the cells' fds (if any) first, then the lock's. */
+function reduceCells(
+  kind: string,
+  cells: CellsKernel,
+  state: Record<string, unknown>,
+  lock: SharedLock | null,
+): Reduced {
+  const own = cells.handle();
+  const reducedLock = lock && isReducible(lock) ? lock[reduce]() : null;
+  return {
+    kind,
+    state: { ...state, cells: own.state, cellFds: own.fds.length, lock: reducedLock },
+    fds: [...own.fds, ...(reducedLock?.fds ?? [])],
+  };
+}
+
+interface ReducedCells {
+  type: string;
+  length?: number;
+  cells: unknown;
+  cellFds?: number;
+  lock: Reduced | null;
+}
+
+function rebuildCells(state: ReducedCells, fds: number[]): { cells: CellsKernel; lock: SharedLock | null } {
+  const cellFds = state.cellFds ?? 1; // 1: the posix form of before the seam
+  const cells = kernels().memory.attachCells(typeOf(state.type), state.length ?? 1, state.cells, fds.slice(0, cellFds));
+  return { cells, lock: state.lock ? (rebuild(state.lock, fds.slice(cellFds)) as SharedLock) : null };
+}
+
+registerRebuilder('SharedValue', (state: ReducedCells, fds: number[]) => {
+  const { cells, lock } = rebuildCells(state, fds);
+  return new SharedValue(state.type, undefined, lock, cells);
+});
 
 /** Python's Value(typecode, value, lock=True). */
 export function Value<V extends number | bigint = number>(
@@ -208,6 +190,67 @@ export function RawValue<V extends number | bigint = number>(type: SharedType, i
 /** A typed array over shared memory; with a lock it also has getLock() and getObj(). */
 export type SharedArray<A extends AnyTypedArray = AnyTypedArray> = A & { getLock(): SharedLock; getObj(): A };
 
+/**
+ * An Array under the portable backend, where shared memory cannot be mapped:
+ * `arr[i]`, `arr.get(i)`, `arr.set(i, v)`, `length` and iteration read and
+ * write the shared bytes. (Indexing goes through a Proxy; get/set are direct.)
+ */
+export class SharedCellArray {
+  readonly #cells: CellsKernel;
+  readonly length: number;
+  [index: number]: number | bigint;
+
+  /** @internal */
+  constructor(cells: CellsKernel, length: number) {
+    this.#cells = cells;
+    this.length = length;
+    return new Proxy(this, INDEXING);
+  }
+
+  get(index: number): number | bigint {
+    return this.#cells.get(this.#checked(index));
+  }
+
+  set(index: number, value: number | bigint): void {
+    this.#cells.set(this.#checked(index), value);
+  }
+
+  #checked(index: number): number {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
+      throw new CodedError('ERR_INDEX_OUT_OF_RANGE', `index ${index} is outside the array (length ${this.length})`);
+    }
+    return index;
+  }
+
+  *[Symbol.iterator](): IterableIterator<number | bigint> {
+    for (let i = 0; i < this.length; i++) yield this.#cells.get(i);
+  }
+
+  toJSON(): Array<number | bigint> {
+    return [...this];
+  }
+}
+
+const INDEX = /^(0|[1-9][0-9]*)$/;
+
+const INDEXING: ProxyHandler<SharedCellArray> = {
+  get(target, key) {
+    if (typeof key === 'string' && INDEX.test(key)) return target.get(Number(key));
+    const value = Reflect.get(target, key, target);
+    // The class's methods run on the target: its private fields are not the Proxy's.
+    return typeof value === 'function' && key !== 'constructor' && !Object.hasOwn(target, key)
+      ? value.bind(target)
+      : value;
+  },
+  set(target, key, value) {
+    if (typeof key === 'string' && INDEX.test(key)) {
+      target.set(Number(key), value);
+      return true;
+    }
+    return Reflect.set(target, key, value, target);
+  },
+};
+
 function makeArray(
   type: SharedType,
   sizeOrValues: number | ArrayLike<number | bigint> | Iterable<number | bigint>,
@@ -225,39 +268,30 @@ function makeArray(
     values = Array.from(sizeOrValues as Iterable<number | bigint>, (v) => coerce(ctor, v));
     length = values.length;
   }
-  const { fd, view } = allocate(ctor, length);
-  if (values) for (let i = 0; i < length; i++) view[i] = values[i] as never;
-  return decorate(view, type, fd, lock);
+  const cells = kernels().memory.cells(ctor, length);
+  if (values) for (let i = 0; i < length; i++) cells.set(i, values[i]);
+  return decorate(cells, type, length, lock);
 }
 
-function decorate(view: AnyTypedArray, type: SharedType, fd: number, lock: SharedLock | null): SharedArray {
-  closeOnCollect.register(view, fd);
-  Object.defineProperties(view, {
+/** The array users see (a TypedArray under posix, a SharedCellArray under portable), with getLock, getObj and [reduce]. */
+function decorate(cells: CellsKernel, type: SharedType, length: number, lock: SharedLock | null): SharedArray {
+  const array: object = cells.view ?? new SharedCellArray(cells, length);
+  Object.defineProperties(array, {
     getLock: {
       value: () => {
         if (!lock) throw new CodedError('ERR_NO_LOCK', 'this array was made without a lock (RawArray or lock: false)');
         return lock;
       },
     },
-    getObj: { value: () => view },
-    [reduce]: {
-      value: (): Reduced => {
-        const reducedLock = lock && isReducible(lock) ? lock[reduce]() : null;
-        return {
-          kind: 'SharedArray',
-          state: { type, length: view.length, lock: reducedLock },
-          fds: [fd, ...(reducedLock?.fds ?? [])],
-        };
-      },
-    },
+    getObj: { value: () => array },
+    [reduce]: { value: (): Reduced => reduceCells('SharedArray', cells, { type, length }, lock) },
   });
-  return view as SharedArray;
+  return array as SharedArray;
 }
 
-registerRebuilder('SharedArray', (state: { type: string; length: number; lock: Reduced | null }, fds: number[]) => {
-  const ctor = typeOf(state.type);
-  const view = viewOver(ctor, fds[0], state.length, Math.max(1, state.length * ctor.BYTES_PER_ELEMENT));
-  return decorate(view, state.type, fds[0], state.lock ? (rebuild(state.lock, fds.slice(1)) as SharedLock) : null);
+registerRebuilder('SharedArray', (state: ReducedCells & { length: number }, fds: number[]) => {
+  const { cells, lock } = rebuildCells(state, fds);
+  return decorate(cells, state.type, state.length, lock);
 });
 
 /** Python's Array(typecode, size_or_initializer, lock=True). */

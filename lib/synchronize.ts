@@ -1,36 +1,33 @@
 // Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event and Barrier that
 // work across processes (Python's multiprocessing.synchronize).
 //
-// Design: each primitive is a few 32-bit words in its own page of anonymous
-// shared memory (sync_page.ts). Uncontended operations are single atomic
-// instructions from JS (Atomics on the mapped page, no native call); waiting
-// is a futex on one of the words (waiter.ts): futex(2) for the ...Sync forms,
-// the per-process waiter thread for promises. We use futex words rather than
-// POSIX named semaphores or pthread robust mutexes because (1) one thread can
-// sleep on many futexes at once (futex_waitv), which async waiting needs, and a
-// semaphore or mutex can only be waited on by a thread of its own; (2) the fast
-// path stays in JS; (3) nothing is named, so nothing can leak.
+// These classes check arguments, keep Python's semantics, names and error
+// messages, and decide how each primitive crosses to another process; the
+// shared state and the waiting are the backend's (lib/kernels/sync.ts):
+// futex words in shared memory under posix (lib/kernels/posix/synchronize.ts),
+// objects in the broker process under portable (lib/kernels/portable/sync.ts).
 //
-// Each algorithm is written once, as a generator that yields the waits it
-// needs; runSync() serves them with futex(2), runAsync() with promises
-// (wait/steps.ts).
-//
-// Owner death: a Lock/RLock word holds its owner's pid. A waiter sleeps in
-// slices of OWNER_CHECK_MS; after each slice it checks whether the owner still
-// exists (process_liveness.ts) and, if not, takes the lock over with one
-// compare-and-swap and sets `ownerDied` on its own Lock object.
+// Owner death: when a process dies holding a Lock or RLock, the next acquire
+// takes it over and sets `ownerDied` on the acquiring object (posix: a waiter
+// finds the owner's pid gone; portable: the broker sees its connection close).
 import { inspect } from 'node:util';
 import { CodedError, CodedTypeError, BrokenBarrierError } from './errors';
-import { waitSync, waitUntilChanged, wake, wakeAll, type WaitOutcome } from './wait/waiter';
-import { runAsync, runSync } from './wait/steps';
-import { deadlineOf, expired, remaining, sliceOf, toTimeout, type Deadline } from './wait/timeout';
+import { deadlineOf, remaining, toTimeout, type Deadline } from './wait/timeout';
 import { abortError, checkSignal } from './wait/abort';
-import { SyncPage } from './internal/sync_page';
-import { processGone } from './wait/process_liveness';
-import { registerAfterForkInChild } from './child/after_fork';
+import { kernels } from './backend';
 import { reduce, registerRebuilder, type Reduced } from './reduction';
 import { locateExport, type FunctionRef } from './internal/function_ref';
 import { fileURLToPath } from 'node:url';
+import type {
+  BarrierKernel,
+  BarrierWaitResult,
+  ConditionKernel,
+  EventKernel,
+  KernelHandle,
+  LockKernel,
+  LockKind,
+  SemaphoreKernel,
+} from './kernels/sync';
 
 export interface AcquireOptions {
   /** false: do not wait (Python's block=False); the timeout is then ignored. */
@@ -41,51 +38,23 @@ export interface AcquireOptions {
   signal?: AbortSignal;
 }
 
-/** How often a waiter checks whether the holder of a Lock/RLock still exists. */
-export const OWNER_CHECK_MS = 100;
+// Rebuilding in another process hands the constructor an existing kernel
+// through this slot, so the public constructors keep Python's signatures.
+let kernelForRebuild: unknown = null;
 
-let myPid = process.pid;
-
-// Rebuilding in another process hands the constructor an existing page through
-// this slot, so the public constructors keep Python's signatures.
-let pageForRebuild: SyncPage | null = null;
-
-function takePage(): { page: SyncPage; rebuilt: boolean } {
-  const page = pageForRebuild;
-  pageForRebuild = null;
-  return page ? { page, rebuilt: true } : { page: SyncPage.create(), rebuilt: false };
+function takeKernel<K>(make: () => K): K {
+  const kernel = kernelForRebuild as K | null;
+  kernelForRebuild = null;
+  return kernel ?? make();
 }
 
-function rebuildOn<T>(page: SyncPage, make: () => T): T {
-  pageForRebuild = page;
+function rebuildOn<T>(kernel: unknown, make: () => T): T {
+  kernelForRebuild = kernel;
   try {
     return make();
   } finally {
-    pageForRebuild = null;
+    kernelForRebuild = null;
   }
-}
-registerAfterForkInChild(() => {
-  myPid = process.pid;
-});
-
-// ---------------------------------------------------------------------------
-// Waiting: one algorithm, two drivers (wait/steps.ts); each step is a futex wait.
-
-interface WaitRequest {
-  page: SyncPage;
-  index: number; // the word, as an Int32Array index
-  expected: number;
-  timeout: number | null;
-}
-
-type Steps<T> = Generator<WaitRequest, T, WaitOutcome>;
-
-function serveSync({ page, index, expected, timeout }: WaitRequest): WaitOutcome {
-  return waitSync(page.buf, index * 4, expected, timeout);
-}
-
-function serveAsync({ page, index, expected, timeout }: WaitRequest, signal?: AbortSignal): Promise<WaitOutcome> {
-  return waitUntilChanged(page.buf, index * 4, expected, { timeout, signal });
 }
 
 // A settled promise can be shared: the uncontended async paths return this one.
@@ -109,130 +78,63 @@ function checkOptions(opts: AcquireOptions | undefined, call: string): CheckedAc
   return { block: opts.block ?? true, deadline: deadlineOf(timeout), signal: checkSignal(opts.signal, `${call}()`) };
 }
 
+/** The reduced form of a primitive: its kernel's handle under `kind`. */
+function reduced(kind: string, handle: KernelHandle, extra?: Record<string, unknown>): Reduced {
+  return { kind, state: { kernel: handle.state, ...extra }, fds: handle.fds };
+}
+
 // ---------------------------------------------------------------------------
-// Lock and RLock share the owner word.
-
-const PID_MASK = 0x3fffffff;
-const WAITERS = 0x40000000; // someone sleeps on the word: release must wake
-
-const L_STATE = 1; // 0 free, else owner pid | WAITERS
-const L_COUNT = 2; // RLock recursion depth, touched by the owner only
+// Lock and RLock.
 
 abstract class OwnedLock {
-  /** @internal */ readonly page: SyncPage;
+  /** @internal */ readonly kernel: LockKernel;
+
+  protected constructor(kind: LockKind) {
+    this.kernel = takeKernel(() => kernels().sync.lock(kind));
+  }
+
   /**
    * true when the most recent successful acquire through this object took the
    * lock over from a process that died holding it (the data it protected may
    * be half-updated); false otherwise.
    */
-  ownerDied = false;
-
-  /** @internal */ readonly words: Int32Array; // this.page.words, one property load closer
-
-  protected constructor() {
-    this.page = takePage().page;
-    this.words = this.page.words;
-  }
-
-  protected tryTake(contended: boolean): boolean {
-    if (Atomics.compareExchange(this.words, L_STATE, 0, contended ? myPid | WAITERS : myPid) !== 0) return false;
-    this.ownerDied = false;
-    return true;
-  }
-
-  /** A waiter giving up may have taken the wake meant for another: if the lock is free, wake one more. */
-  private passOnWake(): void {
-    if (Atomics.load(this.words, L_STATE) === 0) wake(this.page.buf, L_STATE * 4, 1);
-  }
-
-  /** Takes the lock if `state` (as last seen) names a process that no longer exists. */
-  private takeFromDeadOwner(state: number): boolean {
-    const owner = state & PID_MASK;
-    if (owner === myPid || !processGone(owner)) return false;
-    if (Atomics.compareExchange(this.words, L_STATE, state, myPid | (state & WAITERS)) !== state) return false;
-    this.ownerDied = true;
-    return true;
-  }
-
-  /** The acquire algorithm, after a failed fast path. */
-  protected *acquireSteps(block: boolean, deadline: number | null): Steps<boolean> {
-    const { words } = this.page;
-    let slept = false;
-    for (;;) {
-      const state = Atomics.load(words, L_STATE);
-      if (state === 0) {
-        // After sleeping, take it as contended so our release wakes the others.
-        if (this.tryTake(slept)) return true;
-        continue;
-      }
-      if (!block) return this.takeFromDeadOwner(state);
-      if ((state & WAITERS) === 0 && Atomics.compareExchange(words, L_STATE, state, state | WAITERS) !== state)
-        continue;
-      let outcome: WaitOutcome;
-      try {
-        outcome = yield {
-          page: this.page,
-          index: L_STATE,
-          expected: state | WAITERS,
-          timeout: sliceOf(deadline, OWNER_CHECK_MS),
-        };
-      } catch (err) {
-        this.passOnWake();
-        throw err; // aborted
-      }
-      slept = true;
-      if (outcome !== 'timeout') continue;
-      if (this.takeFromDeadOwner(state | WAITERS)) return true;
-      if (expired(deadline)) {
-        this.passOnWake();
-        return false;
-      }
-    }
+  get ownerDied(): boolean {
+    return this.kernel.ownerDied;
   }
 
   protected acquireSyncImpl(opts: AcquireOptions | undefined, call: string): boolean {
-    if (opts === undefined && this.tryTake(false)) return true;
+    if (opts === undefined && this.kernel.tryAcquire()) return true;
     const { block, deadline } = checkOptions(opts, call);
-    if (this.tryTake(false)) return true;
-    return runSync(this.acquireSteps(block, deadline), serveSync);
+    return this.kernel.acquireSync(block, deadline);
   }
 
   protected acquireImpl(opts: AcquireOptions | undefined, call: string): Promise<boolean> {
-    if (opts === undefined && this.tryTake(false)) return RESOLVED_TRUE;
+    if (opts === undefined && this.kernel.tryAcquire()) return RESOLVED_TRUE;
     try {
       const { block, deadline, signal } = checkOptions(opts, call);
       if (signal?.aborted) return Promise.reject(abortError(signal));
-      if (this.tryTake(false)) return RESOLVED_TRUE;
-      return runAsync(this.acquireSteps(block, deadline), serveAsync, signal);
+      return this.kernel.acquire(block, deadline, signal);
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
-  /** Frees the word and wakes one sleeper if any. */
-  protected unlock(): void {
-    const previous = Atomics.exchange(this.words, L_STATE, 0);
-    if (previous & WAITERS) wake(this.page.buf, L_STATE * 4, 1);
-  }
-
   /** Python's repr: <Lock(owner=1234)> / <RLock(owner=1234, count=2)> / owner=None. */
   [inspect.custom](): string {
-    const owner = this.ownerPid();
-    const count = this instanceof RLock && owner !== 0 ? `, count=${Atomics.load(this.words, L_COUNT)}` : '';
-    return `<${this.constructor.name}(owner=${owner === 0 ? 'None' : owner}${count})>`;
+    const { owner, count } = this.kernel.describe();
+    const depth = this instanceof RLock && owner !== 0 ? `, count=${count}` : '';
+    return `<${this.constructor.name}(owner=${owner === 0 ? 'None' : owner}${depth})>`;
   }
 
   /** @internal the pid holding the lock, 0 when free */
   ownerPid(): number {
-    return Atomics.load(this.page.words, L_STATE) & PID_MASK;
+    return this.kernel.describe().owner;
   }
 
   /** @internal whether this process holds it (Condition's precondition) */
-  abstract isMine(): boolean;
-  /** @internal release completely for Condition.wait; returns what restore needs */
-  abstract releaseForWait(): number;
-  /** @internal re-acquire after Condition.wait */
-  abstract restoreAfterWait(saved: number): Steps<void>;
+  isMine(): boolean {
+    return this.kernel.isMine();
+  }
 
   abstract acquire(opts?: AcquireOptions): Promise<boolean>;
   abstract release(): void;
@@ -251,7 +153,7 @@ abstract class OwnedLock {
 /** A non-recursive lock shared between processes (Python's multiprocessing.Lock). */
 export class Lock extends OwnedLock {
   constructor() {
-    super();
+    super('Lock');
   }
 
   /** Resolves true once held, false if { block: false } or the timeout found it held. */
@@ -265,100 +167,46 @@ export class Lock extends OwnedLock {
 
   /** Releases the lock; any process may release it, as in Python. Throws ERR_LOCK_NOT_OWNED if it is not held. */
   release(): void {
-    if (Atomics.load(this.words, L_STATE) === 0) {
+    if (!this.kernel.release()) {
       throw new CodedError('ERR_LOCK_NOT_OWNED', 'release() of a Lock that is not held');
     }
-    this.unlock();
-  }
-
-  isMine(): boolean {
-    return this.ownerPid() === myPid;
-  }
-
-  releaseForWait(): number {
-    this.unlock();
-    return 1;
-  }
-
-  *restoreAfterWait(): Steps<void> {
-    if (!this.tryTake(true)) yield* this.acquireSteps(true, null);
   }
 
   [reduce](): Reduced {
-    return { kind: 'Lock', state: null, fds: [this.page.fd] };
+    return reduced('Lock', this.kernel.handle());
   }
 }
 
 /** A recursive lock owned by one process at a time (Python's multiprocessing.RLock). */
 export class RLock extends OwnedLock {
   constructor() {
-    super();
-  }
-
-  private enter(): boolean {
-    const { words } = this.page;
-    if (this.ownerPid() === myPid && Atomics.load(words, L_COUNT) > 0) {
-      Atomics.add(words, L_COUNT, 1);
-      return true;
-    }
-    return false;
+    super('RLock');
   }
 
   /** Resolves true once held (again, if this process holds it already). */
   acquire(opts?: AcquireOptions): Promise<boolean> {
-    try {
-      if (this.enter()) return Promise.resolve(true);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.acquireImpl(opts, 'RLock.acquire').then((got) => {
-      if (got) Atomics.store(this.page.words, L_COUNT, 1);
-      return got;
-    });
+    return this.acquireImpl(opts, 'RLock.acquire');
   }
 
   acquireSync(opts?: AcquireOptions): boolean {
-    if (this.enter()) return true;
-    const got = this.acquireSyncImpl(opts, 'RLock.acquireSync');
-    if (got) Atomics.store(this.page.words, L_COUNT, 1);
-    return got;
+    return this.acquireSyncImpl(opts, 'RLock.acquireSync');
   }
 
   /** Releases one level; throws ERR_LOCK_NOT_OWNED unless this process holds it. */
   release(): void {
-    const { words } = this.page;
-    if (!this.isMine()) {
+    if (!this.kernel.release()) {
       throw new CodedError('ERR_LOCK_NOT_OWNED', 'release() of an RLock this process does not hold');
     }
-    if (Atomics.sub(words, L_COUNT, 1) === 1) this.unlock();
-  }
-
-  isMine(): boolean {
-    return this.ownerPid() === myPid && Atomics.load(this.page.words, L_COUNT) > 0;
-  }
-
-  releaseForWait(): number {
-    const depth = Atomics.exchange(this.page.words, L_COUNT, 0);
-    this.unlock();
-    return depth;
-  }
-
-  *restoreAfterWait(depth: number): Steps<void> {
-    if (!this.tryTake(true)) yield* this.acquireSteps(true, null);
-    Atomics.store(this.page.words, L_COUNT, depth);
   }
 
   [reduce](): Reduced {
-    return { kind: 'RLock', state: null, fds: [this.page.fd] };
+    return reduced('RLock', this.kernel.handle());
   }
 }
 
 // ---------------------------------------------------------------------------
 // Semaphore and BoundedSemaphore.
 
-const S_VALUE = 1;
-const S_SLEEPERS = 2;
-const S_MAX = 3; // -1: unbounded
 const SEM_VALUE_MAX = 0x7fffffff;
 
 function checkCount(value: unknown, what: string): number {
@@ -373,50 +221,12 @@ function checkCount(value: unknown, what: string): number {
 
 /** A counting semaphore shared between processes (Python's multiprocessing.Semaphore). */
 export class Semaphore {
-  /** @internal */ readonly page: SyncPage;
+  /** @internal */ readonly kernel: SemaphoreKernel;
 
   constructor(value = 1) {
-    if (pageForRebuild === null) checkCount(value, `${new.target.name}(value)`);
-    const { page, rebuilt } = takePage();
-    this.page = page;
-    if (rebuilt) return;
-    this.page.words[S_VALUE] = value;
-    this.page.words[S_MAX] = this instanceof BoundedSemaphore ? value : -1;
-  }
-
-  private tryDecrement(): boolean {
-    const { words } = this.page;
-    for (;;) {
-      const value = Atomics.load(words, S_VALUE);
-      if (value <= 0) return false;
-      if (Atomics.compareExchange(words, S_VALUE, value, value - 1) === value) return true;
-    }
-  }
-
-  private *acquireSteps(block: boolean, deadline: number | null): Steps<boolean> {
-    const { words, buf } = this.page;
-    for (;;) {
-      if (this.tryDecrement()) return true;
-      if (!block) return false;
-      Atomics.add(words, S_SLEEPERS, 1);
-      let outcome: WaitOutcome = 'changed';
-      let finished = false;
-      try {
-        outcome = yield { page: this.page, index: S_VALUE, expected: 0, timeout: remaining(deadline) };
-        finished = true;
-      } finally {
-        Atomics.sub(words, S_SLEEPERS, 1);
-        // A wake meant for a sleeper may have reached us as we gave up: pass it on.
-        if (
-          (!finished || outcome === 'timeout') &&
-          Atomics.load(words, S_VALUE) > 0 &&
-          Atomics.load(words, S_SLEEPERS) > 0
-        ) {
-          wake(buf, S_VALUE * 4, 1);
-        }
-      }
-      if (outcome === 'timeout' && expired(deadline)) return this.tryDecrement();
-    }
+    if (kernelForRebuild === null) checkCount(value, `${new.target.name}(value)`);
+    const bounded = new.target === BoundedSemaphore || new.target.prototype instanceof BoundedSemaphore;
+    this.kernel = takeKernel(() => kernels().sync.semaphore(value, bounded ? value : -1));
   }
 
   /** Resolves true once a unit is taken; false with { block: false } or after the timeout. */
@@ -424,8 +234,7 @@ export class Semaphore {
     try {
       const { block, deadline, signal } = checkOptions(opts, 'Semaphore.acquire');
       if (signal?.aborted) return Promise.reject(abortError(signal));
-      if (this.tryDecrement()) return Promise.resolve(true);
-      return runAsync(this.acquireSteps(block, deadline), serveAsync, signal);
+      return this.kernel.acquire(block, deadline, signal);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -433,38 +242,31 @@ export class Semaphore {
 
   acquireSync(opts?: AcquireOptions): boolean {
     const { block, deadline } = checkOptions(opts, 'Semaphore.acquireSync');
-    if (this.tryDecrement()) return true;
-    return runSync(this.acquireSteps(block, deadline), serveSync);
+    return this.kernel.acquireSync(block, deadline);
   }
 
   /** Returns one unit; a BoundedSemaphore throws ERR_SEMAPHORE_OVER_RELEASED above its initial value. */
   release(): void {
-    const { words, buf } = this.page;
-    const max = Atomics.load(words, S_MAX);
-    for (;;) {
-      const value = Atomics.load(words, S_VALUE);
-      if (max >= 0 && value >= max) {
-        throw new CodedError(
-          'ERR_SEMAPHORE_OVER_RELEASED',
-          `release() of a BoundedSemaphore already at its initial value ${max}`,
-        );
-      }
-      if (value === SEM_VALUE_MAX) {
-        throw new CodedError('ERR_SEMAPHORE_OVER_RELEASED', 'release() would overflow the semaphore');
-      }
-      if (Atomics.compareExchange(words, S_VALUE, value, value + 1) === value) break;
+    const refusal = this.kernel.release();
+    if (refusal === 'bounded') {
+      throw new CodedError(
+        'ERR_SEMAPHORE_OVER_RELEASED',
+        `release() of a BoundedSemaphore already at its initial value ${this.kernel.maxValue()}`,
+      );
     }
-    if (Atomics.load(words, S_SLEEPERS) > 0) wake(buf, S_VALUE * 4, 1);
+    if (refusal === 'overflow') {
+      throw new CodedError('ERR_SEMAPHORE_OVER_RELEASED', 'release() would overflow the semaphore');
+    }
   }
 
   [inspect.custom](): string {
-    const max = Atomics.load(this.page.words, S_MAX);
+    const max = this.kernel.maxValue();
     return `<${this.constructor.name}(value=${this.getValue()}${max >= 0 ? `, maxvalue=${max}` : ''})>`;
   }
 
   /** The current count (Python's get_value). */
   getValue(): number {
-    return Atomics.load(this.page.words, S_VALUE);
+    return this.kernel.getValue();
   }
 
   async withLock<R>(fn: () => R | Promise<R>): Promise<R> {
@@ -477,7 +279,7 @@ export class Semaphore {
   }
 
   [reduce](): Reduced {
-    return { kind: 'Semaphore', state: null, fds: [this.page.fd] };
+    return reduced('Semaphore', this.kernel.handle());
   }
 }
 
@@ -488,39 +290,26 @@ export class BoundedSemaphore extends Semaphore {
   }
 
   override [reduce](): Reduced {
-    return { kind: 'BoundedSemaphore', state: null, fds: [this.page.fd] };
+    return reduced('BoundedSemaphore', this.kernel.handle());
   }
 }
 
 // ---------------------------------------------------------------------------
-// Condition: tickets. Each waiter takes the next ticket (holding the lock);
-// notify(n) moves the wake limit past the next n live tickets and wakes every
-// sleeper, and a waiter returns once the limit has passed its ticket. So
-// notify(n) wakes exactly n waiters, with no acknowledgement to wait for (which
-// would deadlock against async waiters of the notifying process). A waiter that
-// times out marks its ticket cancelled so notify() skips it.
-
-const C_NEXT_TICKET = 1;
-const C_WAKE_LIMIT = 2;
-const C_CANCELLED = 16; // bitmap: 4096 tickets
-const C_CANCELLED_BITS = 4096;
-
-/** ticket `a` comes before `b`, on 32-bit wrapping counters */
-function before(a: number, b: number): boolean {
-  return ((a - b) | 0) < 0;
-}
+// Condition.
 
 /** A condition variable over a Lock or RLock (default: a new RLock), as Python's. */
 export class Condition {
-  /** @internal */ readonly page: SyncPage;
+  /** @internal */ readonly kernel: ConditionKernel;
   private readonly lock: Lock | RLock;
 
   constructor(lock?: Lock | RLock) {
     if (lock !== undefined && !(lock instanceof Lock) && !(lock instanceof RLock)) {
       throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Condition(lock): lock must be a Lock or an RLock');
     }
-    this.page = takePage().page;
+    const rebuilt = kernelForRebuild as ConditionKernel | null;
+    kernelForRebuild = null;
     this.lock = lock ?? new RLock();
+    this.kernel = rebuilt ?? kernels().sync.condition(this.lock.kernel);
   }
 
   acquire(opts?: AcquireOptions): Promise<boolean> {
@@ -550,57 +339,21 @@ export class Condition {
     }
   }
 
-  private setCancelled(ticket: number, on: boolean): void {
-    const bit = (ticket >>> 0) % C_CANCELLED_BITS;
-    const index = C_CANCELLED + (bit >>> 5);
-    const mask = 1 << (bit & 31);
-    if (on) Atomics.or(this.page.words, index, mask);
-    else Atomics.and(this.page.words, index, ~mask);
-  }
-
-  private isCancelled(ticket: number): boolean {
-    const bit = (ticket >>> 0) % C_CANCELLED_BITS;
-    return (Atomics.load(this.page.words, C_CANCELLED + (bit >>> 5)) & (1 << (bit & 31))) !== 0;
-  }
-
-  private *waitSteps(deadline: Deadline): Steps<boolean> {
-    this.assertOwned('wait()');
-    const { words } = this.page;
-    const ticket = Atomics.add(words, C_NEXT_TICKET, 1);
-    const saved = this.lock.releaseForWait();
-    let notified = false;
-    try {
-      for (;;) {
-        const limit = Atomics.load(words, C_WAKE_LIMIT);
-        if (before(ticket, limit)) {
-          notified = true;
-          break;
-        }
-        const outcome = yield { page: this.page, index: C_WAKE_LIMIT, expected: limit, timeout: remaining(deadline) };
-        if (outcome === 'timeout' && expired(deadline)) break;
-      }
-    } finally {
-      yield* this.lock.restoreAfterWait(saved);
-      if (!notified) {
-        // Holding the lock again, decide for good: notified after all, or cancelled.
-        notified = before(ticket, Atomics.load(words, C_WAKE_LIMIT));
-        if (!notified) this.setCancelled(ticket, true);
-      }
-    }
-    return notified;
-  }
-
   /** Releases the lock, waits for notify() or the timeout, re-acquires; resolves false on timeout. */
   wait(timeout?: number | null): Promise<boolean> {
     try {
-      return runAsync(this.waitSteps(deadlineOf(toTimeout(timeout, 'Condition.wait()'))), serveAsync);
+      const deadline = deadlineOf(toTimeout(timeout, 'Condition.wait()'));
+      this.assertOwned('wait()');
+      return this.kernel.wait(deadline);
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
   waitSync(timeout?: number | null): boolean {
-    return runSync(this.waitSteps(deadlineOf(toTimeout(timeout, 'Condition.waitSync()'))), serveSync);
+    const deadline = deadlineOf(toTimeout(timeout, 'Condition.waitSync()'));
+    this.assertOwned('wait()');
+    return this.kernel.waitSync(deadline);
   }
 
   /** Waits until predicate() is truthy (checked holding the lock); returns its last value. */
@@ -634,20 +387,7 @@ export class Condition {
     if (typeof n !== 'number' || Number.isNaN(n) || n < 0) {
       throw new CodedError('ERR_INVALID_ARG_VALUE', `notify(n): n must be a non-negative number, got ${String(n)}`);
     }
-    const { words, buf } = this.page;
-    const next = Atomics.load(words, C_NEXT_TICKET);
-    let limit = Atomics.load(words, C_WAKE_LIMIT);
-    const start = limit;
-    let woken = 0;
-    while (woken < n && before(limit, next)) {
-      if (this.isCancelled(limit)) this.setCancelled(limit, false);
-      else woken++;
-      limit = (limit + 1) | 0;
-    }
-    if (limit !== start) {
-      Atomics.store(words, C_WAKE_LIMIT, limit);
-      wakeAll(buf, C_WAKE_LIMIT * 4);
-    }
+    this.kernel.notify(n);
   }
 
   notifyAll(): void {
@@ -655,118 +395,85 @@ export class Condition {
   }
 
   [inspect.custom](): string {
-    const { words } = this.page;
-    const waiting = (Atomics.load(words, C_NEXT_TICKET) - Atomics.load(words, C_WAKE_LIMIT)) | 0;
-    return `<Condition(${inspect(this.lock)}, waiting<=${waiting})>`;
+    return `<Condition(${inspect(this.lock)}, waiting<=${this.kernel.waiting()})>`;
   }
 
   [reduce](): Reduced {
     const lock = this.lock[reduce]();
-    return { kind: 'Condition', state: { lockKind: lock.kind }, fds: [lock.fds![0], this.page.fd] };
+    const own = this.kernel.handle();
+    return {
+      kind: 'Condition',
+      state: { lock, kernel: own.state, lockFds: lock.fds?.length ?? 0 },
+      fds: [...(lock.fds ?? []), ...own.fds],
+    };
   }
 }
 
 // ---------------------------------------------------------------------------
-// Event: one word, (generation << 1) | flag. set() bumps the generation, so a
-// waiter returns true if the event was set at any moment of its wait.
-
-const E_STATE = 1;
-const E_SLEEPERS = 2;
+// Event.
 
 /** Python's multiprocessing.Event. */
 export class Event {
-  /** @internal */ readonly page: SyncPage;
+  /** @internal */ readonly kernel: EventKernel;
 
   constructor() {
-    this.page = takePage().page;
+    this.kernel = takeKernel(() => kernels().sync.event());
   }
 
   isSet(): boolean {
-    return (Atomics.load(this.page.words, E_STATE) & 1) === 1;
+    return this.kernel.isSet();
   }
 
   /** Sets the flag and wakes every waiter in every process. */
   set(): void {
-    const { words, buf } = this.page;
-    for (;;) {
-      const state = Atomics.load(words, E_STATE);
-      if (state & 1) return;
-      const next = ((((state >>> 1) + 1) & 0x3fffffff) << 1) | 1;
-      if (Atomics.compareExchange(words, E_STATE, state, next) === state) break;
-    }
-    if (Atomics.load(words, E_SLEEPERS) > 0) wakeAll(buf, E_STATE * 4);
+    this.kernel.set();
   }
 
   clear(): void {
-    Atomics.and(this.page.words, E_STATE, ~1);
+    this.kernel.clear();
   }
 
   [inspect.custom](): string {
     return `<Event(${this.isSet() ? 'set' : 'unset'})>`;
   }
 
-  private *waitSteps(deadline: Deadline): Steps<boolean> {
-    const { words } = this.page;
-    const start = Atomics.load(words, E_STATE);
-    if (start & 1) return true;
-    Atomics.add(words, E_SLEEPERS, 1);
-    try {
-      for (;;) {
-        const state = Atomics.load(words, E_STATE);
-        if (state !== start) return true; // set now, or set and cleared since we started
-        const outcome = yield { page: this.page, index: E_STATE, expected: state, timeout: remaining(deadline) };
-        if (outcome === 'timeout' && expired(deadline)) {
-          return Atomics.load(words, E_STATE) !== start;
-        }
-      }
-    } finally {
-      Atomics.sub(words, E_SLEEPERS, 1);
-    }
-  }
-
   /** Resolves true once set (at once if set now), false after the timeout. */
   wait(timeout?: number | null): Promise<boolean> {
     try {
-      const deadline = deadlineOf(toTimeout(timeout, 'Event.wait()'));
-      if (this.isSet()) return RESOLVED_TRUE;
-      return runAsync(this.waitSteps(deadline), serveAsync);
+      return this.kernel.wait(deadlineOf(toTimeout(timeout, 'Event.wait()')));
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
   waitSync(timeout?: number | null): boolean {
-    return runSync(this.waitSteps(deadlineOf(toTimeout(timeout, 'Event.waitSync()'))), serveSync);
+    return this.kernel.waitSync(deadlineOf(toTimeout(timeout, 'Event.waitSync()')));
   }
 
   [reduce](): Reduced {
-    return { kind: 'Event', state: null, fds: [this.page.fd] };
+    return reduced('Event', this.kernel.handle());
   }
 }
 
 // ---------------------------------------------------------------------------
-// Barrier: arrivals counted under a small lock in the same page; the last one
-// ends the generation (bumping its word wakes everyone). How each generation
-// ended (passed or broken) is kept in a ring, so a slow waiter still learns the
-// outcome of its own generation.
+// Barrier.
 
-const B_ARRIVED = 1;
-const B_GENERATION = 2;
-const B_BROKEN = 3;
-const B_PARTIES = 4;
-const B_LOCK = 8; // an embedded lock word, same protocol as Lock
-const B_OUTCOMES = 64; // 64 entries: 0 passed, 1 broken
-const B_OUTCOME_RING = 64;
+function checkBarrierResult(result: BarrierWaitResult): number {
+  if (result === 'broken-before') throw new BrokenBarrierError('the barrier is broken');
+  if (result === 'broken-while-waiting') {
+    throw new BrokenBarrierError('the barrier was broken (reset, abort or timeout) while waiting');
+  }
+  return result;
+}
 
 /** Python's multiprocessing.Barrier. */
 export class Barrier {
-  /** @internal */ readonly page: SyncPage;
+  /** @internal */ readonly kernel: BarrierKernel;
   private readonly action?: () => void;
   private readonly defaultTimeout: number | null;
-  private readonly guard: BarrierGuard;
 
   constructor(parties: number, opts: { action?: () => void; timeout?: number | null } = {}) {
-    const rebuilding = pageForRebuild !== null;
+    const rebuilding = kernelForRebuild !== null;
     if (
       !rebuilding &&
       (typeof parties !== 'number' || !Number.isInteger(parties) || parties < 1 || parties > 0x3fffffff)
@@ -780,102 +487,39 @@ export class Barrier {
       throw new CodedTypeError('ERR_INVALID_ARG_TYPE', 'Barrier action must be a function');
     }
     const defaultTimeout = toTimeout(opts.timeout, 'Barrier()');
-    this.page = takePage().page;
-    if (!rebuilding) this.page.words[B_PARTIES] = parties;
+    this.kernel = takeKernel(() => kernels().sync.barrier(parties));
     this.action = opts.action;
     this.defaultTimeout = defaultTimeout;
-    this.guard = new BarrierGuard(this.page);
   }
 
   get parties(): number {
-    return Atomics.load(this.page.words, B_PARTIES);
+    return this.kernel.parties;
   }
 
   /** How many are waiting in the current generation. */
   get nWaiting(): number {
-    return this.broken ? 0 : Atomics.load(this.page.words, B_ARRIVED);
+    return this.kernel.nWaiting();
   }
 
   get broken(): boolean {
-    return Atomics.load(this.page.words, B_BROKEN) !== 0;
+    return this.kernel.broken();
   }
 
   [inspect.custom](): string {
     return `<Barrier(parties=${this.parties}, nWaiting=${this.nWaiting}, broken=${this.broken})>`;
   }
 
-  /** Ends the current generation as broken; holding the guard. */
-  private breakGeneration(): void {
-    const { words, buf } = this.page;
-    const generation = Atomics.load(words, B_GENERATION);
-    Atomics.store(words, B_BROKEN, 1);
-    Atomics.store(words, B_OUTCOMES + ((generation >>> 0) % B_OUTCOME_RING), 1);
-    Atomics.store(words, B_ARRIVED, 0);
-    Atomics.store(words, B_GENERATION, (generation + 1) | 0);
-    wakeAll(buf, B_GENERATION * 4);
-  }
-
-  private *waitSteps(deadline: Deadline): Steps<number> {
-    const { words, buf } = this.page;
-    this.guard.lock();
-    let index: number;
-    let generation: number;
-    try {
-      if (this.broken) throw new BrokenBarrierError('the barrier is broken');
-      index = Atomics.load(words, B_ARRIVED);
-      generation = Atomics.load(words, B_GENERATION);
-      if (index + 1 >= this.parties) {
-        try {
-          this.action?.();
-        } catch (err) {
-          this.breakGeneration();
-          throw err;
-        }
-        Atomics.store(words, B_OUTCOMES + ((generation >>> 0) % B_OUTCOME_RING), 0);
-        Atomics.store(words, B_ARRIVED, 0);
-        Atomics.store(words, B_GENERATION, (generation + 1) | 0);
-        wakeAll(buf, B_GENERATION * 4);
-        return index;
-      }
-      Atomics.store(words, B_ARRIVED, index + 1);
-    } finally {
-      this.guard.unlock();
-    }
-    try {
-      while (Atomics.load(words, B_GENERATION) === generation) {
-        const outcome = yield {
-          page: this.page,
-          index: B_GENERATION,
-          expected: generation,
-          timeout: remaining(deadline),
-        };
-        if (outcome === 'timeout' && expired(deadline)) break;
-      }
-    } finally {
-      // A timeout or an abort of this wait breaks the barrier, as in Python.
-      if (Atomics.load(words, B_GENERATION) === generation) {
-        this.guard.lock();
-        if (Atomics.load(words, B_GENERATION) === generation) this.breakGeneration();
-        this.guard.unlock();
-      }
-    }
-    if (Atomics.load(words, B_OUTCOMES + ((generation >>> 0) % B_OUTCOME_RING)) !== 0) {
-      throw new BrokenBarrierError('the barrier was broken (reset, abort or timeout) while waiting');
-    }
-    return index;
-  }
-
   /** Resolves this party's arrival index (0 to parties-1) once all parties have arrived. */
   wait(timeout?: number | null): Promise<number> {
     try {
-      return runAsync(this.waitSteps(this.deadlineOf(timeout, 'Barrier.wait()')), serveAsync);
+      return this.kernel.wait(this.deadlineOf(timeout, 'Barrier.wait()'), this.action).then(checkBarrierResult);
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
   waitSync(timeout?: number | null): number {
-    return runSync(this.waitSteps(this.deadlineOf(timeout, 'Barrier.waitSync()')), serveSync);
+    return checkBarrierResult(this.kernel.waitSync(this.deadlineOf(timeout, 'Barrier.waitSync()'), this.action));
   }
 
   /** As in Python, no timeout (undefined or null) means the Barrier's own. */
@@ -885,30 +529,12 @@ export class Barrier {
 
   /** Back to the empty, unbroken state; current waiters get BrokenBarrierError. */
   reset(): void {
-    const { words, buf } = this.page;
-    this.guard.lock();
-    try {
-      if (Atomics.load(words, B_ARRIVED) > 0) {
-        const generation = Atomics.load(words, B_GENERATION);
-        Atomics.store(words, B_OUTCOMES + ((generation >>> 0) % B_OUTCOME_RING), 1);
-        Atomics.store(words, B_ARRIVED, 0);
-        Atomics.store(words, B_GENERATION, (generation + 1) | 0);
-        wakeAll(buf, B_GENERATION * 4);
-      }
-      Atomics.store(words, B_BROKEN, 0);
-    } finally {
-      this.guard.unlock();
-    }
+    this.kernel.reset();
   }
 
   /** Breaks the barrier: current and future waiters get BrokenBarrierError until reset(). */
   abort(): void {
-    this.guard.lock();
-    try {
-      this.breakGeneration();
-    } finally {
-      this.guard.unlock();
-    }
+    this.kernel.abort();
   }
 
   /**
@@ -917,71 +543,48 @@ export class Barrier {
    */
   [reduce](): Reduced {
     const action = this.action ? locateExport(this.action, 'Barrier action') : null;
-    return { kind: 'Barrier', state: { timeout: this.defaultTimeout, action }, fds: [this.page.fd] };
-  }
-}
-
-/** The Barrier's own short critical sections: the Lock protocol on a word of its page. */
-class BarrierGuard {
-  constructor(private readonly barrierPage: SyncPage) {}
-
-  lock(): void {
-    const { words } = this.barrierPage;
-    if (Atomics.compareExchange(words, B_LOCK, 0, myPid) === 0) return;
-    runSync(this.guardSteps(), serveSync);
-  }
-
-  private *guardSteps(): Steps<void> {
-    const { words } = this.barrierPage;
-    for (;;) {
-      const state = Atomics.load(words, B_LOCK);
-      if (state === 0) {
-        if (Atomics.compareExchange(words, B_LOCK, 0, myPid | WAITERS) === 0) return;
-        continue;
-      }
-      if ((state & WAITERS) === 0 && Atomics.compareExchange(words, B_LOCK, state, state | WAITERS) !== state) continue;
-      const outcome = yield {
-        page: this.barrierPage,
-        index: B_LOCK,
-        expected: state | WAITERS,
-        timeout: OWNER_CHECK_MS,
-      };
-      const owner = state & PID_MASK;
-      if (
-        outcome === 'timeout' &&
-        owner !== myPid &&
-        processGone(owner) &&
-        Atomics.compareExchange(words, B_LOCK, state | WAITERS, myPid | WAITERS) === (state | WAITERS)
-      )
-        return;
-    }
-  }
-
-  unlock(): void {
-    const previous = Atomics.exchange(this.barrierPage.words, B_LOCK, 0);
-    if (previous & WAITERS) wake(this.barrierPage.buf, B_LOCK * 4, 1);
+    return reduced('Barrier', this.kernel.handle(), { timeout: this.defaultTimeout, action });
   }
 }
 
 // ---------------------------------------------------------------------------
-// Rebuilding in a child started by forkserver or spawn: the page's fd arrives
-// with SCM_RIGHTS; the new object maps the same memory.
+// Rebuilding in another process: the kernel attaches to the same shared
+// object (posix: the page's fd, arrived with SCM_RIGHTS; portable: the
+// broker's id), and the public object wraps it.
 
-registerRebuilder('Lock', (_state: null, fds: number[]) => rebuildOn(SyncPage.fromFd(fds[0]), () => new Lock()));
-registerRebuilder('RLock', (_state: null, fds: number[]) => rebuildOn(SyncPage.fromFd(fds[0]), () => new RLock()));
-registerRebuilder('Semaphore', (_state: null, fds: number[]) =>
-  rebuildOn(SyncPage.fromFd(fds[0]), () => new Semaphore()),
+// A null state is the posix form of before the seam ({ kind: 'Lock', state: null }, fds).
+type KernelState = { kernel: unknown } | null;
+
+function rebuildLock(kind: LockKind, state: KernelState, fds: number[]): Lock | RLock {
+  const kernel = kernels().sync.attachLock(kind, state?.kernel ?? null, fds);
+  return rebuildOn(kernel, () => (kind === 'Lock' ? new Lock() : new RLock()));
+}
+
+registerRebuilder('Lock', (state: KernelState, fds: number[]) => rebuildLock('Lock', state, fds));
+registerRebuilder('RLock', (state: KernelState, fds: number[]) => rebuildLock('RLock', state, fds));
+registerRebuilder('Semaphore', (state: KernelState, fds: number[]) =>
+  rebuildOn(kernels().sync.attachSemaphore(state?.kernel ?? null, fds), () => new Semaphore()),
 );
-registerRebuilder('BoundedSemaphore', (_state: null, fds: number[]) =>
-  rebuildOn(SyncPage.fromFd(fds[0]), () => new BoundedSemaphore()),
+registerRebuilder('BoundedSemaphore', (state: KernelState, fds: number[]) =>
+  rebuildOn(kernels().sync.attachSemaphore(state?.kernel ?? null, fds), () => new BoundedSemaphore()),
 );
-registerRebuilder('Event', (_state: null, fds: number[]) => rebuildOn(SyncPage.fromFd(fds[0]), () => new Event()));
-registerRebuilder('Barrier', (state: { timeout: number | null; action: FunctionRef | null }, fds: number[]) =>
-  rebuildOn(
-    SyncPage.fromFd(fds[0]),
-    () => new Barrier(0, { timeout: state.timeout, action: loadAction(state.action) }),
-  ),
+registerRebuilder('Event', (state: KernelState, fds: number[]) =>
+  rebuildOn(kernels().sync.attachEvent(state?.kernel ?? null, fds), () => new Event()),
 );
+registerRebuilder(
+  'Barrier',
+  (state: { kernel: unknown; timeout: number | null; action: FunctionRef | null }, fds: number[]) =>
+    rebuildOn(
+      kernels().sync.attachBarrier(state.kernel, fds),
+      () => new Barrier(0, { timeout: state.timeout, action: loadAction(state.action) }),
+    ),
+);
+registerRebuilder('Condition', (state: { kernel: unknown; lock: Reduced; lockFds: number }, fds: number[]) => {
+  const lockKind = state.lock.kind as LockKind;
+  const lock = rebuildLock(lockKind, state.lock.state as KernelState, fds.slice(0, state.lockFds));
+  const kernel = kernels().sync.attachCondition(lock.kernel, state.kernel, fds.slice(state.lockFds));
+  return rebuildOn(kernel, () => new Condition(lock));
+});
 
 /**
  * The exported action a FunctionRef names, from an already loaded (or
@@ -1002,8 +605,3 @@ function loadAction(ref: FunctionRef | null): (() => void) | undefined {
     return undefined;
   }
 }
-registerRebuilder('Condition', (state: { lockKind: string }, fds: number[]) => {
-  const lockPage = SyncPage.fromFd(fds[0]);
-  const lock = rebuildOn(lockPage, () => (state.lockKind === 'Lock' ? new Lock() : new RLock()));
-  return rebuildOn(SyncPage.fromFd(fds[1]), () => new Condition(lock));
-});

@@ -41,10 +41,7 @@ describe('the portable backend without the addon', function () {
     assert.deepEqual(await portableChild(loadsAddon(modules)), { mapped: [], native: [] });
   });
 
-  it('the package loads no addon under PMP_BACKEND=portable (no .node file in /proc/self/maps)', async function () {
-    // Every subsystem's seam must be in place (issue 12); until then connection, queues,
-    // synchronize and shared memory still load the addon at import.
-    this.skip();
+  it('the package loads no addon under PMP_BACKEND=portable (no .node file in /proc/self/maps)', async () => {
     assert.deepEqual(await portableChild(loadsAddon([path.join(dist, 'internal', 'package_entry.js')])), {
       mapped: [],
       native: [],

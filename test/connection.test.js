@@ -8,8 +8,11 @@ async function exitsCleanly(pid) {
   assert.equal(status.exitCode, 0, `child ${pid} exited with ${status.exitCode} (signal ${status.signal})`);
 }
 
+const portable = process.env.PMP_BACKEND === 'portable';
+
 describe('Pipe and Connection', () => {
-  it('send() in a child arrives with recv() in the parent, structure intact', async () => {
+  it('send() in a child arrives with recv() in the parent, structure intact', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const [parentEnd, childEnd] = Pipe();
     const pid = forkChild(() => {
       parentEnd.close();
@@ -36,7 +39,8 @@ describe('Pipe and Connection', () => {
     parentEnd.close();
   });
 
-  it('a duplex Pipe carries messages both ways between processes', async () => {
+  it('a duplex Pipe carries messages both ways between processes', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const [a, b] = Pipe();
     const pid = forkChild(() => {
       a.close();
@@ -72,7 +76,8 @@ describe('Pipe and Connection', () => {
     b.close();
   });
 
-  it('recv() throws EOFError only once every copy of the other end is closed', async () => {
+  it('recv() throws EOFError only once every copy of the other end is closed', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const [a, b] = Pipe();
     const pid = forkChild(() => {
       a.close();
@@ -87,7 +92,8 @@ describe('Pipe and Connection', () => {
     a.close();
   });
 
-  it('recv() and send() calls made together keep their order, also when a message arrives in parts', async () => {
+  it('recv() and send() calls made together keep their order, also when a message arrives in parts', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const [a, b] = Pipe();
     const big = Buffer.alloc(4 << 20, 9); // larger than the socket buffer: written and read in parts
     const pid = forkChild(() => {
@@ -118,7 +124,8 @@ describe('Pipe and Connection', () => {
     return assert.rejects(pending, EOFError).finally(() => a.close());
   });
 
-  it('a connection keeps its read watch between waits and ends it when closed', async () => {
+  it('a connection keeps its read watch between waits and ends it when closed', async function () {
+    if (portable) this.skip(); // fd watches: posix internals
     const { keptWatchFds } = require('../dist/wait/fd_readiness');
     const [a, b] = Pipe();
     const fd = a.fileno();
@@ -133,7 +140,8 @@ describe('Pipe and Connection', () => {
     b.close();
   });
 
-  it('a connection keeps its write watch between waits and ends it when closed', async () => {
+  it('a connection keeps its write watch between waits and ends it when closed', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const { keptWatchFds } = require('../dist/wait/fd_readiness');
     const [a, b] = Pipe();
     const pid = forkChild(() => {
@@ -152,7 +160,8 @@ describe('Pipe and Connection', () => {
     b.close();
   });
 
-  it('async iteration yields messages until the other end is closed', async () => {
+  it('async iteration yields messages until the other end is closed', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const [reader, writer] = Pipe(false);
     const pid = forkChild(() => {
       reader.close();
@@ -166,7 +175,8 @@ describe('Pipe and Connection', () => {
     reader.close();
   });
 
-  it('a 16 MiB message crosses a Pipe between processes intact', async () => {
+  it('a 16 MiB message crosses a Pipe between processes intact', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const [a, b] = Pipe();
     const size = 16 << 20;
     const pid = forkChild(() => {
@@ -315,7 +325,8 @@ describe('Pipe and Connection', () => {
     b.close();
   });
 
-  it('wait() returns the connections that are ready and [] after the timeout', async () => {
+  it('wait() returns the connections that are ready and [] after the timeout', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const [a1, b1] = Pipe();
     const [a2, b2] = Pipe();
     assert.deepEqual(await wait([b1, b2], 30), []);
@@ -329,7 +340,8 @@ describe('Pipe and Connection', () => {
     for (const c of [a1, b1, a2, b2]) c.close();
   });
 
-  it('wait() accepts raw fds and objects with a sentinel fd', async () => {
+  it('wait() accepts raw fds and objects with a sentinel fd', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const [readFd, writeFd] = posix.pipe();
     const processLike = { sentinel: readFd };
     const pid = forkChild(() => 0); // its exit closes nothing of ours; we close writeFd below
@@ -340,7 +352,8 @@ describe('Pipe and Connection', () => {
     require('node:fs').closeSync(readFd);
   });
 
-  it('a Connection reduces to its fd and rebuilds as a working connection', () => {
+  it('a Connection reduces to its fd and rebuilds as a working connection', function () {
+    if (portable) this.skip(); // posix internals (the addon's fds)
     const { reduce, rebuild } = require('../dist/reduction');
     const [a, b] = Pipe(false);
     const reduced = b[reduce]();

@@ -85,4 +85,28 @@ describe('pool examples (default start method, plain node)', function () {
     assert.equal((out.match(/^worker \d+ finished item \d$/gm) ?? []).length, 8);
     assert.match(out, /^results: 10 20 30 40 50 60 70 80$/m);
   });
+
+  it('pool_progress_bar: a cli-progress bar follows a lazy imapUnordered to 100%, and every item is counted', async () => {
+    const out = await run('pool_progress_bar.js', ['600']);
+    // The example's checksum(), computed here (requiring the example would run its main()).
+    const checksum = (n) => {
+      let hash = n;
+      for (let i = 0; i < 20000; i++) hash = (hash * 31 + i) % 1000003;
+      return hash;
+    };
+    const expected = Array.from({ length: 600 }, (_, n) => checksum(n)).reduce((a, b) => a + b, 0);
+    assert.match(out, /^checksums \[\S+\] 0% \| 0\/600$/m);
+    assert.match(out, /^checksums \[\S+\] 100% \| 600\/600$/m);
+    assert.match(out, new RegExp(`^done: 600 items, checksum sum ${expected}$`, 'm'));
+  });
+
+  it('pool_cancel_job: an abort and a timeout each stop a running CPU loop; the pool carries on whole', async () => {
+    const out = await run('pool_cancel_job.js');
+    const [, ms] = /^cancelled: AbortError after (\d+) ms \(reason: stopped by the user\)$/m.exec(out) ?? [];
+    assert.ok(ms !== undefined, out);
+    assert.ok(Number(ms) < 5000, `the abort took ${ms} ms to stop a running task`);
+    assert.match(out, /^timed out: TimeoutError ERR_TASK_TIMEOUT$/m);
+    assert.match(out, /^beside it: spun 50 ms in \d+$/m);
+    assert.match(out, /^afterwards: 4 tasks done; workers 2$/m);
+  });
 });

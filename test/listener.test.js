@@ -16,8 +16,11 @@ function privateDir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'pmp-listener-test-'));
 }
 
+const portable = process.env.PMP_BACKEND === 'portable';
+
 describe('Listener and Client', () => {
-  it('a listener left open in a child is closed when the child ends, under every start method', async () => {
+  it('a listener left open in a child is closed when the child ends, under every start method', async function () {
+    if (portable) this.skip(); // starts fork and forkserver children: posix only
     const fixture = path.join(__dirname, 'fixtures', 'listener_in_child.js');
     const { code, stdout, stderr } = await runNode([fixture], { timeout: 60000 });
     assert.equal(code, 0, stderr);
@@ -25,7 +28,8 @@ describe('Listener and Client', () => {
     assert.deepEqual(JSON.parse(stdout.trim().split('\n').pop()), { fork: gone, forkserver: gone, spawn: gone });
   });
 
-  it('a Client in a child and the accepted Connection exchange messages both ways', async () => {
+  it('a Client in a child and the accepted Connection exchange messages both ways', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const listener = new Listener();
     const pid = forkChild(() => {
       const conn = clientSync(listener.address);
@@ -43,7 +47,8 @@ describe('Listener and Client', () => {
     listener.close();
   });
 
-  it('the async Client connects to a listener accepting in a child process', async () => {
+  it('the async Client connects to a listener accepting in a child process', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const listener = new Listener();
     const pid = forkChild(() => {
       listener.acceptSync().sendSync('accepted');
@@ -120,7 +125,8 @@ describe('Listener and Client', () => {
     listener.close();
   });
 
-  it('with the same authkey both sides authenticate and exchange messages', async () => {
+  it('with the same authkey both sides authenticate and exchange messages', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const authkey = Buffer.from('secret key');
     const listener = new Listener(null, { authkey });
     const pid = forkChild(() => {
@@ -134,7 +140,8 @@ describe('Listener and Client', () => {
     listener.close();
   });
 
-  it('with a wrong authkey the Client throws AuthenticationError', async () => {
+  it('with a wrong authkey the Client throws AuthenticationError', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const listener = new Listener(null, { authkey: Buffer.from('right') });
     const pid = forkChild(() => {
       try {
@@ -153,7 +160,8 @@ describe('Listener and Client', () => {
     listener.close();
   });
 
-  it('with a wrong authkey accept() throws AuthenticationError and the listener accepts the next client', async () => {
+  it('with a wrong authkey accept() throws AuthenticationError and the listener accepts the next client', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const authkey = Buffer.from('right');
     const listener = new Listener(null, { authkey });
     const pid = forkChild(() => {
@@ -174,7 +182,8 @@ describe('Listener and Client', () => {
     listener.close();
   });
 
-  it('a Client without the authkey cannot talk to a listener that has one', async () => {
+  it('a Client without the authkey cannot talk to a listener that has one', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const listener = new Listener(null, { authkey: Buffer.from('key') });
     const pid = forkChild(() => {
       const conn = clientSync(listener.address);

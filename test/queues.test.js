@@ -15,8 +15,11 @@ function ourShmEntries() {
   return fs.readdirSync('/dev/shm').filter((n) => /^pmp[-_]/.test(n));
 }
 
+const portable = process.env.PMP_BACKEND === 'portable';
+
 describe('Queue', () => {
-  it('an item put in a child is got in the parent with its structure intact', async () => {
+  it('an item put in a child is got in the parent with its structure intact', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const q = new Queue();
     const pid = forkChild(() => {
       q.putSync({ map: new Map([['k', 1]]), when: new Date(7), big: 5n });
@@ -32,7 +35,8 @@ describe('Queue', () => {
     await exitsCleanly(pid);
   });
 
-  it('items from one producer arrive in the order they were put', async () => {
+  it('items from one producer arrive in the order they were put', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const q = new Queue();
     const pid = forkChild(() => {
       for (let i = 0; i < 1000; i++) q.putSync(i);
@@ -82,7 +86,8 @@ describe('Queue', () => {
     assert.equal(q.qsize(), 1);
   });
 
-  it('put() on a full queue waits until a child gets an item', async () => {
+  it('put() on a full queue waits until a child gets an item', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const q = new Queue(1);
     q.putSync('first');
     const pid = forkChild(() => {
@@ -97,7 +102,8 @@ describe('Queue', () => {
     await exitsCleanly(pid);
   });
 
-  it('a putSync blocked on a full queue resumes within ms of a get in another process (maxsize and bytes)', async () => {
+  it('a putSync blocked on a full queue resumes within ms of a get in another process (maxsize and bytes)', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     // Full by items (maxsize 2), then full by bytes (a 4 KiB ring of 1,000-byte items).
     for (const [q, item] of [
       [new Queue(2), Buffer.alloc(8, 1)],
@@ -126,7 +132,8 @@ describe('Queue', () => {
     }
   });
 
-  it('a getSync blocked on an empty queue resumes within ms of a put in another process', async () => {
+  it('a getSync blocked on an empty queue resumes within ms of a put in another process', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const q = new Queue();
     const pid = forkChild(() => {
       const t = Date.now();
@@ -142,7 +149,8 @@ describe('Queue', () => {
     assert.ok(waited < 200, `getSync waited ${waited} ms`);
   });
 
-  it('get() does not block the event loop while it waits', async () => {
+  it('get() does not block the event loop while it waits', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const q = new Queue();
     let ticks = 0;
     const timer = setInterval(() => {
@@ -171,7 +179,8 @@ describe('Queue', () => {
     assert.equal(await q.get(), 'after abort');
   });
 
-  it('a 16 MiB item crosses a Queue between processes intact and leaves nothing in /dev/shm', async () => {
+  it('a 16 MiB item crosses a Queue between processes intact and leaves nothing in /dev/shm', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const q = new Queue();
     const size = 16 << 20;
     const before = ourShmEntries();
@@ -216,7 +225,8 @@ describe('Queue', () => {
     assert.equal(q.getSync(), 'ok');
   });
 
-  it('after close() a put in another process throws ERR_QUEUE_CLOSED', async () => {
+  it('after close() a put in another process throws ERR_QUEUE_CLOSED', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const q = new Queue();
     q.close();
     const pid = forkChild(() => {
@@ -242,7 +252,8 @@ describe('Queue', () => {
     await assert.rejects(q.get(), { code: 'ERR_QUEUE_CLOSED' });
   });
 
-  it('close() wakes a get() that is waiting on an empty queue', async () => {
+  it('close() wakes a get() that is waiting on an empty queue', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const q = new Queue();
     const pending = q.get();
     const pid = forkChild(() => {
@@ -252,7 +263,8 @@ describe('Queue', () => {
     await exitsCleanly(pid);
   });
 
-  it('async iteration yields items until the queue is closed and drained', async () => {
+  it('async iteration yields items until the queue is closed and drained', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const q = new Queue();
     const pid = forkChild(() => {
       for (let i = 0; i < 5; i++) q.putSync(i);
@@ -279,7 +291,8 @@ describe('Queue', () => {
     assert.throws(() => new Queue().getSync({ timeout: 'soon' }), { code: 'ERR_INVALID_ARG_TYPE' });
   });
 
-  it('a Queue reduces to its fd and the rebuilt copy shares the items', () => {
+  it('a Queue reduces to its fd and the rebuilt copy shares the items', function () {
+    if (portable) this.skip(); // posix internals (the addon's fds)
     const { reduce, rebuild } = require('../dist/reduction');
     const { native } = require('../dist/internal/native');
     const q = new JoinableQueue();
@@ -295,7 +308,8 @@ describe('Queue', () => {
 });
 
 describe('JoinableQueue', () => {
-  it('join() resolves once children have called taskDone() for every item', async () => {
+  it('join() resolves once children have called taskDone() for every item', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const q = new JoinableQueue();
     for (let i = 0; i < 20; i++) q.putSync(i);
     const pids = [0, 1].map(() =>
@@ -335,7 +349,8 @@ describe('JoinableQueue', () => {
 });
 
 describe('SimpleQueue', () => {
-  it('carries items from a child and reports empty()', async () => {
+  it('carries items from a child and reports empty()', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     const q = new SimpleQueue();
     assert.equal(q.empty(), true);
     const pid = forkChild(() => {
@@ -351,6 +366,7 @@ describe('SimpleQueue', () => {
 
 describe('Queue under failure and load', () => {
   it('4 producers x 4 consumers: every item arrives exactly once (checksum)', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     this.timeout(60000);
     const total = Number(process.env.PMP_STRESS_ITEMS ?? 1000000);
     const producers = 4;
@@ -398,6 +414,7 @@ describe('Queue under failure and load', () => {
   });
 
   it('a producer and a consumer SIGKILLed mid-operation leave the queue working for the others', async function () {
+    if (portable) this.skip(); // forks a child: posix only (the spawn-based twins are in queues_pipes_processes.test.js)
     this.timeout(30000);
     const q = new Queue(0, { bufferSize: 1 << 20 });
     const itemSize = 100000;

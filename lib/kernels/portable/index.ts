@@ -18,4 +18,21 @@ export const portableKernels: Kernels = {
     );
   },
   processes: portableProcessKernels,
+  // Loaded on first use: it brings the broker runtime.
+  get sync() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+    return (require('./sync') as typeof import('./sync')).portableSyncKernels;
+  },
+  get memory() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+    return (require('./memory') as typeof import('./memory')).portableMemoryKernels;
+  },
+  get queues() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded with the first queue
+    return (require('./queues') as typeof import('./queues')).brokerQueues;
+  },
+  get connections() {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded with the first connection
+    return (require('./connections') as typeof import('./connections')).brokerConnections;
+  },
 };

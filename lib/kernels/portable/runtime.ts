@@ -8,6 +8,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import { CodedError } from '../../errors';
 import { channels, dumpFrame, loadFrame } from '../../reduction';
 import { abortError } from '../../wait/abort';
+import { frame, FrameKind } from './wire';
 import { brokerAddressEnv, inheritedBrokerAddress, newBrokerAddress, type BrokerAddress } from './broker_address';
 import {
   FLAG_ANSWERED,
@@ -93,8 +94,8 @@ class IoThread {
   #post(op: string, args: unknown[], oneWay: boolean, sync: boolean): number {
     const id = this.#nextId++;
     if (this.#nextId > 0xffffffff) this.#nextId = 1;
-    const bytes = dumpFrame([op, args], channels.broker).bytes;
-    this.#port.postMessage({ id, op, oneWay, sync, bytes } satisfies IoRequest);
+    const framed = frame(id, oneWay ? FrameKind.Send : FrameKind.Call, dumpFrame([op, args], channels.broker).bytes);
+    this.#port.postMessage({ id, op, oneWay, sync, frame: framed } satisfies IoRequest);
     return id;
   }
 

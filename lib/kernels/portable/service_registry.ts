@@ -23,6 +23,30 @@ export interface ServiceHooks {
   clientGone?(client: ClientInfo): void;
 }
 
+/**
+ * The context of one call. Its AbortController is made only when a handler
+ * asks for the signal: most calls answer at once and never need one.
+ */
+export class CallScope implements CallContext {
+  #controller: AbortController | null = null;
+  #aborted = false;
+
+  constructor(readonly client: ClientInfo) {}
+
+  get signal(): AbortSignal {
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  abort(): void {
+    this.#aborted = true;
+    this.#controller?.abort();
+  }
+}
+
 export class ServiceRegistry {
   readonly #handlers = new Map<string, Handler>();
   readonly #services = new Set<string>();

@@ -19,8 +19,9 @@ export const enum FrameKind {
 /** Frames larger than this are refused: a peer that claims more is broken or hostile. */
 export const MAX_FRAME = 1 << 30;
 
+/** A frame in a buffer of its own (not Node's pool), so that it can be transferred to another thread. */
 export function frame(id: number, kind: FrameKind, payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(HEADER + payload.byteLength);
+  const out = Buffer.allocUnsafeSlow(HEADER + payload.byteLength);
   out.writeUInt32LE(payload.byteLength, 0);
   out.writeUInt32LE(id, 4);
   out[8] = kind;

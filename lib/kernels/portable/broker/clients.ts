@@ -7,6 +7,7 @@ import { dumpFrame, loadFrame, channels } from '../../../reduction';
 import { frame, readFrames, FrameKind } from '../wire';
 import { challengeAnswered } from '../broker_address';
 import { brokerServices, type ClientInfo } from './services';
+import { CallScope } from '../service_registry';
 
 /** A process that has not answered the challenge within this long is dropped. */
 const HANDSHAKE_MS = 5000;
@@ -31,18 +32,18 @@ function reply(socket: Socket, id: number, ok: boolean, value: unknown): void {
 }
 
 function serveClient(socket: Socket, client: ClientInfo, onGone: () => void): void {
-  const running = new Map<number, AbortController>();
+  const running = new Map<number, CallScope>();
   readFrames(socket, (id, kind, payload) => {
     if (kind === FrameKind.Cancel) {
       running.get(id)?.abort();
       return;
     }
     const oneWay = kind === FrameKind.Send;
-    const controller = new AbortController();
+    const scope = new CallScope(client);
     let result: unknown;
     try {
       const [op, args] = loadFrame(payload) as [string, unknown[]];
-      result = brokerServices.invoke(op, { client, signal: controller.signal }, args);
+      result = brokerServices.invoke(op, scope, args);
     } catch (err) {
       if (oneWay)
         process.emitWarning(`posix-multiprocessing broker: a one-way call from ${client.pid} failed: ${String(err)}`);
@@ -53,7 +54,7 @@ function serveClient(socket: Socket, client: ClientInfo, onGone: () => void): vo
       if (!oneWay) reply(socket, id, true, result);
       return;
     }
-    running.set(id, controller);
+    running.set(id, scope);
     result.then(
       (value) => {
         running.delete(id);
@@ -67,7 +68,7 @@ function serveClient(socket: Socket, client: ClientInfo, onGone: () => void): vo
   });
   socket.on('close', () => {
     clients.delete(client);
-    for (const controller of running.values()) controller.abort();
+    for (const scope of running.values()) scope.abort();
     running.clear();
     brokerServices.clientGone(client);
     onGone();

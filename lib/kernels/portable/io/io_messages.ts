@@ -1,21 +1,26 @@
 // What a thread and its I/O thread (io_thread.ts) say to each other over their MessagePort.
 import type { MessagePort } from 'node:worker_threads';
 
-/** A call or one-way send; `bytes` is [op, args] written by lib/reduction.ts on the broker channel. */
+/**
+ * A call or one-way send. `frame` is the whole frame for the broker (wire.ts):
+ * the header, then [op, args] written by lib/reduction.ts on the broker
+ * channel, in an ArrayBuffer of its own (posting copies
+ * the whole ArrayBuffer of a view; transferring costs more than copying a small one).
+ */
 export interface IoRequest {
   readonly id: number;
   readonly op: string;
   readonly oneWay: boolean;
   /** Answer through the sync port and the flag, for a thread blocked in Atomics.wait. */
   readonly sync: boolean;
-  readonly bytes: Uint8Array;
+  readonly frame: Uint8Array;
 }
 
 export interface IoCancel {
   readonly cancel: number;
 }
 
-/** `bytes` is the value, or the error when !ok, written by lib/reduction.ts. */
+/** `bytes` is the value, or the error when !ok, written by lib/reduction.ts; exactly its own ArrayBuffer. */
 export interface IoReply {
   readonly id: number;
   readonly ok: boolean;
@@ -36,3 +41,10 @@ export interface IoThreadData {
 export const FLAG_WAITING = 0;
 export const FLAG_ANSWERED = 1;
 export const FLAG_DEAD = -1;
+
+/** `bytes` in an ArrayBuffer of its own, so that posting it moves only these bytes (a pooled Buffer would copy 8 KiB). */
+export function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : Uint8Array.prototype.slice.call(bytes);
+}

@@ -9,8 +9,9 @@ import { workerData } from 'node:worker_threads';
 import { CodedError } from '../../../errors';
 import { channels, dumpFrame, loadFrame } from '../../../reduction';
 import { answerChallenge, brokerAddressEnv } from '../broker_address';
-import { frame, readFrames, FrameKind } from '../wire';
+import { frame, readFrames, FrameKind, HEADER } from '../wire';
 import { localServices } from './local_services';
+import { CallScope } from '../service_registry';
 import {
   FLAG_ANSWERED,
   FLAG_DEAD,
@@ -18,6 +19,7 @@ import {
   type IoReply,
   type IoRequest,
   type IoThreadData,
+  ownBuffer,
 } from './io_messages';
 import './local_service_list';
 
@@ -31,10 +33,10 @@ const flagWord = new Int32Array(flag);
 const self = { id: 0, pid: process.pid };
 
 const syncIds = new Set<number>();
-const localCalls = new Map<number, AbortController>();
+const localCalls = new Map<number, CallScope>();
 const brokerCalls = new Set<number>();
 let socket: net.Socket | null = null;
-let queued: Buffer[] | null = [];
+let queued: Uint8Array[] | null = [];
 let brokerError: Error | null = null;
 
 function answer(reply: IoReply): void {
@@ -55,15 +57,15 @@ function answerValue(id: number, ok: boolean, value: unknown): void {
     ok = false;
     bytes = dumpFrame(err, channels.broker).bytes;
   }
-  answer({ id, ok, bytes });
+  answer({ id, ok, bytes: ownBuffer(bytes) });
 }
 
 function serveLocally(request: IoRequest): void {
-  const controller = new AbortController();
+  const scope = new CallScope(self);
   let result: unknown;
   try {
-    const [op, args] = loadFrame(request.bytes) as [string, unknown[]];
-    result = localServices.invoke(op, { client: self, signal: controller.signal }, args);
+    const [op, args] = loadFrame(request.frame.subarray(HEADER)) as [string, unknown[]];
+    result = localServices.invoke(op, scope, args);
   } catch (err) {
     if (!request.oneWay) answerValue(request.id, false, err);
     return;
@@ -73,7 +75,7 @@ function serveLocally(request: IoRequest): void {
     answerValue(request.id, true, result);
     return;
   }
-  localCalls.set(request.id, controller);
+  localCalls.set(request.id, scope);
   result
     .then(
       (value) => answerValue(request.id, true, value),
@@ -82,7 +84,7 @@ function serveLocally(request: IoRequest): void {
     .finally(() => localCalls.delete(request.id));
 }
 
-function toBroker(bytes: Buffer): void {
+function toBroker(bytes: Uint8Array): void {
   if (queued) queued.push(bytes);
   else socket!.write(bytes);
 }
@@ -110,7 +112,7 @@ port.on('message', (message: IoRequest | IoCancel) => {
     return;
   }
   if (!message.oneWay) brokerCalls.add(message.id);
-  toBroker(frame(message.id, message.oneWay ? FrameKind.Send : FrameKind.Call, message.bytes));
+  toBroker(message.frame);
 });
 
 function brokerGone(why: string): CodedError {
