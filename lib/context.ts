@@ -6,7 +6,6 @@ import { CodedError } from './errors';
 import { kernels } from './backend';
 import { current } from './internal/current_process';
 import { BaseProcess, kContextClass, kLauncher, kState, installExitHandler, type Launcher } from './process';
-import { onProcessExit } from './wait/pid_watch';
 import { atDeadline, now, toTimeout } from './wait/timeout';
 import type { Popen } from './popen/popen';
 
@@ -145,7 +144,7 @@ export class ParentProcess {
     const limit = toTimeout(timeout, 'ParentProcess.join()');
     await new Promise<void>((resolve) => {
       let cancelTimer: (() => void) | undefined;
-      const watch = onProcessExit(this.pid, () => {
+      const watch = kernels().processes.watchExit(this.pid, () => {
         cancelTimer?.();
         resolve();
       });

@@ -7,6 +7,7 @@
 // changes no public class.
 import type { BackendName } from './backend';
 import type { StartMethod, StartMethodName } from './context';
+import type { ProcessKernels } from './kernels/processes';
 import type { SyncKernels } from './kernels/sync';
 import type { MemoryKernels } from './kernels/memory';
 import type { QueueKernels } from './kernels/queues';
@@ -18,6 +19,7 @@ export interface Kernels {
   readonly startMethods: readonly StartMethodName[];
   /** The launcher of one of startMethods (loaded on first use). */
   startMethod(name: StartMethodName): StartMethod;
+  readonly processes: ProcessKernels;
   /** Lock ... Barrier (lib/synchronize.ts). */
   readonly sync: SyncKernels;
   /** SharedMemory, Value/Array (lib/shared_memory.ts, lib/sharedctypes.ts). */

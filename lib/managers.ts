@@ -118,7 +118,7 @@ function describeEarlyExit(err: unknown): string {
  * Starts a manager's server process; resolves once it listens. The server is
  * started from a macrotask, never from the caller's promise chain: under fork
  * the server then runs inside that callback and never returns into the
- * caller's code (see ChildUnwind in lib/child/bootstrap.ts), as Pool's workers do.
+ * caller's code (see ChildUnwind in lib/child/run_forked.ts), as Pool's workers do.
  */
 export async function Manager(opts: ManagerOptions = {}): Promise<SyncManager> {
   const launched = await new Promise<Launch>((resolve, reject) => {

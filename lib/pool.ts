@@ -26,8 +26,8 @@ import { channels } from './reduction';
 import { RawArray } from './sharedctypes';
 import { locateExport, type FunctionRef } from './internal/function_ref';
 import { registerAfterForkInChild } from './child/after_fork';
-import { native } from './internal/native';
-import { ChannelEnd, closeFds, sendFds, takeFds } from './pool/pool_fds';
+import { backend } from './backend';
+import { ChannelEnd, closeFds, fdPassing, sendFds, takeFds } from './pool/pool_fds';
 import { poolWorkerMain, type ResultEntry, type TaskMessage, type WorkerConfig } from './pool/pool_worker';
 import type { StartMethodName } from './context';
 
@@ -135,7 +135,7 @@ interface Worker {
   process: Process;
   pid: number;
   inbox: Queue<TaskMessage>;
-  /** The pool's end of the worker's fd channel. */
+  /** The pool's end of the worker's fd channel (-1 under portable, where no fd crosses). */
   channel: number;
   /** Chunks sent and not yet answered, in the order sent. */
   inflight: Chunk[];
@@ -778,13 +778,15 @@ export class Pool {
 
   #startWorker(index: number): void {
     const inbox = new Queue<TaskMessage>(0, { bufferSize: INBOX_BYTES, channel: channels.poolTask });
-    const [ours, theirs] = native.socketpair();
+    // Each worker's fd channel (posix only: the portable backend passes no fds).
+    const passing = backend() === 'posix' ? fdPassing() : null;
+    const [ours, theirs] = passing ? passing.socketpair() : [-1, -1];
     const config: WorkerConfig = {
       index,
       inbox,
       results: this.#results,
       running: this.#running,
-      channel: new ChannelEnd(theirs),
+      channel: passing ? new ChannelEnd(theirs) : null,
       initializer: this.#initializer,
       initargs: this.#initargs,
       maxtasks: this.#maxtasks,
@@ -803,10 +805,10 @@ export class Pool {
     try {
       proc.start();
     } catch (err) {
-      native.close(ours);
+      passing?.close(ours);
       throw err;
     } finally {
-      native.close(theirs);
+      passing?.close(theirs);
     }
     const worker: Worker = {
       index,
@@ -858,7 +860,7 @@ export class Pool {
     worker.hasExited = true;
     if (process.pid !== this.#ownerPid) return;
     try {
-      native.close(worker.channel);
+      if (worker.channel >= 0) fdPassing().close(worker.channel);
     } catch {
       /* closed */
     }

@@ -1,16 +1,24 @@
 // The `posix` namespace: fork/waitpid/pipe/kill/exit with Node-style errors.
+// Arguments are checked here; the calls are the posix processes kernel's, and
+// under the portable backend every one throws ERR_BACKEND_UNSUPPORTED.
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadlineOf, expired, toTimeout } from './wait/timeout';
-import { native, type ForkAdviceMode, type NativeWaitStatus } from './internal/native';
+import type { ForkAdviceMode, NativeWaitStatus } from './internal/native';
+import type { PosixProcessCalls } from './kernels/processes';
+import { kernels, requirePosix } from './backend';
 import { CodedError, CodedTypeError } from './errors';
-import { assertForkSafe, forkUnsafeReason, startedSingleThreaded } from './internal/fork_safety';
-import { becomeForkedChild, exitForkedChild } from './child/forked_child';
-import { makeStdioBlocking } from './internal/stdio';
 
 export type WaitStatus = NativeWaitStatus;
 
-export const WNOHANG: number = native.WNOHANG;
+/** waitpid's WNOHANG: 1 on Linux and macOS (a constant, so that importing this module loads no addon). */
+export const WNOHANG = 1;
+
+/** The posix kernel's calls, or ERR_BACKEND_UNSUPPORTED naming `feature` under portable. */
+function calls(feature: string): PosixProcessCalls {
+  requirePosix(feature);
+  return kernels().processes.posix!;
+}
 
 // How fork() finds Node's MADV_DONTFORK heap mappings (see native/fork_advice.h);
 // selectable only so bench/ can compare the methods.
@@ -22,11 +30,10 @@ const adviceMode = (process.env.POSIX_MP_FORK_ADVICE ?? 'probe') as ForkAdviceMo
  * do) where a child could hang or crash.
  */
 export function fork(): number {
-  assertForkSafe();
-  makeStdioBlocking();
-  const pid = native.fork(adviceMode);
-  if (pid === 0) becomeForkedChild();
-  return pid;
+  const posix = calls('posix.fork()');
+  posix.assertForkSafe();
+  posix.makeStdioBlocking();
+  return posix.fork(adviceMode);
 }
 
 /**
@@ -35,10 +42,11 @@ export function fork(): number {
  * safely, and after `timeout` ms if it never goes idle.
  */
 export async function forkWhenIdle(opts: { timeout?: number | null } = {}): Promise<number> {
+  const posix = calls('posix.forkWhenIdle()');
   const deadline = deadlineOf(toTimeout(opts.timeout, 'posix.forkWhenIdle()'));
-  if (!startedSingleThreaded()) assertForkSafe();
-  makeStdioBlocking();
-  while (forkUnsafeReason() !== null && !expired(deadline)) await sleep(1);
+  if (!posix.startedSingleThreaded()) posix.assertForkSafe();
+  posix.makeStdioBlocking();
+  while (posix.forkUnsafeReason() !== null && !expired(deadline)) await sleep(1);
   return fork();
 }
 
@@ -53,6 +61,7 @@ function assertPid(pid: unknown, fn: string): asserts pid is number {
  * would reap the children of child_process too.
  */
 export function waitpid(pid: number, options = 0): WaitStatus {
+  const posix = calls('posix.waitpid()');
   assertPid(pid, 'waitpid');
   if (pid <= 0) {
     throw new CodedError(
@@ -60,20 +69,21 @@ export function waitpid(pid: number, options = 0): WaitStatus {
       `waitpid(${pid}): pass the pid of one child; waiting for any child would reap child_process's children`,
     );
   }
-  return native.waitpid(pid, options);
+  return posix.waitpid(pid, options);
 }
 
 /** A pipe as [readFd, writeFd], both close-on-exec. */
 export function pipe(): [number, number] {
-  return native.pipe();
+  return calls('posix.pipe()').pipe();
 }
 
 export function getpid(): number {
-  return native.getpid();
+  requirePosix('posix.getpid()');
+  return kernels().processes.getpid();
 }
 
 export function getppid(): number {
-  return native.getppid();
+  return calls('posix.getppid()').getppid();
 }
 
 export function signalNumber(signal: number | string): number {
@@ -98,14 +108,16 @@ export function signalNumber(signal: number | string): number {
 }
 
 export function kill(pid: number, signal: number | string = 'SIGTERM'): void {
+  const posix = calls('posix.kill()');
   assertPid(pid, 'kill');
-  native.kill(pid, signalNumber(signal));
+  posix.kill(pid, signalNumber(signal));
 }
 
 /** _exit(2) after stdout/stderr have drained: the only safe way out of a forked child. */
 export function exit(code = 0): never {
+  const posix = calls('posix.exit()');
   if (!Number.isInteger(code)) {
     throw new CodedTypeError('ERR_INVALID_ARG_TYPE', `exit(code): code must be an integer, got ${String(code)}`);
   }
-  return exitForkedChild(code);
+  return posix.exit(code);
 }

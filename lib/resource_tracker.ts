@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { native } from './internal/native';
+import { kernels, requirePosix } from './backend';
 import { CodedTypeError } from './errors';
 
 export type ResourceKind = 'shm' | 'sem';
@@ -43,7 +43,9 @@ function adoptInheritedFd(): number | null {
 }
 
 function startTracker(): number {
-  const [readFd, writeFd] = native.pipe();
+  // Under portable the broker holds named objects and cleans up after the tree.
+  requirePosix('the resource tracker');
+  const [readFd, writeFd] = kernels().processes.posix!.pipe();
   const main = path.join(__dirname, 'internal', 'resource_tracker_process.js');
   try {
     // `sh` backgrounds the tracker and exits at once: the tracker is
@@ -55,7 +57,7 @@ function startTracker(): number {
     });
     child.unref();
   } finally {
-    native.close(readFd);
+    fs.closeSync(readFd);
   }
   return writeFd;
 }
@@ -67,7 +69,7 @@ function send(line: string): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
     // The tracker died (killed on its own): start a new one and tell it everything.
-    native.close(trackerFd);
+    fs.closeSync(trackerFd);
     trackerFd = startTracker();
     for (const key of registeredHere) fs.writeSync(trackerFd, `REGISTER:${key}\n`);
     fs.writeSync(trackerFd, line);
@@ -118,6 +120,6 @@ export function adoptResourceTrackerFd(fd: number): void {
   if (!Number.isInteger(fd) || !fs.fstatSync(fd).isFIFO()) {
     throw new CodedTypeError('ERR_INVALID_ARG_VALUE', `fd ${String(fd)} is not a resource tracker pipe`);
   }
-  if (trackerFd !== null && trackerFd !== fd) native.close(trackerFd);
+  if (trackerFd !== null && trackerFd !== fd) fs.closeSync(trackerFd);
   trackerFd = fd;
 }

@@ -4,6 +4,9 @@ const fs = require('node:fs');
 const { runNode, fixture } = require('./helpers/run_node');
 
 const main = fixture('process_main.js');
+const portable = process.env.PMP_BACKEND === 'portable';
+// The portable backend has the spawn start method only (docs/api.md, Backends).
+const methods = portable ? ['spawn'] : ['fork', 'forkserver', 'spawn'];
 
 async function scenario(method, name, extra = [], opts = {}) {
   const { code, stdout, stderr } = await runNode([main, method, name, ...extra], { timeout: 60000, ...opts });
@@ -28,7 +31,7 @@ async function waitUntilGone(pid, ms) {
   return gone;
 }
 
-for (const method of ['fork', 'forkserver', 'spawn']) {
+for (const method of methods) {
   describe(`Process under the ${method} start method`, function () {
     this.timeout(90000);
 
@@ -80,7 +83,8 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       assert.deepEqual(result, { exitcode: 0, grandchildDone: 'non-daemon finished' });
     });
 
-    it('a child starts grandchildren under every start method, whatever its own', async () => {
+    it('a child starts grandchildren under every start method, whatever its own', async function () {
+      if (portable) this.skip(); // fork and forkserver are posix start methods
       const { result } = await scenario(method, 'nestedUnderEveryMethod');
       assert.equal(result.exitcode, 0);
       // A spawned child is a plain `node` (not --single-threaded): it may not fork itself.
@@ -152,7 +156,8 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       fs.unlinkSync(marker);
     });
 
-    it('a shared-memory segment a child creates outlives the child: the tree shares one resource tracker', async () => {
+    it('a shared-memory segment a child creates outlives the child: the tree shares one resource tracker', async function () {
+      if (portable) this.skip(); // the resource tracker is posix's; the portable broker's cleanup is tested with SharedMemory
       const { result } = await scenario(method, 'sharedTracker');
       assert.deepEqual(result, { exitcode: 0, text: 'made by the child' });
     });
@@ -200,7 +205,11 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
   });
 }
 
-describe('forkserver', () => {
+describe('forkserver', function () {
+  before(function () {
+    if (portable) this.skip(); // a posix start method
+  });
+
   it('if the forkserver dies, the next start() starts a new one', async () => {
     const { result } = await scenario('forkserver', 'forkserverRestart');
     assert.deepEqual(result, { first: 0, second: 0, restarted: true });
@@ -209,8 +218,8 @@ describe('forkserver', () => {
 
 describe('start methods', () => {
   const api = require('..');
-  it('getAllStartMethods lists forkserver, fork and spawn with forkserver the default', () => {
-    assert.deepEqual(api.getAllStartMethods(), ['forkserver', 'fork', 'spawn']);
+  it('getAllStartMethods lists forkserver, fork and spawn with forkserver the default (spawn alone under portable)', () => {
+    assert.deepEqual(api.getAllStartMethods(), methods[0] === 'spawn' ? ['spawn'] : ['forkserver', 'fork', 'spawn']);
     assert.equal(api.getContext().startMethod, api.getStartMethod());
   });
 
@@ -219,10 +228,17 @@ describe('start methods', () => {
   });
 
   it('setStartMethod twice without force throws ERR_CONTEXT_ALREADY_SET', () => {
+    const defaultMethod = api.getAllStartMethods()[0];
     api.setStartMethod('spawn', { force: true });
-    assert.throws(() => api.setStartMethod('fork'), { code: 'ERR_CONTEXT_ALREADY_SET' });
-    api.setStartMethod('forkserver', { force: true });
-    assert.equal(api.getStartMethod(), 'forkserver');
+    assert.throws(() => api.setStartMethod(defaultMethod), { code: 'ERR_CONTEXT_ALREADY_SET' });
+    api.setStartMethod(defaultMethod, { force: true });
+    assert.equal(api.getStartMethod(), defaultMethod);
+  });
+
+  it('under portable, fork and forkserver are unknown start methods', function () {
+    if (!portable) this.skip(); // posix has them
+    assert.throws(() => api.getContext('fork'), { code: 'ERR_UNKNOWN_START_METHOD' });
+    assert.throws(() => api.getContext('forkserver'), { code: 'ERR_UNKNOWN_START_METHOD' });
   });
 
   it('currentProcess() in the main process is MainProcess and parentProcess() is null', () => {

@@ -2,7 +2,7 @@
 // name, an identity (1, 2 for "Process-1:2"), a daemon flag, an authkey and a
 // logical parent (the process that called start(), not the forkserver).
 import crypto from 'node:crypto';
-import { native } from './native';
+import { kernels } from '../backend';
 
 export interface ProcessIdentity {
   name: string;
@@ -52,6 +52,7 @@ export function nextChildIdentity(): number[] {
   return [...current.identity.identity, current.childCounter];
 }
 
+/** This process's pid (process.pid is stale in a child made by fork()). */
 export function ownPid(): number {
-  return native.getpid();
+  return kernels().processes.getpid();
 }

@@ -3,7 +3,7 @@
 // the bytes (see native/receive_memory.cc). The first receive of a large
 // message tunes malloc to reuse freed blocks instead. PMP_MALLOC_TUNING=0 in
 // the environment leaves malloc alone.
-import { native } from './native';
+import { kernels } from '../backend';
 
 /** From this size on, a received message's Buffer is worth keeping malloc's blocks for. */
 export const LARGE_MESSAGE_BYTES = 256 * 1024;
@@ -21,7 +21,7 @@ export function receiveBuffer(size: number): Buffer {
   if (size < LARGE_MESSAGE_BYTES) return Buffer.allocUnsafe(size);
   if (tuning === 'untouched') {
     if (process.env.PMP_MALLOC_TUNING === '0') tuning = 'declined';
-    else tuning = native.tuneMallocForLargeMessages() ? 'tuned' : 'unsupported';
+    else tuning = kernels().processes.tuneMallocForLargeMessages() ? 'tuned' : 'unsupported';
   }
   return Buffer.allocUnsafeSlow(size);
 }

@@ -4,7 +4,8 @@
 // the pool sends a task's fds there with SCM_RIGHTS just before it queues the
 // task, and the worker reads them when it reaches the task.
 import net from 'node:net';
-import { native } from '../internal/native';
+import { kernels, requirePosix } from '../backend';
+import type { FdPassing } from '../kernels/processes';
 import { CodedError } from '../errors';
 import { reduce, registerRebuilder, type Reduced } from '../reduction';
 
@@ -31,6 +32,12 @@ export function passFd(fd: number): PassFd {
   return new PassFd(fd);
 }
 
+/** The posix kernel's fd passing; ERR_BACKEND_UNSUPPORTED under portable, where no fd crosses. */
+export function fdPassing(feature = 'handing sockets and fds to pool workers'): FdPassing {
+  requirePosix(feature);
+  return kernels().processes.posix!.fdPassing;
+}
+
 function socketFd(socket: net.Socket): number {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) {
@@ -53,7 +60,7 @@ export function takeFds(args: unknown[]): { args: unknown[]; fds: number[] } | n
     const isSocket = arg instanceof net.Socket;
     if (!isSocket && !(arg instanceof PassFd)) return arg;
     fds ??= [];
-    fds.push(native.dup(isSocket ? socketFd(arg) : (arg as PassFd).fd));
+    fds.push(fdPassing().dup(isSocket ? socketFd(arg) : (arg as PassFd).fd));
     return { [FD_MARKER]: fds.length - 1, socket: isSocket } satisfies FdMarker;
   });
   return fds === null ? null : { args: replaced, fds };
@@ -62,16 +69,17 @@ export function takeFds(args: unknown[]): { args: unknown[]; fds: number[] } | n
 /** Sends a task's fds to its worker and closes the pool's duplicates. */
 export function sendFds(channel: number, seq: number, fds: number[]): void {
   try {
-    native.sendMessage(channel, Buffer.from(String(seq)), fds);
+    fdPassing().send(channel, Buffer.from(String(seq)), fds);
   } finally {
     closeFds(fds);
   }
 }
 
 export function closeFds(fds: number[]): void {
+  const passing = fdPassing();
   for (const fd of fds) {
     try {
-      native.close(fd);
+      passing.close(fd);
     } catch {
       /* already closed */
     }
@@ -80,7 +88,7 @@ export function closeFds(fds: number[]): void {
 
 /** In the worker: the fds sent for task `seq` (they arrive in task order). */
 export function receiveFds(channel: number, seq: number): number[] {
-  const message = native.recvMessage(channel);
+  const message = fdPassing().receive(channel);
   if (!message)
     throw new CodedError('ERR_POOL_FD_CHANNEL', "the pool closed the fd channel before sending a task's fds");
   const got = Number(message.data.toString());

@@ -8,8 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { Empty } from '../errors';
 import { channels, dump } from '../reduction';
 import { importExport, type FunctionRef } from '../internal/function_ref';
-import { ChannelEnd, receiveFds, restoreFds } from './pool_fds';
-import { native } from '../internal/native';
+import { ChannelEnd, fdPassing, receiveFds, restoreFds } from './pool_fds';
 import type { Queue } from '../queues';
 import '../sharedctypes'; // the running-slot array is rebuilt by it under forkserver/spawn
 
@@ -25,7 +24,8 @@ export interface WorkerConfig {
   results: Queue<ResultEntry[]>;
   /** running[index]: the seq of the chunk this worker runs, -1 between chunks. */
   running: Float64Array;
-  channel: ChannelEnd;
+  /** null under portable, where no fd crosses. */
+  channel: ChannelEnd | null;
   /** Under fork the function itself; otherwise an import reference. */
   initializer: Function | FunctionRef | null;
   initargs: unknown[];
@@ -90,8 +90,8 @@ function closeInheritedSockets(): void {
 export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
   const { inbox, results, running, index, registry } = config;
   if (registry) closeInheritedSockets();
-  const channel = config.channel.fd;
-  native.setNonBlocking(channel, false);
+  const channel = config.channel?.fd ?? -1;
+  if (channel >= 0) fdPassing().setBlocking(channel);
   if (config.initializer) {
     const init =
       typeof config.initializer === 'function'

@@ -16,7 +16,7 @@ import { registerAfterForkInChild } from '../child/after_fork';
 import '../index'; // every library object registers how to rebuild itself
 
 const CONTROL = 3;
-/** Our children's OS parent: they end when we do (bootstrap.ts, endWithParent). */
+/** Our children's OS parent: they end when we do (lib/kernels/posix/processes.ts, endWithParent). */
 const serverPid = native.getpid();
 const SIGKILL = 9;
 

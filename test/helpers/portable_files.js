@@ -2,6 +2,9 @@
 // The test files whose meaning is the same under both backends: `PMP_BACKEND=portable npm test`
 // runs these (see .mocharc.js). Files not listed test posix internals and run under posix only.
 module.exports = [
+  'process.test.js',
+  'process_orphans.test.js',
+  'backend_portable.test.js',
   'portable_runtime.test.js',
   'shared_memory_access.test.js',
   'synchronize_portable.test.js',

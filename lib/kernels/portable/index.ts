@@ -3,16 +3,21 @@
 // broker process per process tree (broker/), reached through runtime.ts.
 import type { Kernels } from '../../kernel';
 import { CodedError } from '../../errors';
+import { portableProcessKernels } from './processes';
 
 export const portableKernels: Kernels = {
   backend: 'portable',
   startMethods: ['spawn'],
   startMethod: (name) => {
+    // Loaded on first use, as the posix start methods are: it brings the child's description code.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose; typed through typeof import()
+    if (name === 'spawn') return (require('./spawn') as typeof import('./spawn')).portableSpawnStartMethod;
     throw new CodedError(
       'ERR_BACKEND_UNSUPPORTED',
       `the '${name}' start method is not available in the portable backend yet`,
     );
   },
+  processes: portableProcessKernels,
   // Loaded on first use: it brings the broker runtime.
   get sync() {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose

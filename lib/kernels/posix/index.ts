@@ -1,6 +1,7 @@
 // The posix backend: the addon's kernels (lib/kernel.ts).
 import type { Kernels } from '../../kernel';
 import type { StartMethod, StartMethodName } from '../../context';
+import { posixProcessKernels } from './processes';
 import { posixSyncKernels } from './synchronize';
 import { posixMemoryKernels } from './shared_memory';
 
@@ -18,6 +19,7 @@ export const posixKernels: Kernels = {
   backend: 'posix',
   startMethods: ['forkserver', 'fork', 'spawn'],
   startMethod: (name) => startMethodLoaders[name](),
+  processes: posixProcessKernels,
   sync: posixSyncKernels,
   memory: posixMemoryKernels,
   get queues() {

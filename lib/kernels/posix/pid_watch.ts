@@ -1,7 +1,7 @@
 // Calls back once a process that is not our child ends (a daemon child of the
 // forkserver watching the process that started it). Linux: pidfd; elsewhere a
 // timer checks kill(pid, 0).
-import { native, type NativeFdWatch } from '../internal/native';
+import { native, type NativeFdWatch } from '../../internal/native';
 
 export function onProcessExit(pid: number, callback: () => void): { cancel(): void } {
   if (process.platform === 'linux') {
