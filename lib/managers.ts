@@ -4,8 +4,7 @@
 // are the library's own process-shared objects instead of proxies: they already
 // cross to children under every start method and are much faster than a round
 // trip to a server.
-import fs from 'node:fs';
-import os from 'node:os';
+import { makePrivateDirectory, removePrivateDirectory } from './internal/private_directory';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { getContext, type Context, type Process } from './context';
@@ -65,7 +64,7 @@ function launch(opts: ManagerOptions): Launch {
     );
   }
   const timeout = toTimeout(opts.startTimeout ?? DEFAULT_START_TIMEOUT_MS, 'Manager(): startTimeout');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmp-manager-'));
+  const dir = makePrivateDirectory('manager');
   const address = path.join(dir, 'socket');
   const authkey = randomBytes(32);
   const [ready, readyForServer] = Pipe<ReadyMessage>(false);
@@ -85,7 +84,7 @@ function launch(opts: ManagerOptions): Launch {
     if (ownPid() !== creatorPid) throw err;
     ready.close();
     readyForServer.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    removePrivateDirectory(dir);
     throw err;
   }
   readyForServer.close(); // the server holds its own copy: EOF on `ready` means it died
@@ -332,7 +331,7 @@ export class SyncManager {
   /** @internal The server removes its socket itself; this covers a server that was SIGKILLed. */
   removeSocketDir(): void {
     if (ownPid() !== this.#creatorPid) return;
-    fs.rmSync(this.#dir, { recursive: true, force: true });
+    removePrivateDirectory(this.#dir);
   }
 
   #beginShutdown(): boolean {

@@ -18,12 +18,15 @@ import path from 'node:path';
 import { kernels, requirePosix } from './backend';
 import { CodedTypeError } from './errors';
 
-export type ResourceKind = 'shm' | 'sem';
+/** shm: a shared-memory segment; sem: a named semaphore; dir: a private socket directory (removed recursively). */
+export type ResourceKind = 'shm' | 'sem' | 'dir';
 
 /** Environment variable naming the tracker pipe's fd in a spawned child. */
 export const TRACKER_FD_ENV = 'PMP_RESOURCE_TRACKER_FD';
 
 const NAME = /^[A-Za-z0-9._-]{1,250}$/;
+// Only the library's own private directories: an absolute path ending in pmp-<random>.
+const DIRECTORY = /^\/[^\n]*\/pmp-[A-Za-z0-9_-]{1,64}$/;
 
 let trackerFd: number | null = adoptInheritedFd();
 // What this process registered, to re-register with a new tracker if the old one died.
@@ -77,8 +80,20 @@ function send(line: string): void {
 }
 
 function checkArgs(kind: ResourceKind, name: string): string {
+  if (kind === 'dir') {
+    if (typeof name !== 'string' || !DIRECTORY.test(name)) {
+      throw new CodedTypeError(
+        'ERR_INVALID_ARG_VALUE',
+        `a tracked directory must match ${DIRECTORY}, got ${String(name)}`,
+      );
+    }
+    return `${kind}:${name}`;
+  }
   if (kind !== 'shm' && kind !== 'sem') {
-    throw new CodedTypeError('ERR_INVALID_ARG_VALUE', `resource kind must be 'shm' or 'sem', got ${String(kind)}`);
+    throw new CodedTypeError(
+      'ERR_INVALID_ARG_VALUE',
+      `resource kind must be 'shm', 'sem' or 'dir', got ${String(kind)}`,
+    );
   }
   const bare = typeof name === 'string' && name.startsWith('/') ? name.slice(1) : name;
   if (typeof bare !== 'string' || !NAME.test(bare)) {

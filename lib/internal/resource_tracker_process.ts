@@ -1,6 +1,7 @@
 // The resource tracker process (see resource_tracker.ts). Reads REGISTER /
 // UNREGISTER lines from the pipe on fd 3; at EOF (no process of the tree holds
 // the write end any more) it unlinks everything still registered and exits.
+import fs from 'node:fs';
 import net from 'node:net';
 import { native } from './native';
 
@@ -8,10 +9,13 @@ const registered = new Set<string>();
 
 function unlinkAll(): void {
   for (const key of registered) {
-    const [kind, name] = key.split(':', 2);
+    const colon = key.indexOf(':');
+    const kind = key.slice(0, colon);
+    const name = key.slice(colon + 1);
     try {
       if (kind === 'shm') native.shmUnlink(name);
       else if (kind === 'sem') native.semUnlink(name);
+      else if (kind === 'dir') fs.rmSync(name, { recursive: true, force: true });
     } catch {
       // already unlinked by someone else: nothing to do
     }

@@ -14,6 +14,13 @@ export interface ProcessKernels {
    * (under forkserver the server, which itself ends with the process it serves).
    */
   endWithParent(parentPid: number, osParentPid: number): void;
+  /**
+   * Removes `directory` (a private socket directory) once every process of this
+   * tree is gone, also when all were SIGKILLed, unless its owner removed it first
+   * and said so with forgetDirectory().
+   */
+  removeWithTree(directory: string): void;
+  forgetDirectory(directory: string): void;
   /** Tunes the allocator for large received messages (lib/internal/receive_memory.ts); false where it cannot. */
   tuneMallocForLargeMessages(): boolean;
   /** What only the posix backend has (posix.*, fds handed to pool workers, the resource tracker's pipe); null under portable. */

@@ -14,4 +14,5 @@ module.exports = [
   'queues_pipes_processes.test.js',
   'listener.test.js',
   'listener_address.test.js',
+  'private_directories.test.js',
 ];

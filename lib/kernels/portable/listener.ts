@@ -1,6 +1,8 @@
 // The portable Listener and Client: sockets held by this process's I/O
 // thread (io/sockets.ts), unix socket paths or Windows named pipes
 // (listener_address.ts). Accepted and connected ends are RelayedConnections.
+import path from 'node:path';
+import { portableProcessKernels } from './processes';
 import { CodedError } from '../../errors';
 import { call, callSync } from './crossing_sends';
 import { listenerClosed, listenerClosedWhileAccepting } from '../../connection/connection_errors';
@@ -29,10 +31,15 @@ export class SocketListener implements ListenerEnd {
     throw this.#closed ? listenerClosedWhileAccepting() : err;
   };
 
+  /** The private directory the I/O thread made for a fresh address; null for the caller's own or a pipe name. */
+  readonly #directory: string | null;
+
   constructor(address: string | null, backlog: number) {
     const [id, bound] = callSync('socket.listen', [address, backlog]) as [number, string];
     this.#id = id;
     this.#address = bound;
+    this.#directory = address === null && process.platform !== 'win32' ? path.dirname(bound) : null;
+    if (this.#directory !== null) portableProcessKernels.removeWithTree(this.#directory);
     closeAtExit(this);
   }
 
@@ -68,6 +75,7 @@ export class SocketListener implements ListenerEnd {
     openListeners.delete(this);
     this.#closing.abort();
     callSync('socket.closeListener', [this.#id]);
+    if (this.#directory !== null) portableProcessKernels.forgetDirectory(this.#directory);
   }
 
   #checkOpen(): void {

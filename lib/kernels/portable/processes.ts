@@ -4,6 +4,7 @@
 // the lifeline pipe its parent holds (lifeline.ts).
 import type { ProcessKernels } from '../processes';
 import { endWithParentLifeline } from './lifeline';
+import { callSync, send } from './runtime';
 
 // How often a watched process is checked. Only ParentProcess.join() polls:
 // children are watched by the spawn start method itself.
@@ -35,6 +36,12 @@ export const portableProcessKernels: ProcessKernels = {
     // Without a lifeline (not started by our spawn), watch the parent's pid.
     if (!endWithParentLifeline()) watchExit(parentPid, () => process.kill(process.pid, 'SIGTERM'));
   },
+  // The broker outlives the tree's processes and removes what is left when it ends. Registering
+  // waits for the broker: a process SIGKILLed right after must not have lost the registration.
+  removeWithTree: (directory) => {
+    callSync('treeDirectories.add', [directory]);
+  },
+  forgetDirectory: (directory) => send('treeDirectories.forget', [directory]),
   tuneMallocForLargeMessages: () => false,
   posix: null,
 };

@@ -1,7 +1,7 @@
 // The posix listener kernel: an AF_UNIX socket bound to a filesystem path.
 // Accepted and connected ends are ordinary FdConnections.
+import { makePrivateDirectory, removePrivateDirectory } from '../../internal/private_directory';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { native } from '../../internal/native';
 import { READABLE, whenReady } from '../../wait/fd_readiness';
@@ -23,7 +23,7 @@ atLibraryExit(() => {
 
 /** A fresh socket path in a private directory (removed again by close()). */
 function privateAddress(): { dir: string; address: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmp-listener-'));
+  const dir = makePrivateDirectory('listener');
   return { dir, address: path.join(dir, 'socket') };
 }
 
@@ -55,7 +55,7 @@ export class UnixListener implements ListenerEnd {
     try {
       this.#fd = native.unixListen(this.#address, backlog);
     } catch (err) {
-      if (this.#ownedDir) fs.rmSync(this.#ownedDir, { recursive: true, force: true });
+      if (this.#ownedDir) removePrivateDirectory(this.#ownedDir);
       throw withAddress(err, this.#address);
     }
     openListeners.add(this);
@@ -117,7 +117,7 @@ export class UnixListener implements ListenerEnd {
     } catch {
       /* already removed */
     }
-    if (this.#ownedDir) fs.rmSync(this.#ownedDir, { recursive: true, force: true });
+    if (this.#ownedDir) removePrivateDirectory(this.#ownedDir);
   }
 
   #checkOpen(): void {

@@ -6,6 +6,7 @@ import { assertForkSafe, forkUnsafeReason, startedSingleThreaded } from '../../i
 import { becomeForkedChild, exitForkedChild } from '../../child/forked_child';
 import { makeStdioBlocking } from '../../internal/stdio';
 import { onProcessExit } from './pid_watch';
+import { trackResource, untrackResource } from '../../resource_tracker';
 
 const SIGTERM = 15;
 
@@ -59,6 +60,9 @@ export const posixProcessKernels: ProcessKernels = {
   getpid: () => native.getpid(),
   watchExit: onProcessExit,
   endWithParent,
+  // The resource tracker lives outside the tree, so it outlives a SIGKILL of all of it.
+  removeWithTree: (directory) => trackResource('dir', directory),
+  forgetDirectory: (directory) => untrackResource('dir', directory),
   tuneMallocForLargeMessages: () => native.tuneMallocForLargeMessages(),
   posix: posixCalls,
 };

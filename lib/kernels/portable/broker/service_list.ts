@@ -4,3 +4,4 @@ import './sync';
 import './shm';
 import './queues';
 import './pipes';
+import './tree_directories';
