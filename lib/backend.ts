@@ -44,7 +44,11 @@ function choose(): BackendName {
   if (process.platform === 'win32') return 'portable';
   const problem = addonProblem();
   if (problem === null) return 'posix';
-  process.emitWarning(`posix-multiprocessing uses its portable backend: ${problem}`, { code: 'PMP_PORTABLE_BACKEND' });
+  process.emitWarning(
+    `posix-multiprocessing uses its portable backend: ${problem} ` +
+      `For the posix backend build the addon (npm rebuild posix-multiprocessing); ${BACKEND_ENV}=portable silences this.`,
+    { code: 'PMP_PORTABLE_BACKEND' },
+  );
   // Children decide the same way without warning again.
   process.env[BACKEND_ENV] = 'portable';
   return 'portable';

@@ -146,15 +146,35 @@ describe('package: prebuilt addon', function () {
     assert.ok(!fs.existsSync(path.join(installed, 'build')), 'the install script built the addon');
   });
 
-  it('without a fitting prebuild, loading throws one error saying what is missing', () => {
+  it('without a fitting prebuild, the package runs its portable backend and says why in one warning', () => {
     fs.renameSync(path.join(installed, 'prebuilds'), path.join(work, 'prebuilds-aside'));
     try {
       const run = nodeIn([
         '-e',
-        "try { require('posix-multiprocessing') } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }",
+        [
+          "const { backend, Lock } = require('posix-multiprocessing');",
+          'const lock = new Lock();',
+          'const held = lock.acquireSync();',
+          'lock.release();',
+          'console.log(JSON.stringify({ backend: backend(), held }));',
+        ].join('\n'),
       ]);
       assert.equal(run.status, 0, run.stderr);
-      const { code, message } = JSON.parse(run.stdout);
+      assert.deepEqual(JSON.parse(run.stdout), { backend: 'portable', held: true });
+      const warnings = run.stderr.split('\n').filter((line) => line.includes('PMP_PORTABLE_BACKEND'));
+      assert.equal(warnings.length, 1, run.stderr);
+      assert.match(warnings[0], /portable backend: No prebuilt addon fits/);
+      assert.match(warnings[0], /npm rebuild posix-multiprocessing/);
+      // Forcing posix gives the whole story: what is missing and how to build it.
+      const forced = nodeIn(
+        [
+          '-e',
+          "try { new (require('posix-multiprocessing').Lock)() } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }",
+        ],
+        { PMP_BACKEND: 'posix' },
+      );
+      assert.equal(forced.status, 0, forced.stderr);
+      const { code, message } = JSON.parse(forced.stdout);
       assert.equal(code, 'ERR_NATIVE_ADDON_MISSING');
       assert.match(message, new RegExp(tuple));
       assert.match(message, /No prebuilt addon fits/);

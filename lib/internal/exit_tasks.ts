@@ -20,7 +20,12 @@ export function atLibraryExit(task: () => void): void {
 
 /** Runs the exit tasks once per process. */
 export function runLibraryExitTasks(): void {
-  const pid = ownPid();
+  let pid: number;
+  try {
+    pid = ownPid();
+  } catch {
+    return; // the backend cannot load (PMP_BACKEND=posix without the addon): nothing of ours ran
+  }
   if (ranInPid === pid) return;
   ranInPid = pid;
   for (const task of tasks) {
