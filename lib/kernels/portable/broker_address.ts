@@ -13,8 +13,8 @@ export interface BrokerAddress {
   /** A unix socket path, or a Windows pipe name (\\.\pipe\...). */
   readonly address: string;
   /**
-   * The private directory holding the socket: made (0700, failing if it exists) by the
-   * process that starts the broker, removed by the broker when it exits; null on Windows.
+   * The private directory holding the socket: made (0700, failing if it exists) and
+   * removed by the broker itself; null on Windows.
    */
   readonly directory: string | null;
   readonly key: Buffer;

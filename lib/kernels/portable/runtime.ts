@@ -14,10 +14,15 @@ import {
   FLAG_ANSWERED,
   FLAG_DEAD,
   FLAG_WAITING,
+  type IoBatch,
+  type IoCancel,
   type IoReply,
   type IoRequest,
   type IoThreadData,
+  ownBuffer,
 } from './io/io_messages';
+
+const NO_BYTES = new Uint8Array(0);
 
 interface Pending {
   resolve(value: unknown): void;
@@ -48,7 +53,6 @@ class IoThread {
       syncPort: syncChannel.port2,
       flag,
       address: broker.address,
-      directory: startsBroker ? broker.directory : null,
       key: broker.key.toString('hex'),
       brokerEntry: startsBroker ? path.join(__dirname, 'broker', 'broker_main.js') : null,
     };
@@ -63,7 +67,9 @@ class IoThread {
     worker.unref();
     worker.on('error', (err) => this.#failAll(err));
     worker.on('exit', () => this.#failAll(ioThreadDied()));
-    this.#port.on('message', (reply: IoReply) => this.#settle(reply));
+    this.#port.on('message', (replies: IoReply[]) => {
+      for (const reply of replies) this.#settle(reply);
+    });
     this.#port.unref();
     process.on('exit', () => {
       if (!this.#unflushed) return;
@@ -101,8 +107,14 @@ class IoThread {
     const id = this.#nextId++;
     if (this.#nextId > 0xffffffff) this.#nextId = 1;
     const framed = frame(id, oneWay ? FrameKind.Send : FrameKind.Call, dumpFrame([op, args], channels.broker).bytes);
-    this.#port.postMessage({ id, op, oneWay, sync, frame: framed } satisfies IoRequest);
+    this.#postBatch([{ id, op, oneWay, sync, start: 0, end: framed.length }], framed);
     return id;
+  }
+
+  // Posted at once, never held for the end of the tick: a release or a put followed by a
+  // long computation must reach the other processes now, as it would under posix.
+  #postBatch(messages: Array<IoRequest | IoCancel>, framed: Uint8Array): void {
+    this.#port.postMessage({ messages, bytes: ownBuffer(framed) } satisfies IoBatch);
   }
 
   call(op: string, args: unknown[], signal?: AbortSignal): Promise<unknown> {
@@ -117,7 +129,7 @@ class IoThread {
       }
       // The handler decides: an abort that comes after the operation completed loses to it,
       // so that nothing it did (a lock taken, an item removed) is lost.
-      const onAbort = (): void => this.#port.postMessage({ cancel: id });
+      const onAbort = (): void => this.#postBatch([{ cancel: id }], NO_BYTES);
       signal.addEventListener('abort', onAbort, { once: true });
       this.#pending.set(id, {
         resolve: (value) => {
@@ -192,7 +204,8 @@ export function send(op: string, args: unknown[]): void {
 /** What a child needs in its environment to join this process's broker (starting it if needed). */
 export function brokerEnv(): Record<string, string> {
   const io = ioThread();
-  // The child may need the broker at once: make sure it is being started.
-  io.send('broker.echo', [null]);
+  // The broker is up before the child starts: the child may need it at once, and this
+  // process may block (spawnSync) or die right after starting it.
+  io.callSync('broker.echo', [null]);
   return brokerAddressEnv(io.broker);
 }

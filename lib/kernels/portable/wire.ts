@@ -19,9 +19,8 @@ export const enum FrameKind {
 /** Frames larger than this are refused: a peer that claims more is broken or hostile. */
 export const MAX_FRAME = 1 << 30;
 
-/** A frame in a buffer of its own (not Node's pool), so that it can be transferred to another thread. */
 export function frame(id: number, kind: FrameKind, payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafeSlow(HEADER + payload.byteLength);
+  const out = Buffer.allocUnsafe(HEADER + payload.byteLength);
   out.writeUInt32LE(payload.byteLength, 0);
   out.writeUInt32LE(id, 4);
   out[8] = kind;
@@ -66,10 +65,14 @@ export class FrameReader {
 export function readFrames(socket: Socket, onFrame: FrameHandler): void {
   const reader = new FrameReader(onFrame);
   socket.on('data', (chunk: Buffer) => {
+    // What the frames of one chunk make the reader write goes out as one write.
+    socket.cork();
     try {
       reader.push(chunk);
     } catch (err) {
       socket.destroy(err as Error);
+    } finally {
+      socket.uncork();
     }
   });
 }

@@ -7,7 +7,7 @@
 // EMPTY_GRACE_MS.
 import fs from 'node:fs';
 import net from 'node:net';
-import { inheritedBrokerAddress } from '../broker_address';
+import { inheritedBrokerAddress, makeBrokerDirectory } from '../broker_address';
 import { admit, connectedClients } from './clients';
 import './service_list';
 
@@ -24,13 +24,27 @@ if (broker === null) {
 const { address, key } = broker;
 const directory = process.platform === 'win32' ? null : address.slice(0, address.lastIndexOf('/'));
 
+// Made here, not by the starter: a starter killed before this process ran leaves nothing behind.
+if (directory !== null) {
+  try {
+    makeBrokerDirectory(directory);
+  } catch (err) {
+    process.stderr.write(`posix-multiprocessing broker: cannot make ${directory}: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
 let emptyTimer: NodeJS.Timeout | null = setTimeout(shutDown, FIRST_CLIENT_MS);
 
 function shutDown(): void {
   server.close();
-  if (directory !== null) fs.rmSync(directory, { recursive: true, force: true });
   process.exit(0);
 }
+
+// Every way out (a crash included) takes the socket directory along.
+process.on('exit', () => {
+  if (directory !== null) fs.rmSync(directory, { recursive: true, force: true });
+});
 
 const server = net.createServer((socket) => {
   socket.setNoDelay(true);

@@ -2,10 +2,9 @@
 import type { MessagePort } from 'node:worker_threads';
 
 /**
- * A call or one-way send. `frame` is the whole frame for the broker (wire.ts):
- * the header, then [op, args] written by lib/reduction.ts on the broker
- * channel, in an ArrayBuffer of its own (posting copies
- * the whole ArrayBuffer of a view; transferring costs more than copying a small one).
+ * A call or one-way send. Its frame for the broker (wire.ts: the header, then
+ * [op, args] written by lib/reduction.ts on the broker channel) is
+ * bytes[start, end) of its batch.
  */
 export interface IoRequest {
   readonly id: number;
@@ -13,11 +12,22 @@ export interface IoRequest {
   readonly oneWay: boolean;
   /** Answer through the sync port and the flag, for a thread blocked in Atomics.wait. */
   readonly sync: boolean;
-  readonly frame: Uint8Array;
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface IoCancel {
   readonly cancel: number;
+}
+
+/**
+ * What a thread asks of its I/O thread in one tick, as one message: the frames
+ * of all its requests in one buffer of its own (posting a view copies its whole
+ * ArrayBuffer; transferring costs more than copying a small one).
+ */
+export interface IoBatch {
+  readonly messages: Array<IoRequest | IoCancel>;
+  readonly bytes: Uint8Array;
 }
 
 /** `bytes` is the value, or the error when !ok, written by lib/reduction.ts; exactly its own ArrayBuffer. */
@@ -33,8 +43,6 @@ export interface IoThreadData {
   /** Int32 word 0: 0 while a sync call waits, 1 when its answer is on the sync port, -1 when the I/O thread died. */
   readonly flag: SharedArrayBuffer;
   readonly address: string;
-  /** The broker's private directory to make before starting it; null on Windows or when joining a parent's. */
-  readonly directory: string | null;
   readonly key: string;
   /** Set in a tree's first process: start the broker, then connect. */
   readonly brokerEntry: string | null;

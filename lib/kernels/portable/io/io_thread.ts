@@ -8,13 +8,14 @@ import net from 'node:net';
 import { workerData } from 'node:worker_threads';
 import { CodedError } from '../../../errors';
 import { channels, dumpFrame, loadFrame } from '../../../reduction';
-import { answerChallenge, brokerAddressEnv, makeBrokerDirectory } from '../broker_address';
+import { answerChallenge, brokerAddressEnv } from '../broker_address';
 import { frame, readFrames, FrameKind, HEADER } from '../wire';
 import { localServices } from './local_services';
 import { CallScope } from '../service_registry';
 import {
   FLAG_ANSWERED,
   FLAG_DEAD,
+  type IoBatch,
   type IoCancel,
   type IoReply,
   type IoRequest,
@@ -27,7 +28,7 @@ import './local_service_list';
 const CONNECT_PATIENCE_MS = 10000;
 const CONNECT_RETRY_MS = 20;
 
-const { port, syncPort, flag, address, directory, key: keyHex, brokerEntry } = workerData as IoThreadData;
+const { port, syncPort, flag, address, key: keyHex, brokerEntry } = workerData as IoThreadData;
 const key = Buffer.from(keyHex, 'hex');
 const flagWord = new Int32Array(flag);
 const self = { id: 0, pid: process.pid };
@@ -39,13 +40,22 @@ let socket: net.Socket | null = null;
 let queued: Uint8Array[] | null = [];
 let brokerError: Error | null = null;
 
+// Replies for the event loop of the calling thread travel together, one message per tick here.
+let replies: IoReply[] = [];
+const postReplies = (): void => {
+  const batch = replies;
+  replies = [];
+  port.postMessage(batch);
+};
+
 function answer(reply: IoReply): void {
   if (syncIds.delete(reply.id)) {
     syncPort.postMessage(reply);
     Atomics.store(flagWord, 0, FLAG_ANSWERED);
     Atomics.notify(flagWord, 0);
   } else {
-    port.postMessage(reply);
+    replies.push(reply);
+    if (replies.length === 1) queueMicrotask(postReplies);
   }
 }
 
@@ -60,11 +70,11 @@ function answerValue(id: number, ok: boolean, value: unknown): void {
   answer({ id, ok, bytes: ownBuffer(bytes) });
 }
 
-function serveLocally(request: IoRequest): void {
+function serveLocally(request: IoRequest, framed: Uint8Array): void {
   const scope = new CallScope(self);
   let result: unknown;
   try {
-    const [op, args] = loadFrame(request.frame.subarray(HEADER)) as [string, unknown[]];
+    const [op, args] = loadFrame(framed.subarray(HEADER)) as [string, unknown[]];
     result = localServices.invoke(op, scope, args);
   } catch (err) {
     if (!request.oneWay) answerValue(request.id, false, err);
@@ -95,7 +105,14 @@ function failBrokerCalls(err: Error): void {
   brokerCalls.clear();
 }
 
-port.on('message', (message: IoRequest | IoCancel) => {
+port.on('message', ({ messages, bytes }: IoBatch) => {
+  // One write to the broker for the whole batch.
+  socket?.cork();
+  for (const message of messages) handle(message, bytes);
+  socket?.uncork();
+});
+
+function handle(message: IoRequest | IoCancel, bytes: Uint8Array): void {
   if ('cancel' in message) {
     const local = localCalls.get(message.cancel);
     if (local) local.abort();
@@ -103,8 +120,9 @@ port.on('message', (message: IoRequest | IoCancel) => {
     return;
   }
   if (message.sync) syncIds.add(message.id);
+  const framed = bytes.subarray(message.start, message.end);
   if (localServices.serves(message.op)) {
-    serveLocally(message);
+    serveLocally(message, framed);
     return;
   }
   if (brokerError) {
@@ -113,8 +131,8 @@ port.on('message', (message: IoRequest | IoCancel) => {
   }
   if (!message.oneWay) brokerCalls.add(message.id);
   reachBroker();
-  toBroker(message.frame);
-});
+  toBroker(framed);
+}
 
 function brokerGone(why: string): CodedError {
   return new CodedError(
@@ -168,12 +186,6 @@ function connect(deadline: number): void {
 }
 
 function startBroker(entry: string): void {
-  try {
-    if (directory !== null) makeBrokerDirectory(directory);
-  } catch (err) {
-    failBrokerCalls(brokerGone(`its directory could not be made: ${(err as Error).message}`));
-    return;
-  }
   const broker = spawn(process.execPath, [entry], {
     detached: true,
     windowsHide: true,
