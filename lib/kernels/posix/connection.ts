@@ -88,6 +88,9 @@ const DISCARD_CHUNK = 64 * 1024;
 // How long a receiver waits for the fds of a message that says they follow.
 const FDS_FOLLOW_MS = 1000;
 
+/** How long a blocking read or write looks again before it sleeps in poll(2). */
+const SYNC_SPIN_MS = 0.05;
+
 /** One end of a socketpair, pipe or unix socket; owns its fd (closes it in close()). */
 export class FdConnection implements ConnectionEnd {
   #fd: number;
@@ -95,7 +98,14 @@ export class FdConnection implements ConnectionEnd {
   readonly #readTurn = new TurnLock();
   readonly #writeTurn = new TurnLock();
   readonly #blockUntilReady = (events: number): void => {
-    native.poll([this.#fd], events, -1);
+    // A reply often comes within microseconds: looking again for a moment costs less than
+    // a sleep and a wake-up (as the queue ring spins before its futex wait).
+    const fds = [this.#fd];
+    const spinUntil = performance.now() + SYNC_SPIN_MS;
+    do {
+      if (native.poll(fds, events, 0).length > 0) return;
+    } while (performance.now() < spinUntil);
+    native.poll(fds, events, -1);
   };
   readonly #whenReady = (events: number): Promise<boolean> => whenReady(this.#fd, events, { keep: true });
 
