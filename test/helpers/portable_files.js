@@ -7,6 +7,8 @@ module.exports = [
   'backend_portable.test.js',
   'portable_runtime.test.js',
   'shared_memory_access.test.js',
+  'shared_memory.test.js',
+  'shared_memory_values.test.js',
   'synchronize_portable.test.js',
   'synchronize_lock.test.js',
   'synchronize_semaphore.test.js',
