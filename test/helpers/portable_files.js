@@ -15,6 +15,7 @@ module.exports = [
   'synchronize_condition.test.js',
   'synchronize_event.test.js',
   'synchronize_barrier.test.js',
+  'synchronize_start_methods.test.js',
   'queues.test.js',
   'connection.test.js',
   'connection_wait.test.js',
