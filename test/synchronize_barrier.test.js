@@ -1,83 +1,66 @@
 'use strict';
 const assert = require('node:assert');
-const { Barrier, BrokenBarrierError } = require('..');
-const { forkChild, waitExit } = require('./helpers/fork_child');
-const { sharedInts, until, elapsedSince } = require('./helpers/sync_helpers');
+const { Barrier, BrokenBarrierError, Array: SharedArray } = require('..');
+const { startChild, exitsCleanly, reapChildren } = require('./helpers/children');
+const { until, elapsedSince } = require('./helpers/sync_helpers');
+const targets = require('./fixtures/sync_targets');
 
-const ACTIONS = 0;
-const ARRIVALS = 100; // [100 + pass]
-const ZEROES = 200; // [200 + pass]
+const { ACTIONS, ZEROES } = targets;
+// Spawned children take a while to start (portable): arrivals are awaited this long.
+const ARRIVE_MS = 20000;
 
 // A child that waits once and exits 0 if it got BrokenBarrierError.
-function forkBrokenWaiter(barrier) {
-  return forkChild(() => {
-    try {
-      barrier.waitSync(10000);
-      return 1;
-    } catch (err) {
-      return err instanceof BrokenBarrierError ? 0 : 2;
-    }
-  });
+function startBrokenWaiter(barrier) {
+  return startChild(targets.expectBrokenBarrier, barrier);
 }
 
 describe('Barrier', function () {
+  afterEach(reapChildren);
+
   it('Barrier(5) keeps 5 processes in lockstep for 20 passes, one index 0 and one action per pass', async function () {
     this.timeout(30000);
-    const shared = sharedInts();
-    const barrier = new Barrier(5, { action: () => Atomics.add(shared, ACTIONS, 1) });
-    const pids = [];
-    for (let p = 0; p < 5; p++) {
-      pids.push(
-        forkChild(() => {
-          for (let pass = 0; pass < 20; pass++) {
-            Atomics.add(shared, ARRIVALS + pass, 1);
-            const index = barrier.waitSync(10000);
-            if (Atomics.load(shared, ARRIVALS + pass) !== 5) return 10 + pass; // left before all arrived
-            if (index < 0 || index > 4) return 3;
-            if (index === 0) Atomics.add(shared, ZEROES + pass, 1);
-          }
-          return 0;
-        }),
-      );
-    }
-    for (const pid of pids) assert.strictEqual((await waitExit(pid, 25000)).exitCode, 0);
+    const shared = SharedArray('i', 300); // [ACTIONS], [ARRIVALS + pass], [ZEROES + pass]
+    const barrier = new Barrier(5, { action: targets.countBarrierAction });
+    const children = [];
+    for (let p = 0; p < 5; p++) children.push(startChild(targets.barrierPasses, barrier, shared, 20));
+    for (const child of children) await exitsCleanly(child, 25000);
     for (let pass = 0; pass < 20; pass++) assert.strictEqual(shared[ZEROES + pass], 1, `pass ${pass}`);
     assert.strictEqual(shared[ACTIONS], 20);
   });
 
   it('an async wait() in this process completes a pass with waitSync() in others', async function () {
     const barrier = new Barrier(3);
-    const pids = [forkChild(() => barrier.waitSync(10000)), forkChild(() => barrier.waitSync(10000))];
-    const index = await barrier.wait(10000);
-    const indexes = [index];
-    for (const pid of pids) indexes.push((await waitExit(pid)).exitCode);
-    assert.deepStrictEqual(indexes.sort(), [0, 1, 2]);
+    const shared = SharedArray('i', 2);
+    const children = [0, 1].map((slot) => startChild(targets.barrierWait, barrier, shared, slot));
+    const index = await barrier.wait(ARRIVE_MS);
+    for (const child of children) await exitsCleanly(child);
+    assert.deepStrictEqual([index, shared[0], shared[1]].sort(), [0, 1, 2]);
   });
 
   it('a wait() that times out breaks the barrier for every waiter; reset() repairs it', async function () {
     const barrier = new Barrier(3);
-    const waiter = forkBrokenWaiter(barrier);
-    await until(() => barrier.nWaiting === 1, 5000, 'the child to arrive');
+    const waiter = startBrokenWaiter(barrier);
+    await until(() => barrier.nWaiting === 1, ARRIVE_MS, 'the child to arrive');
     const start = process.hrtime.bigint();
     await assert.rejects(barrier.wait(200), BrokenBarrierError);
     const elapsed = elapsedSince(start);
     assert.ok(elapsed >= 190 && elapsed < 2000, `took ${elapsed} ms`);
-    assert.strictEqual((await waitExit(waiter)).exitCode, 0);
+    await exitsCleanly(waiter);
     assert.strictEqual(barrier.broken, true);
     assert.throws(() => barrier.waitSync(), BrokenBarrierError);
     barrier.reset();
     assert.strictEqual(barrier.broken, false);
-    const pids = [forkChild(() => barrier.waitSync(10000)), forkChild(() => barrier.waitSync(10000))];
-    await barrier.wait(10000);
-    for (const pid of pids) assert.ok((await waitExit(pid)).exitCode <= 2);
+    const children = [startChild(targets.barrierWait, barrier), startChild(targets.barrierWait, barrier)];
+    await barrier.wait(ARRIVE_MS);
+    for (const child of children) await exitsCleanly(child);
   });
 
   it('abort() makes current and later waiters fail with BrokenBarrierError', async function () {
     const barrier = new Barrier(3);
-    const waiter = forkBrokenWaiter(barrier);
-    await until(() => barrier.nWaiting === 1, 5000, 'the child to arrive');
+    const waiter = startBrokenWaiter(barrier);
+    await until(() => barrier.nWaiting === 1, ARRIVE_MS, 'the child to arrive');
     barrier.abort();
-    assert.strictEqual((await waitExit(waiter)).exitCode, 0);
+    await exitsCleanly(waiter);
     assert.strictEqual(barrier.broken, true);
     assert.strictEqual(barrier.nWaiting, 0);
     await assert.rejects(barrier.wait(), BrokenBarrierError);
@@ -85,26 +68,22 @@ describe('Barrier', function () {
 
   it('reset() while a process waits gives it BrokenBarrierError and leaves the barrier usable', async function () {
     const barrier = new Barrier(2);
-    const waiter = forkBrokenWaiter(barrier);
-    await until(() => barrier.nWaiting === 1, 5000, 'the child to arrive');
+    const waiter = startBrokenWaiter(barrier);
+    await until(() => barrier.nWaiting === 1, ARRIVE_MS, 'the child to arrive');
     barrier.reset();
-    assert.strictEqual((await waitExit(waiter)).exitCode, 0);
+    await exitsCleanly(waiter);
     assert.strictEqual(barrier.broken, false);
-    const pid = forkChild(() => barrier.waitSync(10000));
-    await barrier.wait(10000);
-    assert.ok((await waitExit(pid)).exitCode <= 1);
+    const child = startChild(targets.barrierWait, barrier);
+    await barrier.wait(ARRIVE_MS);
+    await exitsCleanly(child);
   });
 
   it('an action that throws rejects its caller with the error and breaks the barrier for the others', async function () {
-    const barrier = new Barrier(2, {
-      action: () => {
-        throw new Error('action failed');
-      },
-    });
-    const waiter = forkBrokenWaiter(barrier);
-    await until(() => barrier.nWaiting === 1, 5000, 'the child to arrive');
+    const barrier = new Barrier(2, { action: targets.failingBarrierAction });
+    const waiter = startBrokenWaiter(barrier);
+    await until(() => barrier.nWaiting === 1, ARRIVE_MS, 'the child to arrive');
     await assert.rejects(barrier.wait(5000), /action failed/); // we arrive last, so we run the action
-    assert.strictEqual((await waitExit(waiter)).exitCode, 0);
+    await exitsCleanly(waiter);
     assert.strictEqual(barrier.broken, true);
   });
 
@@ -112,10 +91,10 @@ describe('Barrier', function () {
     const barrier = new Barrier(4);
     assert.strictEqual(barrier.parties, 4);
     assert.strictEqual(barrier.nWaiting, 0);
-    const waiter = forkBrokenWaiter(barrier);
-    await until(() => barrier.nWaiting === 1, 5000, 'the child to arrive');
+    const waiter = startBrokenWaiter(barrier);
+    await until(() => barrier.nWaiting === 1, ARRIVE_MS, 'the child to arrive');
     barrier.abort();
-    await waitExit(waiter);
+    await exitsCleanly(waiter);
   });
 
   it('parties that are not a positive integer throw ERR_INVALID_ARG_VALUE', function () {

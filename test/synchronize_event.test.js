@@ -1,27 +1,27 @@
 'use strict';
 const assert = require('node:assert');
 const { Event } = require('../dist/synchronize');
-const { forkChild, waitExit } = require('./helpers/fork_child');
+const { startChild, exitsCleanly, reapChildren } = require('./helpers/children');
 const { sleepSync, elapsedSince } = require('./helpers/sync_helpers');
+const targets = require('./fixtures/sync_targets');
 
 describe('Event', function () {
+  afterEach(reapChildren);
+
   it('set() in one process wakes an async wait() in another', async function () {
     const event = new Event();
-    const pid = forkChild(() => {
-      sleepSync(100);
-      event.set();
-    });
+    const child = startChild(targets.callAfter, 100, event, 'set');
     assert.strictEqual(await event.wait(10000), true);
     assert.strictEqual(event.isSet(), true);
-    await waitExit(pid);
+    await exitsCleanly(child);
   });
 
   it('set() wakes waitSync() in other processes', async function () {
     const event = new Event();
-    const pids = [1, 2, 3].map(() => forkChild(() => (event.waitSync(10000) ? 0 : 1)));
+    const children = [1, 2, 3].map(() => startChild(targets.expectEventSet, event, 10000));
     sleepSync(50);
     event.set();
-    for (const pid of pids) assert.strictEqual((await waitExit(pid)).exitCode, 0);
+    for (const child of children) await exitsCleanly(child);
   });
 
   it('wait() on a set Event resolves true at once', async function () {
@@ -48,20 +48,17 @@ describe('Event', function () {
   it('clear() in another process resets the flag', async function () {
     const event = new Event();
     event.set();
-    const pid = forkChild(() => event.clear());
-    await waitExit(pid);
+    await exitsCleanly(startChild(targets.callAfter, 0, event, 'clear'));
     assert.strictEqual(event.isSet(), false);
   });
 
   it('a wait() that was pending while the Event was set and cleared again resolves true', async function () {
     const event = new Event();
     const pending = event.wait(5000);
-    const pid = forkChild(() => {
-      event.set();
-      event.clear();
-    });
-    // Reap synchronously: the parent's loop only looks after the clear().
-    assert.strictEqual(require('..').posix.waitpid(pid).exitCode, 0);
+    const child = startChild(targets.setThenClear, event);
+    // Join synchronously: the parent's loop only looks after the clear().
+    child.joinSync(10000);
+    assert.strictEqual(child.exitcode, 0, `child ${child.pid} ended with ${child.exitcode}`);
     assert.strictEqual(event.isSet(), false);
     assert.strictEqual(await pending, true);
   });

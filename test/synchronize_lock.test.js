@@ -1,54 +1,39 @@
 'use strict';
 const assert = require('node:assert');
-const { posix } = require('..');
+const { RawArray } = require('..');
 const { Lock, RLock, Event } = require('../dist/synchronize');
-const { forkChild, waitExit } = require('./helpers/fork_child');
-const { sharedInts, sleepSync, elapsedSince } = require('./helpers/sync_helpers');
+const { portable, startChild, joinChild, exitsCleanly, reapChildren } = require('./helpers/children');
+const { elapsedSince } = require('./helpers/sync_helpers');
+const targets = require('./fixtures/sync_targets');
 
-// A child that takes `lock`, says so through `held`, and keeps it until killed.
-function forkHolder(lock, held, { hold = 60000 } = {}) {
-  return forkChild(() => {
-    lock.acquireSync();
-    held.set();
-    sleepSync(hold);
-    lock.release();
-  });
+// Each acquire is a round trip to the broker under portable: fewer rounds there.
+const ROUNDS = portable ? 2000 : 100000;
+const ASYNC_ROUNDS = portable ? 1000 : 20000;
+const count = (n) => n.toLocaleString('en-US');
+
+// A child that takes `lock`, says so through `held`, and keeps it (until killed, by default).
+function startHolder(lock, held, { hold = 60000 } = {}) {
+  return startChild(targets.holdLock, lock, held, hold);
 }
 
+afterEach(reapChildren);
+
 describe('Lock', function () {
-  it('4 processes x 100,000 increments under a Lock lose no update', async function () {
+  it(`4 processes x ${count(ROUNDS)} increments under a Lock lose no update`, async function () {
     this.timeout(60000);
     const lock = new Lock();
-    const counter = sharedInts();
-    const pids = [];
-    for (let p = 0; p < 4; p++) {
-      pids.push(
-        forkChild(() => {
-          for (let i = 0; i < 100000; i++) {
-            lock.acquireSync();
-            counter[0] = counter[0] + 1; // a plain read-modify-write: only the lock makes it safe
-            lock.release();
-          }
-        }),
-      );
-    }
-    for (const pid of pids) assert.strictEqual((await waitExit(pid, 50000)).exitCode, 0);
-    assert.strictEqual(counter[0], 400000);
+    const counter = RawArray('i', 2);
+    const children = [];
+    for (let p = 0; p < 4; p++) children.push(startChild(targets.incrementUnder, lock, counter, ROUNDS));
+    for (const child of children) await exitsCleanly(child, 50000);
+    assert.strictEqual(counter[0], 4 * ROUNDS);
   });
 
   it('async acquires in this process and sync acquires in 2 children exclude each other', async function () {
     this.timeout(30000);
     const lock = new Lock();
-    const counter = sharedInts();
-    const pids = [0, 1].map(() =>
-      forkChild(() => {
-        for (let i = 0; i < 20000; i++) {
-          lock.acquireSync();
-          counter[0] = counter[0] + 1;
-          lock.release();
-        }
-      }),
-    );
+    const counter = RawArray('i', 2);
+    const children = [0, 1].map(() => startChild(targets.incrementUnder, lock, counter, ASYNC_ROUNDS));
     for (let i = 0; i < 3000; i++) {
       await lock.withLock(() => {
         const seen = counter[0];
@@ -56,14 +41,14 @@ describe('Lock', function () {
         counter[0] = counter[1] + 1;
       });
     }
-    for (const pid of pids) assert.strictEqual((await waitExit(pid, 25000)).exitCode, 0);
-    assert.strictEqual(counter[0], 43000);
+    for (const child of children) await exitsCleanly(child, 25000);
+    assert.strictEqual(counter[0], 2 * ASYNC_ROUNDS + 3000);
   });
 
   it('acquire({ block: false }) on a Lock held by another process returns false at once', async function () {
     const lock = new Lock();
     const held = new Event();
-    const pid = forkHolder(lock, held);
+    const holder = startHolder(lock, held);
     try {
       assert.ok(held.waitSync(5000));
       const start = process.hrtime.bigint();
@@ -71,15 +56,15 @@ describe('Lock', function () {
       assert.strictEqual(lock.acquireSync({ block: false }), false);
       assert.ok(elapsedSince(start) < 100);
     } finally {
-      posix.kill(pid, 'SIGKILL');
-      await waitExit(pid);
+      holder.kill();
+      await joinChild(holder);
     }
   });
 
   it('acquireSync({ timeout }) returns false after about the timeout', async function () {
     const lock = new Lock();
     const held = new Event();
-    const pid = forkHolder(lock, held);
+    const holder = startHolder(lock, held);
     try {
       assert.ok(held.waitSync(5000));
       const start = process.hrtime.bigint();
@@ -87,15 +72,15 @@ describe('Lock', function () {
       const elapsed = elapsedSince(start);
       assert.ok(elapsed >= 240 && elapsed < 2000, `took ${elapsed} ms`);
     } finally {
-      posix.kill(pid, 'SIGKILL');
-      await waitExit(pid);
+      holder.kill();
+      await joinChild(holder);
     }
   });
 
   it('acquire({ timeout }) resolves false after about the timeout', async function () {
     const lock = new Lock();
     const held = new Event();
-    const pid = forkHolder(lock, held);
+    const holder = startHolder(lock, held);
     try {
       assert.ok(held.waitSync(5000));
       const start = process.hrtime.bigint();
@@ -103,21 +88,21 @@ describe('Lock', function () {
       const elapsed = elapsedSince(start);
       assert.ok(elapsed >= 240 && elapsed < 2000, `took ${elapsed} ms`);
     } finally {
-      posix.kill(pid, 'SIGKILL');
-      await waitExit(pid);
+      holder.kill();
+      await joinChild(holder);
     }
   });
 
   it('acquire() resolves once the holding process releases', async function () {
     const lock = new Lock();
     const held = new Event();
-    const pid = forkHolder(lock, held, { hold: 200 });
+    const holder = startHolder(lock, held, { hold: 200 });
     assert.ok(held.waitSync(5000));
     assert.strictEqual(lock.acquireSync({ block: false }), false);
     assert.strictEqual(await lock.acquire({ timeout: 10000 }), true);
     assert.strictEqual(lock.ownerDied, false);
     lock.release();
-    assert.strictEqual((await waitExit(pid)).exitCode, 0);
+    await exitsCleanly(holder);
   });
 
   it('release() of a Lock that is not held throws ERR_LOCK_NOT_OWNED', function () {
@@ -131,8 +116,16 @@ describe('Lock', function () {
   it('another process may release a held Lock, as in Python', async function () {
     const lock = new Lock();
     lock.acquireSync();
-    const pid = forkChild(() => lock.release());
-    assert.strictEqual((await waitExit(pid)).exitCode, 0);
+    await exitsCleanly(startChild(targets.callAfter, 0, lock, 'release'));
+    assert.strictEqual(lock.acquireSync({ block: false }), true);
+    lock.release();
+  });
+
+  it('once another process released it, release() by the first holder throws ERR_LOCK_NOT_OWNED', async function () {
+    const lock = new Lock();
+    lock.acquireSync();
+    await exitsCleanly(startChild(targets.callAfter, 0, lock, 'release'));
+    assert.throws(() => lock.release(), { code: 'ERR_LOCK_NOT_OWNED' });
     assert.strictEqual(lock.acquireSync({ block: false }), true);
     lock.release();
   });
@@ -153,9 +146,9 @@ describe('Lock', function () {
   it('a holder killed with SIGKILL does not wedge the Lock: the next acquire() gets it and reports ownerDied', async function () {
     const lock = new Lock();
     const held = new Event();
-    const pid = forkHolder(lock, held);
+    const holder = startHolder(lock, held);
     assert.ok(held.waitSync(5000));
-    posix.kill(pid, 'SIGKILL'); // not reaped yet: a zombie also counts as dead
+    holder.kill(); // not reaped yet: a zombie also counts as dead
     const start = process.hrtime.bigint();
     assert.strictEqual(await lock.acquire({ timeout: 5000 }), true);
     assert.ok(elapsedSince(start) < 2000, `took ${elapsedSince(start)} ms`);
@@ -164,16 +157,16 @@ describe('Lock', function () {
     assert.strictEqual(lock.acquireSync({ block: false }), true);
     assert.strictEqual(lock.ownerDied, false, 'a normal acquire clears ownerDied');
     lock.release();
-    assert.strictEqual((await waitExit(pid)).signal, 9);
+    assert.strictEqual(await joinChild(holder), -9);
   });
 
   it('acquire({ block: false }) takes over a Lock whose holder was killed, with ownerDied', async function () {
     const lock = new Lock();
     const held = new Event();
-    const pid = forkHolder(lock, held);
+    const holder = startHolder(lock, held);
     assert.ok(held.waitSync(5000));
-    posix.kill(pid, 'SIGKILL');
-    await waitExit(pid);
+    holder.kill();
+    await joinChild(holder);
     assert.strictEqual(await lock.acquire({ block: false }), true);
     assert.strictEqual(lock.ownerDied, true);
     lock.release();
@@ -182,10 +175,10 @@ describe('Lock', function () {
   it('a holder killed with SIGKILL does not wedge acquireSync() either', async function () {
     const lock = new Lock();
     const held = new Event();
-    const pid = forkHolder(lock, held);
+    const holder = startHolder(lock, held);
     assert.ok(held.waitSync(5000));
-    posix.kill(pid, 'SIGKILL');
-    await waitExit(pid);
+    holder.kill();
+    await joinChild(holder);
     assert.strictEqual(lock.acquireSync({ timeout: 5000 }), true);
     assert.strictEqual(lock.ownerDied, true);
     lock.release();
@@ -194,7 +187,7 @@ describe('Lock', function () {
   it('an AbortSignal rejects a pending acquire() with an AbortError and leaves the Lock usable', async function () {
     const lock = new Lock();
     const held = new Event();
-    const pid = forkHolder(lock, held, { hold: 300 });
+    const holder = startHolder(lock, held, { hold: 300 });
     assert.ok(held.waitSync(5000));
     const controller = new AbortController();
     const pending = lock.acquire({ signal: controller.signal });
@@ -202,7 +195,7 @@ describe('Lock', function () {
     await assert.rejects(pending, { name: 'AbortError', code: 'ABORT_ERR' });
     assert.strictEqual(await lock.acquire({ timeout: 10000 }), true);
     lock.release();
-    assert.strictEqual((await waitExit(pid)).exitCode, 0);
+    await exitsCleanly(holder);
   });
 
   it('an already aborted signal rejects acquire() at once, even on a free Lock', async function () {
@@ -261,45 +254,29 @@ describe('RLock', function () {
     assert.ok(lock.acquireSync({ block: false }));
     lock.release();
     lock.release();
-    const busy = forkChild(() => (lock.acquireSync({ block: false }) ? 1 : 0));
-    assert.strictEqual((await waitExit(busy)).exitCode, 0, 'still held after 2 of 3 releases');
+    await exitsCleanly(startChild(targets.expectTryAcquire, lock, false)); // still held after 2 of 3 releases
     lock.release();
-    const free = forkChild(() => (lock.acquireSync({ block: false }) ? 0 : 1));
-    assert.strictEqual((await waitExit(free)).exitCode, 0, 'free after the third release');
+    await exitsCleanly(startChild(targets.expectTryAcquire, lock, true)); // free after the third release
   });
 
   it('release() by a process that does not own it throws ERR_LOCK_NOT_OWNED', async function () {
     const lock = new RLock();
     assert.throws(() => lock.release(), { code: 'ERR_LOCK_NOT_OWNED' });
     lock.acquireSync();
-    const pid = forkChild(() => {
-      try {
-        lock.release();
-        return 1;
-      } catch (err) {
-        return err.code === 'ERR_LOCK_NOT_OWNED' ? 0 : 2;
-      }
-    });
-    assert.strictEqual((await waitExit(pid)).exitCode, 0);
+    await exitsCleanly(startChild(targets.expectReleaseRefused, lock, 'ERR_LOCK_NOT_OWNED'));
     lock.release();
   });
 
   it('an owner killed while holding it several levels deep leaves it to the next acquirer, with ownerDied', async function () {
     const lock = new RLock();
     const held = new Event();
-    const pid = forkChild(() => {
-      lock.acquireSync();
-      lock.acquireSync();
-      held.set();
-      sleepSync(60000);
-    });
+    const holder = startChild(targets.holdLock, lock, held, 60000, 2);
     assert.ok(held.waitSync(5000));
-    posix.kill(pid, 'SIGKILL');
+    holder.kill();
     assert.strictEqual(await lock.acquire({ timeout: 5000 }), true);
     assert.strictEqual(lock.ownerDied, true);
     lock.release(); // one level: the dead owner's depth is not inherited
-    const free = forkChild(() => (lock.acquireSync({ block: false }) ? 0 : 1));
-    assert.strictEqual((await waitExit(free)).exitCode, 0);
-    await waitExit(pid);
+    await exitsCleanly(startChild(targets.expectTryAcquire, lock, true));
+    await joinChild(holder);
   });
 });

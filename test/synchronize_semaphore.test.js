@@ -1,34 +1,21 @@
 'use strict';
 const assert = require('node:assert');
-const { posix } = require('..');
+const { Array: SharedArray } = require('..');
 const { Semaphore, BoundedSemaphore, Event } = require('../dist/synchronize');
-const { forkChild, waitExit } = require('./helpers/fork_child');
-const { sharedInts, sleepSync, elapsedSince } = require('./helpers/sync_helpers');
+const { startChild, joinChild, exitsCleanly, reapChildren } = require('./helpers/children');
+const { elapsedSince } = require('./helpers/sync_helpers');
+const targets = require('./fixtures/sync_targets');
 
 describe('Semaphore', function () {
+  afterEach(reapChildren);
+
   it('Semaphore(2) lets at most 2 of 6 processes in at a time', async function () {
     this.timeout(30000);
     const sem = new Semaphore(2);
-    const shared = sharedInts(); // [0] inside now, [1] most ever inside, [2] entries
-    const pids = [];
-    for (let p = 0; p < 6; p++) {
-      pids.push(
-        forkChild(() => {
-          for (let i = 0; i < 50; i++) {
-            sem.acquireSync();
-            const inside = Atomics.add(shared, 0, 1) + 1;
-            for (let most = Atomics.load(shared, 1); inside > most; most = Atomics.load(shared, 1)) {
-              Atomics.compareExchange(shared, 1, most, inside);
-            }
-            Atomics.add(shared, 2, 1);
-            sleepSync(1);
-            Atomics.sub(shared, 0, 1);
-            sem.release();
-          }
-        }),
-      );
-    }
-    for (const pid of pids) assert.strictEqual((await waitExit(pid, 25000)).exitCode, 0);
+    const shared = SharedArray('i', 3); // [0] inside now, [1] most ever inside, [2] entries
+    const children = [];
+    for (let p = 0; p < 6; p++) children.push(startChild(targets.semaphoreRounds, sem, shared, 50));
+    for (const child of children) await exitsCleanly(child, 25000);
     assert.strictEqual(shared[2], 300);
     assert.strictEqual(shared[1], 2);
     assert.strictEqual(sem.getValue(), 2);
@@ -36,11 +23,7 @@ describe('Semaphore', function () {
 
   it('getValue() follows acquires and releases made by other processes', async function () {
     const sem = new Semaphore(3);
-    const pid = forkChild(() => {
-      sem.acquireSync();
-      sem.acquireSync();
-    });
-    await waitExit(pid);
+    await exitsCleanly(startChild(targets.acquireTimes, sem, 2));
     assert.strictEqual(sem.getValue(), 1);
     sem.release();
     assert.strictEqual(sem.getValue(), 2);
@@ -48,13 +31,10 @@ describe('Semaphore', function () {
 
   it('acquire() resolves when another process releases', async function () {
     const sem = new Semaphore(0);
-    const pid = forkChild(() => {
-      sleepSync(100);
-      sem.release();
-    });
+    const child = startChild(targets.callAfter, 100, sem, 'release');
     assert.strictEqual(await sem.acquire({ timeout: 10000 }), true);
     assert.strictEqual(sem.getValue(), 0);
-    await waitExit(pid);
+    await exitsCleanly(child);
   });
 
   it('acquire({ block: false }) at zero returns false at once', async function () {
@@ -82,10 +62,10 @@ describe('Semaphore', function () {
     const waiting = sem.acquire({ timeout: 10000 });
     controller.abort();
     await assert.rejects(aborted, { name: 'AbortError' });
-    const pid = forkChild(() => sem.release());
+    const child = startChild(targets.callAfter, 0, sem, 'release');
     assert.strictEqual(await waiting, true);
     assert.strictEqual(sem.getValue(), 0);
-    await waitExit(pid);
+    await exitsCleanly(child);
   });
 
   it('a plain Semaphore may be released above its initial value', function () {
@@ -98,16 +78,7 @@ describe('Semaphore', function () {
     const sem = new BoundedSemaphore(2);
     assert.throws(() => sem.release(), { code: 'ERR_SEMAPHORE_OVER_RELEASED' });
     sem.acquireSync();
-    const pid = forkChild(() => {
-      sem.release();
-      try {
-        sem.release();
-        return 1;
-      } catch (err) {
-        return err.code === 'ERR_SEMAPHORE_OVER_RELEASED' ? 0 : 2;
-      }
-    });
-    assert.strictEqual((await waitExit(pid)).exitCode, 0);
+    await exitsCleanly(startChild(targets.releaseThenRefused, sem, 'ERR_SEMAPHORE_OVER_RELEASED'));
     assert.strictEqual(sem.getValue(), 2);
   });
 
@@ -130,14 +101,10 @@ describe('Semaphore', function () {
   it('a unit taken by a process that dies is not returned (as in Python)', async function () {
     const sem = new Semaphore(1);
     const took = new Event();
-    const pid = forkChild(() => {
-      sem.acquireSync();
-      took.set();
-      sleepSync(60000);
-    });
+    const holder = startChild(targets.holdUnit, sem, took);
     assert.ok(took.waitSync(5000));
-    posix.kill(pid, 'SIGKILL');
-    await waitExit(pid);
+    holder.kill();
+    await joinChild(holder);
     assert.strictEqual(sem.getValue(), 0);
     assert.strictEqual(await sem.acquire({ timeout: 150 }), false);
   });

@@ -3,9 +3,10 @@
 // is all that crosses to another process. Waits are broker calls: callSync
 // for the ...Sync forms, call for promises; the broker runs the timeouts.
 //
-// What this process knows for sure stays here: whether it holds a lock (and
-// an RLock's depth), so re-entry costs nothing and a release by the holder is
-// one-way (send), ordered before any later call of this process.
+// What this process knows for sure stays here: whether it holds an RLock, and
+// how deep, so re-entry costs nothing and the holder's last release is one-way
+// (send), ordered before any later call of this process. A Lock may be released
+// by any process, so its release asks the broker, which alone knows if it is held.
 import type {
   BarrierKernel,
   BarrierWaitResult,
@@ -68,12 +69,17 @@ class BrokerLock implements LockKernel {
   }
 
   release(): boolean {
-    if (this.depth > 0) {
-      if (--this.depth === 0) send('sync.releaseMine', [this.id]);
-      return true;
+    if (!this.recursive) {
+      // Any process may release a Lock (as in Python), so `depth` may be stale here:
+      // another process may have released it since we took it. Only the broker
+      // knows whether it is still held, and a release of a free Lock must throw.
+      this.depth = 0;
+      return callSync('sync.release', [this.id]) as boolean;
     }
-    // Any process may release a Lock (as in Python); an RLock only its holder.
-    return !this.recursive && (callSync('sync.release', [this.id]) as boolean);
+    // Only its holder releases an RLock, so our depth is the truth and the last release can be one-way.
+    if (this.depth === 0) return false;
+    if (--this.depth === 0) send('sync.releaseMine', [this.id]);
+    return true;
   }
 
   isMine(): boolean {

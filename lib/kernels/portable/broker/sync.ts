@@ -61,6 +61,16 @@ class Waiter<T> {
   }
 }
 
+/** Whether `pid` still exists (a zombie not yet reaped counts as existing). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function remove<T>(list: T[], item: T): void {
   const at = list.indexOf(item);
   if (at >= 0) list.splice(at, 1);
@@ -90,7 +100,16 @@ class BrokerLock {
 
   acquire(ctx: CallContext, block: boolean, timeoutMs: number | null): number | Promise<number> {
     if (this.owner === null) return this.take(ctx.client);
-    if (!block || timeoutMs === 0) return NOT_TAKEN;
+    if (!block || timeoutMs === 0) {
+      // Its connection may not have closed here yet, but an owner already reaped
+      // (joined) is gone: as under posix, a poll must find the lock free.
+      if (!alive(this.owner.pid)) {
+        this.ownerDied = true;
+        this.owner = null;
+        return this.take(ctx.client);
+      }
+      return NOT_TAKEN;
+    }
     const waiter = new Waiter<number>(
       ctx.client,
       ctx,
