@@ -14,4 +14,8 @@ module.exports = [
   'queues_pipes_processes.test.js',
   'listener.test.js',
   'listener_address.test.js',
+  'pool.test.js',
+  'pool_tasks.test.js',
+  'futures.test.js',
+  'manager.test.js',
 ];
