@@ -1,9 +1,10 @@
 // Pool: map of 100,000 trivial tasks at the default chunksize and at chunksize
 // 1, and apply round trips (one task at a time), against Python's
 // multiprocessing.Pool (bench/pool_python.py, when python3 is present) and
-// piscina (worker threads), in the same run, 2 workers each. Goals from the
-// issue: chunked map at least half of Python's rate; chunksize 1 at least twice
-// piscina's rate. Not a test: nothing is asserted.
+// piscina (worker threads), in the same run, 2 workers each; the portable
+// backend (spawn, broker-held queues) runs in a child with PMP_BACKEND=portable.
+// Goals from the issue: chunked map at least half of Python's rate (both
+// backends); chunksize 1 at least twice piscina's rate. Not a test: nothing is asserted.
 // Run: node --single-threaded bench/pool.js   (QUICK=1 for fewer rounds)
 'use strict';
 const path = require('node:path');
@@ -33,20 +34,46 @@ async function timeRounds(fn) {
   return median(times);
 }
 
-async function ours(method) {
+/**
+ * Median seconds per workload. `share` < 1 times chunksize 1 and apply on that
+ * share of the tasks and scales the time up (the portable backend's round trips
+ * through its broker would otherwise take minutes).
+ */
+async function ours(method, share = 1) {
   const pool = new Pool({ processes: WORKERS, context: getContext(method) });
   const items = Array.from({ length: N }, (_, i) => i);
+  const few = items.slice(0, Math.round(N * share));
+  const applies = Math.round(APPLIES * share);
   await pool.map(double, items.slice(0, 1000)); // warm up (and start the workers)
   const out = {
     map_default: await timeRounds(() => pool.map(double, items)),
-    map_chunk1: await timeRounds(() => pool.map(double, items, 1)),
-    apply: await timeRounds(async () => {
-      for (let i = 0; i < APPLIES; i++) await pool.apply(double, [i]);
-    }),
+    map_chunk1: (await timeRounds(() => pool.map(double, few, 1))) / share,
+    apply:
+      (await timeRounds(async () => {
+        for (let i = 0; i < applies; i++) await pool.apply(double, [i]);
+      })) / share,
   };
   pool.close();
   await pool.join();
   return out;
+}
+
+// The portable backend is chosen per process: a child with PMP_BACKEND=portable measures it.
+const PORTABLE_CHILD = 'PMP_BENCH_PORTABLE_CHILD';
+const PORTABLE_SHARE = 0.05;
+
+function portable() {
+  try {
+    return JSON.parse(
+      execFileSync(process.execPath, ['--single-threaded', __filename], {
+        encoding: 'utf8',
+        env: { ...process.env, PMP_BACKEND: 'portable', [PORTABLE_CHILD]: '1' },
+      }),
+    );
+  } catch (err) {
+    console.error(`the portable backend's run failed: ${err.message}`);
+    return null;
+  }
 }
 
 async function piscina() {
@@ -90,6 +117,7 @@ async function main() {
   const results = {
     'posix-multiprocessing (forkserver)': await ours('forkserver'),
     'posix-multiprocessing (fork)': await ours('fork'),
+    'posix-multiprocessing (portable, spawn)': portable(),
     'Python mp.Pool (fork)': python(),
     piscina: await piscina(),
   };
@@ -105,10 +133,14 @@ async function main() {
     label,
     ...names.map((name) => fmt(rate(results[name]?.[key], count))),
   ]);
-  console.log(`${WORKERS} workers; tasks per second (medians of ${ROUNDS} rounds)\n`);
+  console.log(`${WORKERS} workers; tasks per second (medians of ${ROUNDS} rounds)`);
+  console.log(
+    `(portable: chunksize 1 and apply timed on ${PORTABLE_SHARE * 100}% of the tasks, scaled; the map at full size)\n`,
+  );
   console.log(table(['workload', ...names], rows));
   const ratio = (a, b) => (a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}x`);
   const ourRate = (key, count) => rate(results[names[0]][key], count);
+  const portableRate = (key, count) => rate(results['posix-multiprocessing (portable, spawn)']?.[key], count);
   saveResults(
     'pool',
     workloads.flatMap(([key, count, label]) =>
@@ -124,18 +156,23 @@ async function main() {
   console.log('\nratios (forkserver pool vs the others, rate / rate):\n');
   console.log(
     table(
-      ['workload', 'vs Python', 'vs piscina'],
+      ['workload', 'vs Python', 'vs piscina', 'portable vs Python'],
       workloads.map(([key, count, label]) => [
         label,
         ratio(ourRate(key, count), rate(results['Python mp.Pool (fork)']?.[key], count)),
         ratio(ourRate(key, count), rate(results.piscina?.[key], count)),
+        ratio(portableRate(key, count), rate(results['Python mp.Pool (fork)']?.[key], count)),
       ]),
     ),
   );
 }
 
+async function portableChild() {
+  console.log(JSON.stringify(await ours('spawn', PORTABLE_SHARE)));
+}
+
 if (isMainProcess())
-  main().catch((err) => {
+  (process.env[PORTABLE_CHILD] === '1' ? portableChild() : main()).catch((err) => {
     console.error(err);
     process.exit(1);
   });

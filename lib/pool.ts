@@ -23,7 +23,7 @@ import { getContext, type Context, type Process } from './context';
 import { cpuCount, kState } from './process';
 import { Queue } from './queues';
 import { channels } from './reduction';
-import { RawArray } from './sharedctypes';
+import { NOT_RUNNING, RunningSlots } from './pool/running_slots';
 import { locateExport, type FunctionRef } from './internal/function_ref';
 import { registerAfterForkInChild } from './child/after_fork';
 import { backend } from './backend';
@@ -255,7 +255,7 @@ export class Pool {
   readonly #maxMemory: number | null;
   readonly #ownerPid = process.pid;
   readonly #results: Queue<ResultEntry[]>;
-  readonly #running: Float64Array;
+  readonly #running: RunningSlots;
   readonly #workers: Array<Worker | null>;
   /** Workers told to stop that may still be running (joined by join()). */
   readonly #leaving = new Set<Worker>();
@@ -321,8 +321,7 @@ export class Pool {
     this.#initializer = initializer && !this.#fork ? locateExport(initializer, 'initializer') : initializer;
     this.#initargs = initargs;
     this.#results = new Queue<ResultEntry[]>(0, { bufferSize: RESULT_QUEUE_BYTES, channel: channels.poolResult });
-    this.#running = RawArray('d', processes) as unknown as Float64Array;
-    this.#running.fill(-1);
+    this.#running = RunningSlots.create(processes);
     this.#workers = new Array(processes).fill(null);
     this.#finished = new Promise<void>((resolve) => {
       this.#markFinished = resolve;
@@ -876,7 +875,7 @@ export class Pool {
       this.#drainResults();
       const lost = worker.inflight;
       worker.inflight = [];
-      const runningSeq = this.#running[worker.index];
+      const runningSeq = this.#running.running(worker.index);
       const requeue: Chunk[] = [];
       for (const chunk of lost) {
         chunk.worker = null;
@@ -895,7 +894,8 @@ export class Pool {
       }
       this.#queue.splice(this.#head, 0, ...requeue);
     }
-    if (this.#running[worker.index] !== -1 && this.#workers[worker.index] === null) this.#running[worker.index] = -1;
+    if (this.#running.running(worker.index) !== NOT_RUNNING && this.#workers[worker.index] === null)
+      this.#running.clear(worker.index);
     this.#failIfWorkersCannotStart(worker, code);
     this.#scheduleMaintenance();
     this.#checkFinished();
@@ -951,7 +951,7 @@ export class Pool {
     if (this.#state === PoolState.Run || this.#outstanding > 0) {
       for (let i = 0; i < this.#processes; i++) {
         if (this.#workers[i] !== null) continue;
-        this.#running[i] = -1;
+        this.#running.clear(i);
         this.#startWorker(i);
       }
     }

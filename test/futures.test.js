@@ -6,6 +6,9 @@ const assert = require('node:assert/strict');
 const { runScenario, fixture } = require('./helpers/run_node');
 
 const main = fixture('futures_main.js');
+const portable = process.env.PMP_BACKEND === 'portable';
+// The default start method: forkserver under posix, spawn (the only one) under portable.
+const defaultMethod = portable ? 'spawn' : 'forkserver';
 const reports = new Map();
 
 function scenario(method, name) {
@@ -14,9 +17,9 @@ function scenario(method, name) {
   return reports.get(key);
 }
 
-describe('concurrent.futures under forkserver', function () {
+describe(`concurrent.futures under ${defaultMethod}`, function () {
   this.timeout(90000);
-  const run = (name) => scenario('forkserver', name);
+  const run = (name) => scenario(defaultMethod, name);
 
   describe('Future', () => {
     it('result() resolves with the value of fn(...args), awaiting a promise fn returns', async () => {
@@ -136,7 +139,7 @@ describe('concurrent.futures under forkserver', function () {
       assert.equal(e.done, true);
     });
 
-    it('submit() of a closure under forkserver throws ERR_NOT_IMPORTABLE, and the executor stays usable', async () => {
+    it('submit() of a closure under forkserver or spawn throws ERR_NOT_IMPORTABLE, and the executor stays usable', async () => {
       const r = await run('badArguments');
       assert.equal(r.errors.submitClosure.code, 'ERR_NOT_IMPORTABLE');
       assert.equal(r.after, 16);
@@ -280,6 +283,9 @@ describe('concurrent.futures under forkserver', function () {
 for (const method of ['fork', 'spawn']) {
   describe(`concurrent.futures under ${method}`, function () {
     this.timeout(90000);
+    before(function () {
+      if (portable && method !== 'spawn') this.skip(); // fork is a posix start method
+    });
 
     it('submit, asCompleted, map and cancel of a pending future work', async () => {
       const r = await scenario(method, 'smoke');

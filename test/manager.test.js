@@ -1,6 +1,7 @@
 'use strict';
 // Manager tests run in the test process with the fork start method (the runner
-// is --single-threaded); test/manager_start_methods.test.js covers every method.
+// is --single-threaded), or spawn under the portable backend (its only one);
+// test/manager_start_methods.test.js covers every method.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -26,13 +27,17 @@ const {
   Client,
 } = require('..');
 
-const fork = getContext('fork');
+const targets = require('./fixtures/manager_targets');
+
+const portable = process.env.PMP_BACKEND === 'portable';
+const method = portable ? 'spawn' : 'fork';
+const ctx = getContext(method);
 
 // Targets here are synchronous: an async target under fork, started after an
 // await, leaves the caller by throwing ChildUnwind, which mocha would catch and
 // carry on running tests in the child. The fixtures cover async targets.
 async function runChildren(target, argsList) {
-  const children = argsList.map((args) => new fork.Process({ target, args }));
+  const children = argsList.map((args) => new ctx.Process({ target, args }));
   for (const child of children) child.start();
   for (const child of children) {
     await child.join(20000);
@@ -45,7 +50,7 @@ describe('Manager: dict, list and Namespace proxies', function () {
   let manager;
 
   before(async () => {
-    manager = await Manager({ context: 'fork' });
+    manager = await Manager({ context: method });
   });
   after(async () => {
     await manager.shutdown();
@@ -167,23 +172,18 @@ describe('Manager: dict, list and Namespace proxies', function () {
 
     it('a dict proxy set in a child is seen by the parent', async () => {
       const d = await manager.dict();
-      await runChildren((proxy) => proxy.setSync('from', 'child'), [[d]]);
+      await runChildren(targets.setFromChild, [[d]]);
       assert.equal(await d.get('from'), 'child');
     });
 
     it('4 children each incrementing their own key 50 times leave every count at 50', async () => {
       const d = await manager.dict({ 0: 0, 1: 0, 2: 0, 3: 0 });
-      await runChildren(
-        (proxy, key) => {
-          for (let i = 0; i < 50; i++) proxy.setSync(key, proxy.getSync(key) + 1);
-        },
-        [
-          [d, '0'],
-          [d, '1'],
-          [d, '2'],
-          [d, '3'],
-        ],
-      );
+      await runChildren(targets.incrementKey50Times, [
+        [d, '0'],
+        [d, '1'],
+        [d, '2'],
+        [d, '3'],
+      ]);
       assert.deepEqual(
         await d.copy(),
         new Map([
@@ -216,7 +216,7 @@ describe('Manager: dict, list and Namespace proxies', function () {
       const d = await manager.dict();
       const queue = new Queue();
       await queue.put({ target: d });
-      await runChildren((q) => q.getSync({ timeout: 10000 }).target.setSync('via', 'queue'), [[queue]]);
+      await runChildren(targets.setViaQueue, [[queue]]);
       assert.equal(await d.get('via'), 'queue');
       queue.close();
     });
@@ -326,17 +326,12 @@ describe('Manager: dict, list and Namespace proxies', function () {
 
     it('items appended by 4 children all arrive', async () => {
       const l = await manager.list();
-      await runChildren(
-        (proxy, n) => {
-          for (let i = 0; i < 25; i++) proxy.appendSync(n * 100 + i);
-        },
-        [
-          [l, 0],
-          [l, 1],
-          [l, 2],
-          [l, 3],
-        ],
-      );
+      await runChildren(targets.append25, [
+        [l, 0],
+        [l, 1],
+        [l, 2],
+        [l, 3],
+      ]);
       const items = await l.copy();
       assert.equal(items.length, 100);
       assert.deepEqual(
@@ -384,12 +379,7 @@ describe('Manager: dict, list and Namespace proxies', function () {
 
     it('attributes set by a child are seen by the parent', async () => {
       const ns = await manager.Namespace();
-      await runChildren(
-        (proxy) => {
-          proxy.answer = 42;
-        },
-        [[ns]],
-      );
+      await runChildren(targets.setAnswer, [[ns]]);
       assert.equal(ns.answer, 42);
     });
   });
@@ -403,7 +393,7 @@ describe('Manager: protocol errors', function () {
   let ref;
 
   before(async () => {
-    manager = await Manager({ context: 'fork' });
+    manager = await Manager({ context: method });
     const { state } = (await manager.dict())[reduce]();
     ref = { address: state.address, authkey: Buffer.from(state.authkey) };
   });
@@ -443,17 +433,9 @@ describe('Manager: protocol errors', function () {
     assert.equal(await d.get('still'), 'served');
   });
 
-  it('shutdown() from a child the manager was inherited by throws ERR_MANAGER_NOT_OURS', async () => {
-    const child = new fork.Process({
-      target: (m) => {
-        try {
-          m.shutdownSync();
-        } catch (err) {
-          process.exit(err.code === 'ERR_MANAGER_NOT_OURS' ? 7 : 3);
-        }
-      },
-      args: [manager],
-    });
+  it('shutdown() from a child the manager was inherited by throws ERR_MANAGER_NOT_OURS', async function () {
+    if (portable) this.skip(); // only a forked child inherits a SyncManager; spawn refuses to send it (tested below)
+    const child = new ctx.Process({ target: targets.shutdownFromChild, args: [manager] });
     child.start();
     await child.join(10000);
     assert.equal(child.exitcode, 7);
@@ -465,7 +447,7 @@ describe('Manager: other objects and lifetime', function () {
   this.timeout(30000);
 
   it("Value, Array, Queue and the synchronisation objects are the library's own process-shared objects", async () => {
-    const manager = await Manager({ context: 'fork' });
+    const manager = await Manager({ context: method });
     try {
       const value = manager.Value('i', 5);
       assert.equal(value.value, 5);
@@ -486,7 +468,7 @@ describe('Manager: other objects and lifetime', function () {
   });
 
   it('shutdown() stops the server process and removes its socket directory', async () => {
-    const manager = await Manager({ context: 'fork' });
+    const manager = await Manager({ context: method });
     assert.ok(manager instanceof SyncManager);
     const { pid, address } = manager;
     assert.equal(fs.statSync(address).isSocket(), true);
@@ -496,7 +478,7 @@ describe('Manager: other objects and lifetime', function () {
   });
 
   it('calls through a proxy after shutdown() throw ERR_MANAGER_GONE, async and Sync', async () => {
-    const manager = await Manager({ context: 'fork' });
+    const manager = await Manager({ context: method });
     const d = await manager.dict({ a: 1 });
     await manager.shutdown();
     await assert.rejects(d.get('a'), { code: 'ERR_MANAGER_GONE', message: /shutdown\(\) was called/ });
@@ -505,7 +487,7 @@ describe('Manager: other objects and lifetime', function () {
   });
 
   it('calls pending when shutdown() is called reject with ERR_MANAGER_GONE', async () => {
-    const manager = await Manager({ context: 'fork' });
+    const manager = await Manager({ context: method });
     const d = await manager.dict();
     const pending = Array.from({ length: 50 }, (_, i) => d.set(i, i));
     const done = manager.shutdown();
@@ -517,14 +499,14 @@ describe('Manager: other objects and lifetime', function () {
   });
 
   it('shutdown() twice is harmless', async () => {
-    const manager = await Manager({ context: 'fork' });
+    const manager = await Manager({ context: method });
     await manager.shutdown();
     await manager.shutdown();
     manager.shutdownSync();
   });
 
   it('calls after the server process died throw ERR_MANAGER_GONE, not a hang', async () => {
-    const manager = await Manager({ context: 'fork' });
+    const manager = await Manager({ context: method });
     const d = await manager.dict({ a: 1 });
     const l = manager.listSync();
     assert.equal(await d.get('a'), 1); // the async connection is open
@@ -536,9 +518,10 @@ describe('Manager: other objects and lifetime', function () {
     assert.equal(fs.existsSync(path.dirname(manager.address)), false);
   });
 
-  it("Manager() under fork called after an await starts a server that never runs the caller's code", async () => {
+  it("Manager() under fork called after an await starts a server that never runs the caller's code", async function () {
+    if (portable) this.skip(); // fork is a posix start method
     await new Promise((resolve) => setTimeout(resolve, 1));
-    const manager = await Manager({ context: 'fork' });
+    const manager = await Manager({ context: method });
     try {
       const d = await manager.dict({ a: 1 });
       assert.equal(await d.get('a'), 1);
@@ -548,7 +531,7 @@ describe('Manager: other objects and lifetime', function () {
   });
 
   it('ManagerSync() starts a server that Sync calls use', () => {
-    const manager = ManagerSync({ context: 'fork' });
+    const manager = ManagerSync({ context: method });
     try {
       const d = manager.dictSync({ a: 1 });
       assert.equal(d.getSync('a'), 1);
@@ -558,14 +541,14 @@ describe('Manager: other objects and lifetime', function () {
   });
 
   it('[Symbol.asyncDispose] shuts the manager down', async () => {
-    const manager = await Manager({ context: 'fork' });
+    const manager = await Manager({ context: method });
     const d = await manager.dict();
     await manager[Symbol.asyncDispose]();
     await assert.rejects(d.size(), { code: 'ERR_MANAGER_GONE' });
   });
 
   it('the server ignores SIGINT (Ctrl-C reaches the whole process group; the parent decides)', async () => {
-    const manager = await Manager({ context: 'fork' });
+    const manager = await Manager({ context: method });
     try {
       const d = await manager.dict({ a: 1 });
       process.kill(manager.pid, 'SIGINT');
@@ -582,7 +565,7 @@ describe('Manager: other objects and lifetime', function () {
     const previous = process.env.TMPDIR;
     process.env.TMPDIR = deep;
     try {
-      await assert.rejects(Manager({ context: 'fork' }), (err) => {
+      await assert.rejects(Manager({ context: method }), (err) => {
         assert.equal(err.code, 'ERR_MANAGER_START_FAILED');
         assert.match(err.message, /did not start: ENAMETOOLONG/);
         return true;
@@ -596,7 +579,7 @@ describe('Manager: other objects and lifetime', function () {
   });
 
   it('a server that does not listen within startTimeout makes Manager() throw ERR_MANAGER_START_FAILED', async () => {
-    await assert.rejects(Manager({ context: 'fork', startTimeout: 0 }), {
+    await assert.rejects(Manager({ context: method, startTimeout: 0 }), {
       code: 'ERR_MANAGER_START_FAILED',
       message: /did not listen within 0 ms/,
     });
@@ -604,7 +587,7 @@ describe('Manager: other objects and lifetime', function () {
 
   it('a SyncManager passed to a forkserver or spawn child is refused with ERR_UNCLONABLE', async () => {
     const { dump, channels } = require('../dist/reduction');
-    const manager = await Manager({ context: 'fork' });
+    const manager = await Manager({ context: method });
     try {
       assert.throws(() => dump({ args: [manager] }, channels.processArgs), {
         code: 'ERR_UNCLONABLE',
@@ -622,7 +605,7 @@ describe('Manager: other objects and lifetime', function () {
   });
 
   it('dict() with an init that is not a collection throws ERR_INVALID_ARG_TYPE', async () => {
-    const manager = await Manager({ context: 'fork' });
+    const manager = await Manager({ context: method });
     try {
       await assert.rejects(manager.dict(5), { code: 'ERR_INVALID_ARG_TYPE' });
     } finally {

@@ -5,6 +5,7 @@ const assert = require('node:assert/strict');
 const { runScenario, fixture } = require('./helpers/run_node');
 
 const main = fixture('pool_main.js');
+const portable = process.env.PMP_BACKEND === 'portable';
 
 function scenario(method, name) {
   return runScenario(main, method, name);
@@ -13,6 +14,9 @@ function scenario(method, name) {
 for (const method of ['fork', 'forkserver', 'spawn']) {
   describe(`Pool under the ${method} start method`, function () {
     this.timeout(90000);
+    before(function () {
+      if (portable && method !== 'spawn') this.skip(); // fork and forkserver are posix start methods
+    });
 
     it('map equals Array.prototype.map for empty, small, generator and 100,000-item inputs at several chunksizes; apply, starmap, imap, imapUnordered', async () => {
       const r = await scenario(method, 'results');
@@ -167,10 +171,20 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       });
     }
 
-    it('a net.Socket in args arrives in the worker as a working socket; passFd hands over a raw fd', async () => {
+    it('a net.Socket in args arrives in the worker as a working socket; passFd hands over a raw fd', async function () {
+      if (portable) this.skip(); // fd passing is posix's (SCM_RIGHTS); the portable refusal is tested below
       const r = await scenario(method, 'sockets');
       assert.deepEqual(r.replies, ['echo:hi1', 'echo:hi2', 'echo:hi3']);
       assert.equal(r.size, 12);
+    });
+
+    it('under portable, a socket in args and passFd throw ERR_BACKEND_UNSUPPORTED and the pool stays usable', async function () {
+      if (!portable) this.skip(); // posix passes them (the test above)
+      const r = await scenario(method, 'socketsUnsupported');
+      assert.equal(r.socket.code, 'ERR_BACKEND_UNSUPPORTED');
+      assert.match(r.socket.message, /pool worker.*posix backend/);
+      assert.equal(r.passFd.code, 'ERR_BACKEND_UNSUPPORTED');
+      assert.equal(r.stillWorks, 5);
     });
 
     it('a pool that is never closed does not keep the process alive', async () => {

@@ -6,6 +6,9 @@ const assert = require('node:assert/strict');
 const { runScenario, fixture } = require('./helpers/run_node');
 
 const main = fixture('pool_tasks.js');
+const portable = process.env.PMP_BACKEND === 'portable';
+// The default start method: forkserver under posix, spawn (the only one) under portable.
+const defaultMethod = portable ? 'spawn' : 'forkserver';
 
 function scenario(method, name) {
   return runScenario(main, method, name);
@@ -14,6 +17,9 @@ function scenario(method, name) {
 for (const method of ['forkserver', 'fork', 'spawn']) {
   describe(`Pool task control under ${method}`, function () {
     this.timeout(90000);
+    before(function () {
+      if (portable && method !== 'spawn') this.skip(); // fork and forkserver are posix start methods
+    });
 
     it('aborting a running task rejects it with AbortError at once, kills and replaces its worker, and spares the other task', async () => {
       const r = await scenario(method, 'abortRunning');
@@ -33,7 +39,7 @@ for (const method of ['forkserver', 'fork', 'spawn']) {
 
 describe('Pool task control (default start method)', function () {
   this.timeout(90000);
-  const method = 'forkserver';
+  const method = defaultMethod;
 
   it('aborting a queued task removes it: it never runs, and the busy worker is not killed', async () => {
     const r = await scenario(method, 'abortQueued');

@@ -85,7 +85,6 @@ describe('no orphans: children end with the process that owns them', function ()
   for (const { method, kind, signal } of cases) {
     const what = kind === 'pool' ? 'Pool(3) workers' : 'two Process children';
     it(`under ${method}, ${what} in CPU loops end within ${GONE_WITHIN_MS} ms of a ${signal} to their owner`, async function () {
-      if (portable && kind === 'pool') this.skip(); // Pool needs the portable Queue (branch seam-queues)
       const run = startOwner(method, kind);
       await run.ready;
       const pids = descendantsOf(run.child.pid).filter((pid) => !isBroker(pid));
@@ -97,7 +96,6 @@ describe('no orphans: children end with the process that owns them', function ()
   }
 
   it('Ctrl-C (SIGINT to the whole process group) ends a pool quietly, with exit status 130 in a shell', async function () {
-    if (portable) this.skip(); // Pool needs the portable Queue (branch seam-queues)
     const run = startOwner(portable ? 'spawn' : 'forkserver', 'pool');
     await run.ready;
     const pids = descendantsOf(run.child.pid).filter((pid) => !isBroker(pid));

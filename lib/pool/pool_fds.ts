@@ -4,7 +4,7 @@
 // the pool sends a task's fds there with SCM_RIGHTS just before it queues the
 // task, and the worker reads them when it reaches the task.
 import net from 'node:net';
-import { kernels, requirePosix } from '../backend';
+import { backend, kernels } from '../backend';
 import type { FdPassing } from '../kernels/processes';
 import { CodedError } from '../errors';
 import { reduce, registerRebuilder, type Reduced } from '../reduction';
@@ -19,6 +19,7 @@ interface FdMarker {
 /** A raw file descriptor to hand to a pool worker: it arrives there as a number (the worker's own copy). */
 export class PassFd {
   constructor(readonly fd: number) {
+    fdPassing();
     if (!Number.isInteger(fd) || fd < 0)
       throw new CodedError(
         'ERR_INVALID_ARG_VALUE',
@@ -33,9 +34,15 @@ export function passFd(fd: number): PassFd {
 }
 
 /** The posix kernel's fd passing; ERR_BACKEND_UNSUPPORTED under portable, where no fd crosses. */
-export function fdPassing(feature = 'handing sockets and fds to pool workers'): FdPassing {
-  requirePosix(feature);
-  return kernels().processes.posix!.fdPassing;
+export function fdPassing(): FdPassing {
+  const posix = kernels().processes.posix;
+  if (posix !== null) return posix.fdPassing;
+  throw new CodedError(
+    'ERR_BACKEND_UNSUPPORTED',
+    `handing a socket or a file descriptor (passFd) to a pool worker needs the posix backend, and this process ` +
+      `runs the portable one (backend() is '${backend()}'), which cannot pass descriptors between processes. ` +
+      'Send the data instead, or have the worker open the file or connect (Listener/Client) itself.',
+  );
 }
 
 function socketFd(socket: net.Socket): number {

@@ -10,7 +10,8 @@ import { channels, dump } from '../reduction';
 import { importExport, type FunctionRef } from '../internal/function_ref';
 import { ChannelEnd, fdPassing, receiveFds, restoreFds } from './pool_fds';
 import type { Queue } from '../queues';
-import '../sharedctypes'; // the running-slot array is rebuilt by it under forkserver/spawn
+import type { RunningSlots } from './running_slots';
+import './running_slots'; // registers the rebuilder of the slots in this worker's config
 
 /** A chunk to run: [seq, function id, its import reference (first time only), star, items, fd count]; [-1] stops. */
 export type TaskMessage =
@@ -22,8 +23,8 @@ export interface WorkerConfig {
   index: number;
   inbox: Queue<TaskMessage>;
   results: Queue<ResultEntry[]>;
-  /** running[index]: the seq of the chunk this worker runs, -1 between chunks. */
-  running: Float64Array;
+  /** Slot `index`: the seq of the chunk this worker runs, NOT_RUNNING between chunks. */
+  running: RunningSlots;
   /** null under portable, where no fd crosses. */
   channel: ChannelEnd | null;
   /** Under fork the function itself; otherwise an import reference. */
@@ -118,7 +119,7 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
     }
     if (message[0] === -1) break;
     const [seq, fnId, ref, star, items, nfds] = message as Exclude<TaskMessage, [-1]>;
-    running[index] = seq;
+    running.mark(index, seq);
     const started = performance.now();
     try {
       let fn = registry?.[fnId] ?? imported.get(fnId);
@@ -146,7 +147,7 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
       batch.push([seq, 0, taskError(err), performance.now() - started]);
     }
     if (config.reportMemory) batch[batch.length - 1][4] = process.memoryUsage.rss();
-    running[index] = -1;
+    running.clear(index);
     chunksDone++;
     batchMs += batch[batch.length - 1][3];
     if (batch.length >= MAX_BATCH || batchMs >= MAX_BATCH_MS) {

@@ -23,4 +23,8 @@ module.exports = [
   'listener.test.js',
   'listener_address.test.js',
   'private_directories.test.js',
+  'pool.test.js',
+  'pool_tasks.test.js',
+  'futures.test.js',
+  'manager.test.js',
 ];
