@@ -7,8 +7,6 @@ const fs = require('node:fs');
 const { spawn } = require('node:child_process');
 const { fixture } = require('./helpers/run_node');
 
-const portable = process.env.PMP_BACKEND === 'portable';
-
 async function killTreeAndWatch(args) {
   const tree = spawn(process.execPath, [fixture('private_directories_user.js'), ...args], {
     detached: true,
@@ -47,8 +45,7 @@ describe('private socket directories', function () {
     await killTreeAndWatch([]);
   });
 
-  it("a Manager's directory is removed after its whole tree is SIGKILLed", async function () {
-    if (portable) this.skip(); // Manager under the portable backend is not merged yet
+  it("a Manager's directory is removed after its whole tree is SIGKILLed", async () => {
     await killTreeAndWatch(['manager']);
   });
 });
