@@ -58,8 +58,18 @@ function* deliverChallenge(conn: Connection, authkey: Buffer): TwinSteps<void> {
   const nonce = randomBytes(NONCE_BYTES);
   yield sendBytes(conn, Buffer.concat([CHALLENGE, nonce]));
   const result = verdict(digest(authkey, nonce), (yield recvMessage(conn)) as Buffer);
-  yield sendBytes(conn, result);
-  if (result === FAILURE) throw rejectedAnswer();
+  if (result === WELCOME) {
+    yield sendBytes(conn, result);
+    return;
+  }
+  // Telling a wrong peer so is a courtesy: it may be gone already (EPIPE), and the error
+  // that matters here is that its answer was wrong.
+  try {
+    yield sendBytes(conn, result);
+  } catch {
+    // the peer left
+  }
+  throw rejectedAnswer();
 }
 
 /** Answers the peer's challenge; throws AuthenticationError when the peer rejects the answer. */

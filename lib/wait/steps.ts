@@ -1,14 +1,23 @@
 // One algorithm, two drivers. A blocking operation is written once, as a
 // generator that yields each wait it needs and gets back how the wait ended;
 // runSync() serves the waits by blocking the thread, runAsync() with promises.
-// When an async wait rejects (an abort), the error is thrown into the
-// generator, so the algorithm undoes its bookkeeping where it made it.
+// When a step fails (an abort, a peer gone), the error is thrown into the
+// generator under both drivers, so the algorithm undoes its bookkeeping where it made it.
 
 export type Steps<Step, Outcome, T> = Generator<Step, T, Outcome>;
 
 export function runSync<Step, Outcome, T>(steps: Steps<Step, Outcome, T>, serve: (step: Step) => Outcome): T {
   let step = steps.next();
-  while (!step.done) step = steps.next(serve(step.value));
+  while (!step.done) {
+    let outcome: Outcome;
+    try {
+      outcome = serve(step.value);
+    } catch (err) {
+      step = steps.throw(err); // as runAsync: the algorithm sees its failed step
+      continue;
+    }
+    step = steps.next(outcome);
+  }
   return step.value;
 }
 
