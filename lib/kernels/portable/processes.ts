@@ -4,24 +4,16 @@
 // the lifeline pipe its parent holds (lifeline.ts).
 import type { ProcessKernels } from '../processes';
 import { endWithParentLifeline } from './lifeline';
+import { processGone } from '../../wait/process_liveness';
 import { callSync, send } from './runtime';
 
 // How often a watched process is checked. Only ParentProcess.join() polls:
 // children are watched by the spawn start method itself.
 const POLL_MS = 100;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function watchExit(pid: number, callback: () => void): { cancel(): void } {
   const timer = setInterval(() => {
-    if (alive(pid)) return;
+    if (!processGone(pid)) return;
     clearInterval(timer);
     callback();
   }, POLL_MS);

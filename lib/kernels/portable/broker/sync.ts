@@ -9,6 +9,7 @@
 //
 // Objects live as long as the tree: one that crossed to another process may
 // be attached at any later time, and the broker cannot know it will not be.
+import { processGone } from '../../../wait/process_liveness';
 import { CodedError } from '../../../errors';
 import { abortError } from '../../../wait/abort';
 import { atDeadline, now } from '../../../wait/timeout';
@@ -61,16 +62,6 @@ class Waiter<T> {
   }
 }
 
-/** Whether `pid` still exists (a zombie not yet reaped counts as existing). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function remove<T>(list: T[], item: T): void {
   const at = list.indexOf(item);
   if (at >= 0) list.splice(at, 1);
@@ -103,7 +94,7 @@ class BrokerLock {
     if (!block || timeoutMs === 0) {
       // Its connection may not have closed here yet, but an owner already reaped
       // (joined) is gone: as under posix, a poll must find the lock free.
-      if (!alive(this.owner.pid)) {
+      if (processGone(this.owner.pid)) {
         this.ownerDied = true;
         this.owner = null;
         return this.take(ctx.client);
