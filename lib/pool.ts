@@ -26,7 +26,7 @@ import { channels } from './reduction';
 import { NOT_RUNNING, RunningSlots } from './pool/running_slots';
 import { locateExport, type FunctionRef } from './internal/function_ref';
 import { registerAfterForkInChild } from './child/after_fork';
-import { backend } from './backend';
+import { backend, kernels } from './backend';
 import { ChannelEnd, closeFds, fdPassing, sendFds, takeFds } from './pool/pool_fds';
 import { poolWorkerMain, type ResultEntry, type TaskMessage, type WorkerConfig } from './pool/pool_worker';
 import type { StartMethodName } from './context';
@@ -287,11 +287,20 @@ export class Pool {
   #pumping = false;
   #pumpAbort: AbortController | null = null;
   #maintenanceScheduled = false;
+  #maintaining = false;
   #watchdog: NodeJS.Timeout | null = null;
   #finished: Promise<void>;
   #markFinished!: () => void;
 
   constructor(opts?: number | PoolOptions | null) {
+    // Python's positional form, Pool(2, initializer, initargs), would otherwise lose all but the first.
+    // eslint-disable-next-line prefer-rest-params -- a rest parameter would show in the typings
+    if (arguments.length > 1)
+      throw new CodedTypeError(
+        'ERR_INVALID_ARG_TYPE',
+        `new Pool() takes one argument, got ${arguments.length}: pass the options in one object, ` +
+          'new Pool({ processes, initializer, initargs, maxtasksperchild, context })',
+      );
     const options: PoolOptions = typeof opts === 'number' || opts == null ? { processes: opts ?? null } : opts;
     if (typeof options !== 'object')
       throw new CodedTypeError(
@@ -326,6 +335,11 @@ export class Pool {
     this.#finished = new Promise<void>((resolve) => {
       this.#markFinished = resolve;
     });
+    if (this.#fork) {
+      // Here, not from the macrotask that forks: a pool that can never start fails where it is made.
+      const impossible = kernels().processes.posix?.forkImpossibleReason() ?? null;
+      if (impossible !== null) throw new CodedError('ERR_FORK_UNSAFE', `fork() refused: ${impossible}`);
+    }
     livePools.add(this);
     // Under fork the workers start from a macrotask (never inside the caller's
     // promise chain), so they already know the functions submitted right after this.
@@ -918,6 +932,11 @@ export class Pool {
       `${MAX_START_FAILURES} pool workers in a row exited (last: pid ${worker.pid}, ${signalName(code) ?? `exit code ${code}`}) ` +
         'before running a task; does the initializer throw? Their stderr says why.',
     );
+    this.#failQueued(err);
+  }
+
+  /** Fails every chunk no worker has taken: no worker can be started to run them. */
+  #failQueued(err: Error): void {
     const chunks = this.#queue.slice(this.#head);
     this.#queue = [];
     this.#head = 0;
@@ -940,6 +959,21 @@ export class Pool {
   /** Starts missing workers and, under fork, re-forks idle workers that lack the next task's function. */
   #maintain(): void {
     if (this.#state === PoolState.Terminate || process.pid !== this.#ownerPid) return;
+    if (this.#maintaining) {
+      // The fork start method turns the event loop while it waits for the thread
+      // pool (lib/popen/fork.ts), which can run this again: once at a time.
+      this.#scheduleMaintenance();
+      return;
+    }
+    this.#maintaining = true;
+    try {
+      this.#maintainNow();
+    } finally {
+      this.#maintaining = false;
+    }
+  }
+
+  #maintainNow(): void {
     const hasWork = this.#head < this.#queue.length;
     if (this.#fork && hasWork) {
       const next = this.#queue[this.#head];
@@ -952,7 +986,13 @@ export class Pool {
       for (let i = 0; i < this.#processes; i++) {
         if (this.#workers[i] !== null) continue;
         this.#running.clear(i);
-        this.#startWorker(i);
+        try {
+          this.#startWorker(i);
+        } catch (err) {
+          // From a macrotask nobody awaits: the queued tasks carry the error; the next submit tries again.
+          this.#failQueued(err as Error);
+          return;
+        }
       }
     }
     this.#dispatch();

@@ -179,6 +179,23 @@ describe('fork safety', () => {
     assert.match(err.message, /thread-pool request\(s\) are in flight \(FSReqCallback\)/);
   });
 
+  it('a fork Pool made without --single-threaded throws ERR_FORK_UNSAFE where it is made', async () => {
+    const { code, stdout, stderr } = await runNode([fixture('fork_unsafe.js'), 'pool'], { singleThreaded: false });
+    assert.equal(code, 0, stderr);
+    const { made } = JSON.parse(stdout);
+    assert.equal(made.code, 'ERR_FORK_UNSAFE');
+    assert.match(made.message, /--single-threaded/);
+  });
+
+  it('a fork Pool whose worker cannot be forked yet fails the queued tasks, then runs the next ones', async () => {
+    const { code, stdout, stderr } = await runNode([fixture('fork_unsafe.js'), 'pool-busy']);
+    assert.equal(code, 0, stderr);
+    const { first, second } = JSON.parse(stdout);
+    assert.equal(first.code, 'ERR_FORK_UNSAFE', JSON.stringify(first));
+    assert.match(first.message, /thread-pool request/);
+    assert.deepEqual(second, [2, 3]);
+  });
+
   it('forkWhenIdle() waits for the thread pool to go idle, then forks', async () => {
     const { code, stdout, stderr } = await runNode([fixture('fork_unsafe.js'), 'when-idle']);
     assert.equal(code, 0, stderr);

@@ -60,8 +60,8 @@ export function busyThreadPoolRequests(): string[] {
   return inFlight.length > 0 && !otherThreadsParked() ? inFlight : [];
 }
 
-/** Why fork() would be unsafe right now, or null when it is safe. */
-export function forkUnsafeReason(): string | null {
+/** Why fork() can never be safe in this process (the thread, the flags), or null. */
+export function forkImpossibleReason(): string | null {
   if (!isMainThread) {
     return (
       'fork() was called from a worker thread; only the main thread of a process can fork. ' +
@@ -76,6 +76,13 @@ export function forkUnsafeReason(): string | null {
       "or use the 'forkserver' start method, which forks from a clean single-threaded server."
     );
   }
+  return null;
+}
+
+/** Why fork() would be unsafe right now, or null when it is safe. */
+export function forkUnsafeReason(): string | null {
+  const impossible = forkImpossibleReason();
+  if (impossible !== null) return impossible;
   const inFlight = busyThreadPoolRequests();
   if (inFlight.length > 0) {
     return (

@@ -137,10 +137,31 @@ export function importedModules(): string[] {
   return [...namespaces.keys()];
 }
 
+/** Imports a module by URL once per process, keeping its namespace for importExport. */
+export function importModule(url: string): Promise<unknown> {
+  return loadNamespace(url);
+}
+
+/**
+ * A module this process already holds, found without the module loader: a
+ * forked child must not call it when the loader's customisation hooks
+ * (module.register(), tsx on Node 20) ran on a thread the child does not have.
+ */
+function heldModule(url: string): unknown {
+  const namespace = loadedNamespaces.get(url);
+  if (namespace) return namespace;
+  const filename = url.startsWith('file:') ? fileURLToPath(url) : null;
+  const exported = filename === null ? undefined : require.cache[filename]?.exports;
+  // CommonJS: the export object stands in for a namespace, under both names findInNamespace tries.
+  return exported === undefined ? undefined : { default: exported, 'module.exports': exported };
+}
+
 /** Imports the module a FunctionRef names and returns the function it refers to. */
 export async function importExport(ref: FunctionRef, what: string): Promise<Function> {
-  const namespace = await loadNamespace(ref.moduleUrl);
-  const found = findInNamespace(namespace, ref);
+  const held = heldModule(ref.moduleUrl);
+  const found =
+    (held === undefined ? null : findInNamespace(held, ref)) ??
+    findInNamespace(await loadNamespace(ref.moduleUrl), ref);
   if (found) return found;
   throw notImportable({ name: ref.exportName ?? '' }, what, ref.definedAt);
 }

@@ -33,6 +33,8 @@ export interface PosixProcessCalls {
   fork(adviceMode: ForkAdviceMode): number;
   /** Why fork() would be unsafe now, or null. */
   forkUnsafeReason(): string | null;
+  /** Why fork() can never be safe in this process (its thread, its flags), or null. */
+  forkImpossibleReason(): string | null;
   startedSingleThreaded(): boolean;
   assertForkSafe(): void;
   makeStdioBlocking(): void;

@@ -14,10 +14,15 @@ import { resourceTrackerFd, TRACKER_FD_ENV } from '../resource_tracker';
 import type { BaseProcess } from '../process';
 import type { StartMethod } from '../context';
 import { childNodeArgs } from './child_command';
+import { spawnStartMethod } from './spawn';
 import { sentinelReadable, signalIfAlive, type Popen } from './popen';
 import { within } from '../wait/timeout';
 
 interface ServerReply {
+  /** The first reply: the main module is imported. */
+  ready?: boolean;
+  /** In the first reply: threads with their own event loop there (forkserver_main.ts, workerThreadCount). */
+  workerThreads?: number;
   pid?: number;
   /** What the server could not do, as it was thrown there. */
   error?: Error;
@@ -27,9 +32,12 @@ interface ServerReply {
 interface Forkserver {
   pid: number;
   socket: number;
+  workerThreads: number;
 }
 
 let server: Forkserver | null = null;
+/** Set once a server had worker threads: every child is then spawned (see launch). */
+let spawnInstead = false;
 
 function receive(fd: number): ServerReply | null {
   const message = native.recvMessage(fd);
@@ -64,7 +72,7 @@ function startForkserver(): Forkserver {
     if (reason) err.cause = reason;
     throw err;
   }
-  return { pid: child.pid ?? 0, socket: ours };
+  return { pid: child.pid ?? 0, socket: ours, workerThreads: hello.workerThreads ?? 0 };
 }
 
 function forgetServer(): void {
@@ -190,6 +198,11 @@ function requestChild(
 export const forkserverStartMethod: StartMethod = {
   name: 'forkserver',
   launch(proc: BaseProcess): Popen {
+    if (!spawnInstead) {
+      server ??= startForkserver();
+      if (server.workerThreads > 0) giveUpForking(server.workerThreads);
+    }
+    if (spawnInstead) return spawnStartMethod.launch(proc);
     const spec = describeForChild(proc);
     for (let attempt = 0; attempt < 2; attempt++) {
       server ??= startForkserver();
@@ -200,6 +213,25 @@ export const forkserverStartMethod: StartMethod = {
     throw new CodedError('ERR_FORKSERVER_FAILED', 'the forkserver died twice while starting a process');
   },
 };
+
+/**
+ * A thread with its own event loop in the server (the module loader's hooks
+ * thread of module.register(), as tsx uses on Node 20, or a worker the main
+ * module started) does not exist in a child forked from it: the child's first
+ * import() would wait for it forever. Such children are spawned instead.
+ */
+function giveUpForking(workerThreads: number): void {
+  spawnInstead = true;
+  forgetServer(); // it reads end-of-file and exits
+  process.emitWarning(
+    `posix-multiprocessing starts forkserver children with spawn: after importing the main module the forkserver ` +
+      `runs ${workerThreads} worker thread(s) (module customisation hooks registered with module.register(), ` +
+      `as tsx does on Node 20, or a worker started at import), which a forked child would lack, hanging its first ` +
+      `import(). Children start slower but work; hooks registered with module.registerHooks() run in-thread and ` +
+      `keep forking.`,
+    { code: 'PMP_FORKSERVER_SPAWNS' },
+  );
+}
 
 /** The forkserver's pid, if one is running (for tests and diagnostics). */
 export function forkserverPid(): number | null {

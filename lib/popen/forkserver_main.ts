@@ -155,6 +155,16 @@ async function reportExit(pid: number, statusSocket: number): Promise<void> {
   native.close(statusSocket);
 }
 
+/**
+ * Threads with their own event loop, which a forked child would not have:
+ * the module loader's hooks thread (module.register(), which tsx uses on
+ * Node 20) or a worker the main module started. process.report lists both.
+ */
+function workerThreadCount(): number {
+  const report = process.report?.getReport() as { workers?: unknown[] } | undefined;
+  return report?.workers?.length ?? 0;
+}
+
 async function main(): Promise<void> {
   native.setParentDeathSignal(SIGKILL); // never outlive the process we serve
   native.setNonBlocking(CONTROL, false);
@@ -165,7 +175,7 @@ async function main(): Promise<void> {
     reply(CONTROL, { error: err });
     posix.exit(1);
   }
-  reply(CONTROL, { ready: true });
+  reply(CONTROL, { ready: true, workerThreads: workerThreadCount() });
   // Requests are served one at a time, in order; a warm child is ready between them.
   let queue = Promise.resolve();
   const watch = new native.FdWatch(CONTROL, () => {
