@@ -97,7 +97,11 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       for (const key of ['zero', 'negative', 'maxtasks', 'maxtasksFraction'])
         assert.equal(r[key].code, 'ERR_INVALID_ARG_VALUE', key);
       assert.match(r.zero.message, /at least 1/);
-      assert.equal(r.positional.code, 'ERR_INVALID_ARG_TYPE', "Python's positional Pool(2, ...) is refused, not half-read");
+      assert.equal(
+        r.positional.code,
+        'ERR_INVALID_ARG_TYPE',
+        "Python's positional Pool(2, ...) is refused, not half-read",
+      );
       assert.match(r.positional.message, /one object/);
     });
 

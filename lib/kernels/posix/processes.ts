@@ -2,7 +2,12 @@
 // signals, pidfds, parent-death signal and fd passing.
 import { native } from '../../internal/native';
 import type { FdPassing, PosixProcessCalls, ProcessKernels } from '../processes';
-import { assertForkSafe, forkImpossibleReason, forkUnsafeReason, startedSingleThreaded } from '../../internal/fork_safety';
+import {
+  assertForkSafe,
+  forkImpossibleReason,
+  forkUnsafeReason,
+  startedSingleThreaded,
+} from '../../internal/fork_safety';
 import { becomeForkedChild, exitForkedChild } from '../../child/forked_child';
 import { makeStdioBlocking } from '../../internal/stdio';
 import { onProcessExit } from './pid_watch';
