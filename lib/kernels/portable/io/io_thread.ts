@@ -105,11 +105,21 @@ function failBrokerCalls(err: Error): void {
   brokerCalls.clear();
 }
 
+// The port's messages arrive together in one turn of this loop (a putSync
+// loop posts thousands): they leave in one write when the turn's I/O is done.
+let corked: net.Socket | null = null;
+const uncork = (): void => {
+  corked?.uncork();
+  corked = null;
+};
+
 port.on('message', ({ messages, bytes }: IoBatch) => {
-  // One write to the broker for the whole batch.
-  socket?.cork();
+  if (socket && !corked) {
+    corked = socket;
+    corked.cork();
+    setImmediate(uncork);
+  }
   for (const message of messages) handle(message, bytes);
-  socket?.uncork();
 });
 
 function handle(message: IoRequest | IoCancel, bytes: Uint8Array): void {
