@@ -154,7 +154,12 @@ async function main() {
   const queueRows = [
     ['putSync() / getSync()', posix.queueSync, portable.queueSync, 15000],
     ['await put() / await get(), one at a time', posix.queueAsync, portable.queueAsync, null],
-    [`await put() / ${QUEUE_WINDOW} get()s in flight (pipelined)`, posix.queuePipelined, portable.queuePipelined, 80000],
+    [
+      `await put() / ${QUEUE_WINDOW} get()s in flight (pipelined)`,
+      posix.queuePipelined,
+      portable.queuePipelined,
+      80000,
+    ],
   ].map(([what, a, b, budget]) => [
     what,
     k(a),
@@ -163,7 +168,9 @@ async function main() {
     budget ? `>= ${k(budget)}` : '-',
   ]);
   console.log();
-  console.log(`Queue, 64 B from this process to a spawned consumer, msg/s (Python mp.Queue: ${python ? k(python) : '-'})`);
+  console.log(
+    `Queue, 64 B from this process to a spawned consumer, msg/s (Python mp.Queue: ${python ? k(python) : '-'})`,
+  );
   console.log(table(['Queue 64 B', 'posix', 'portable', 'portable / Python', 'portable budget'], queueRows));
   const figure = (metric, system, value, unit, better) => ({ metric, system, value, unit, better });
   saveResults('portable', [
@@ -174,7 +181,13 @@ async function main() {
     figure('Queue 64 B sync (msg/s)', 'posix-multiprocessing', posix.queueSync, 'msg/s', 'higher'),
     figure('Queue 64 B sync (msg/s)', 'posix-multiprocessing (portable)', portable.queueSync, 'msg/s', 'higher'),
     figure('Queue 64 B pipelined (msg/s)', 'posix-multiprocessing', posix.queuePipelined, 'msg/s', 'higher'),
-    figure('Queue 64 B pipelined (msg/s)', 'posix-multiprocessing (portable)', portable.queuePipelined, 'msg/s', 'higher'),
+    figure(
+      'Queue 64 B pipelined (msg/s)',
+      'posix-multiprocessing (portable)',
+      portable.queuePipelined,
+      'msg/s',
+      'higher',
+    ),
     figure('Queue 64 B sync (msg/s)', 'Python mp.Queue', python, 'msg/s', 'higher'),
   ]);
 }

@@ -293,8 +293,8 @@ export class Pool {
   #markFinished!: () => void;
 
   constructor(opts?: number | PoolOptions | null) {
-    // Python's positional form, Pool(2, initializer, initargs), would otherwise lose all but the first.
-    // eslint-disable-next-line prefer-rest-params -- a rest parameter would show in the typings
+    // Python's positional form, Pool(2, initializer, initargs), would otherwise lose all but the first
+    // (arguments, not a rest parameter, which would show in the typings).
     if (arguments.length > 1)
       throw new CodedTypeError(
         'ERR_INVALID_ARG_TYPE',
