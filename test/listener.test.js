@@ -196,6 +196,44 @@ describe('Listener and Client', () => {
     listener.close();
   });
 
+  it('a client that connects and says nothing is dropped after handshakeTimeout: accept() throws AuthenticationError, then accepts the next client', async () => {
+    const authkey = Buffer.from('key');
+    const listener = new Listener(null, { authkey, handshakeTimeout: 200 });
+    const silent = await Client(listener.address); // no authkey: it never answers the challenge
+    const started = performance.now();
+    await assert.rejects(listener.accept(), (err) => {
+      assert.ok(err instanceof AuthenticationError, String(err));
+      assert.match(err.message, /within 200 ms/);
+      return true;
+    });
+    assert.ok(performance.now() - started < 5000, 'accept() gave up within the limit');
+    const [server, client] = await Promise.all([listener.accept(), Client(listener.address, { authkey })]);
+    client.sendSync('after the silent one');
+    assert.equal(await server.recv(), 'after the silent one');
+    for (const conn of [silent, server, client]) conn.close();
+    listener.close();
+  });
+
+  it('acceptSync() drops a silent client after handshakeTimeout with AuthenticationError', () => {
+    const listener = new Listener(null, { authkey: Buffer.from('key'), handshakeTimeout: 100 });
+    const silent = clientSync(listener.address);
+    assert.throws(
+      () => listener.acceptSync(),
+      (err) => err instanceof AuthenticationError && /within 100 ms/.test(err.message),
+    );
+    silent.close();
+    listener.close();
+  });
+
+  it('a Client whose listener never starts the handshake gives up after handshakeTimeout with AuthenticationError', async () => {
+    const listener = new Listener(); // no authkey: it sends no challenge
+    const connecting = Client(listener.address, { authkey: Buffer.from('key'), handshakeTimeout: 200 });
+    const server = await listener.accept();
+    await assert.rejects(connecting, (err) => err instanceof AuthenticationError && /within 200 ms/.test(err.message));
+    server.close();
+    listener.close();
+  });
+
   it('Client() to a path nobody listens on throws ENOENT naming the path', async () => {
     const address = path.join(os.tmpdir(), `pmp-nobody-${process.pid}.sock`);
     await assert.rejects(Client(address), (err) => {
@@ -270,5 +308,8 @@ describe('Listener and Client', () => {
     assert.throws(() => new Listener(42), { code: 'ERR_INVALID_ARG_TYPE' });
     await assert.rejects(Client(''), { code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => clientSync('/tmp/x', { authkey: 5 }), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => new Listener(null, { handshakeTimeout: NaN }), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => new Listener(null, { handshakeTimeout: '5s' }), { code: 'ERR_INVALID_ARG_TYPE' });
+    await assert.rejects(Client('/tmp/x', { handshakeTimeout: NaN }), { code: 'ERR_INVALID_ARG_TYPE' });
   });
 });

@@ -8,6 +8,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Connection } from '../connection';
 import { AuthenticationError } from '../errors';
 import type { Twin, TwinSteps } from '../wait/steps';
+import { deadlineOf, remaining, within, type Deadline, type Timeout } from '../wait/timeout';
 
 const CHALLENGE = Buffer.from('#CHALLENGE#{sha256}');
 const WELCOME = Buffer.from('#WELCOME#');
@@ -15,6 +16,12 @@ const FAILURE = Buffer.from('#FAILURE#');
 const NONCE_BYTES = 40;
 // Handshake messages are short; a longer one means the peer speaks another protocol.
 const MAX_HANDSHAKE_MESSAGE = 256;
+/**
+ * How long a whole handshake may take by default: a peer that connects and
+ * says nothing (or never answers) must not hold an accept() forever.
+ */
+export const HANDSHAKE_TIMEOUT_MS = 10000;
+const TIMED_OUT = Symbol('timed out');
 
 function digest(authkey: Buffer, nonce: Buffer): Buffer {
   return createHmac('sha256', authkey).update(nonce).digest();
@@ -48,16 +55,43 @@ const sendBytes = (conn: Connection, bytes: Buffer): Twin<void> => ({
   async: () => conn.sendBytes(bytes),
 });
 
-const recvMessage = (conn: Connection): Twin<Buffer> => ({
-  sync: () => conn.recvBytesSync(MAX_HANDSHAKE_MESSAGE),
-  async: () => conn.recvBytes(MAX_HANDSHAKE_MESSAGE),
+function handshakeTimedOut(timeout: Timeout): AuthenticationError {
+  return new AuthenticationError(
+    `the peer did not complete the authentication handshake within ${timeout} ms; the connection is closed ` +
+      '(a peer without the authkey option, or one that is stuck; handshakeTimeout sets the limit)',
+  );
+}
+
+/** The peer's next handshake message, before the handshake's deadline; on expiry the connection is closed. */
+const recvMessage = (conn: Connection, deadline: Deadline, timeout: Timeout): Twin<Buffer> => ({
+  sync: () => {
+    if (!conn.pollSync(remaining(deadline))) {
+      conn.close();
+      throw handshakeTimedOut(timeout);
+    }
+    return conn.recvBytesSync(MAX_HANDSHAKE_MESSAGE);
+  },
+  async: async () => {
+    const received = conn.recvBytes(MAX_HANDSHAKE_MESSAGE);
+    const outcome = await within(received, remaining(deadline), TIMED_OUT);
+    if (outcome !== TIMED_OUT) return outcome;
+    received.catch(() => {}); // it rejects once the connection is closed
+    conn.close();
+    throw handshakeTimedOut(timeout);
+  },
 });
 
+/** The handshake's messages and the deadline they share. */
+interface HandshakeWait {
+  deadline: Deadline;
+  timeout: Timeout;
+}
+
 /** Challenges the peer; throws AuthenticationError when its answer is wrong (after telling it so). */
-function* deliverChallenge(conn: Connection, authkey: Buffer): TwinSteps<void> {
+function* deliverChallenge(conn: Connection, authkey: Buffer, wait: HandshakeWait): TwinSteps<void> {
   const nonce = randomBytes(NONCE_BYTES);
   yield sendBytes(conn, Buffer.concat([CHALLENGE, nonce]));
-  const result = verdict(digest(authkey, nonce), (yield recvMessage(conn)) as Buffer);
+  const result = verdict(digest(authkey, nonce), (yield recvMessage(conn, wait.deadline, wait.timeout)) as Buffer);
   if (result === WELCOME) {
     yield sendBytes(conn, result);
     return;
@@ -73,20 +107,30 @@ function* deliverChallenge(conn: Connection, authkey: Buffer): TwinSteps<void> {
 }
 
 /** Answers the peer's challenge; throws AuthenticationError when the peer rejects the answer. */
-function* answerChallenge(conn: Connection, authkey: Buffer): TwinSteps<void> {
-  const nonce = nonceOf((yield recvMessage(conn)) as Buffer);
+function* answerChallenge(conn: Connection, authkey: Buffer, wait: HandshakeWait): TwinSteps<void> {
+  const nonce = nonceOf((yield recvMessage(conn, wait.deadline, wait.timeout)) as Buffer);
   yield sendBytes(conn, digest(authkey, nonce));
-  checkWelcome((yield recvMessage(conn)) as Buffer);
+  checkWelcome((yield recvMessage(conn, wait.deadline, wait.timeout)) as Buffer);
 }
 
-/** The accepting side's handshake (Python's Listener.accept): challenge first, then answer. */
-export function* acceptHandshake(conn: Connection, authkey: Buffer): TwinSteps<void> {
-  yield* deliverChallenge(conn, authkey);
-  yield* answerChallenge(conn, authkey);
+/** The accepting side's handshake (Python's Listener.accept): challenge first, then answer, within `timeout` ms. */
+export function* acceptHandshake(
+  conn: Connection,
+  authkey: Buffer,
+  timeout: Timeout = HANDSHAKE_TIMEOUT_MS,
+): TwinSteps<void> {
+  const wait = { deadline: deadlineOf(timeout), timeout };
+  yield* deliverChallenge(conn, authkey, wait);
+  yield* answerChallenge(conn, authkey, wait);
 }
 
-/** The connecting side's handshake (Python's Client): answer first, then challenge. */
-export function* connectHandshake(conn: Connection, authkey: Buffer): TwinSteps<void> {
-  yield* answerChallenge(conn, authkey);
-  yield* deliverChallenge(conn, authkey);
+/** The connecting side's handshake (Python's Client): answer first, then challenge, within `timeout` ms. */
+export function* connectHandshake(
+  conn: Connection,
+  authkey: Buffer,
+  timeout: Timeout = HANDSHAKE_TIMEOUT_MS,
+): TwinSteps<void> {
+  const wait = { deadline: deadlineOf(timeout), timeout };
+  yield* answerChallenge(conn, authkey, wait);
+  yield* deliverChallenge(conn, authkey, wait);
 }

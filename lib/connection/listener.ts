@@ -6,7 +6,8 @@
 // it (lib/connection/connection_auth.ts).
 import { kernels } from '../backend';
 import { Connection } from '../connection';
-import { acceptHandshake, connectHandshake } from './connection_auth';
+import { acceptHandshake, connectHandshake, HANDSHAKE_TIMEOUT_MS } from './connection_auth';
+import { toTimeout, type Timeout } from '../wait/timeout';
 import { runTwinAsync, runTwinSync, type Twin, type TwinSteps } from '../wait/steps';
 import { CodedError, CodedTypeError } from '../errors';
 import { reduce, type Channel, type Reduced } from '../reduction';
@@ -18,10 +19,14 @@ export interface ListenerOptions {
   authkey?: Buffer | Uint8Array | null;
   /** How many connections may wait to be accepted (listen(2)'s backlog); default 128. */
   backlog?: number;
+  /** With an authkey: ms a client may take over the handshake before accept() drops it (default 10000; null or Infinity: no limit). */
+  handshakeTimeout?: number | null;
 }
 
 export interface ClientOptions {
   authkey?: Buffer | Uint8Array | null;
+  /** With an authkey: ms the listener may take over the handshake (default 10000; null or Infinity: no limit). */
+  handshakeTimeout?: number | null;
   /** @internal What the connection carries, for refusals (a manager's client: values stored in the manager). */
   channel?: Channel;
 }
@@ -44,9 +49,14 @@ function checkAddress(address: unknown, where: string): string {
   return address;
 }
 
+function handshakeTimeoutOf(value: unknown, where: string): Timeout {
+  return value === undefined ? HANDSHAKE_TIMEOUT_MS : toTimeout(value, `${where}: handshakeTimeout`);
+}
+
 export class Listener {
   readonly #end: ListenerEnd;
   readonly #authkey: Buffer | null;
+  readonly #handshakeTimeout: Timeout;
   readonly #accepted: Twin<unknown>;
 
   /** Binds `address` (a filesystem path that must not exist yet), or a fresh private path. */
@@ -57,6 +67,7 @@ export class Listener {
         'new Listener(address, opts): opts must be an object like { authkey }',
       );
     this.#authkey = checkAuthkey(opts.authkey, 'new Listener()');
+    this.#handshakeTimeout = handshakeTimeoutOf(opts.handshakeTimeout, 'new Listener()');
     const backlog = opts.backlog ?? 128;
     if (!Number.isInteger(backlog) || backlog < 1)
       throw new CodedError(
@@ -95,7 +106,9 @@ export class Listener {
   *#acceptSteps<T>(): TwinSteps<Connection<T>> {
     if (this.#end.closed) throw listenerClosed(this.#end.address);
     const end = (yield this.#accepted) as ConnectionEnd;
-    return yield* authenticated(new Connection<T>(-1, { end }), this.#authkey, acceptHandshake);
+    return yield* authenticated(new Connection<T>(-1, { end }), this.#authkey, (conn, key) =>
+      acceptHandshake(conn, key, this.#handshakeTimeout),
+    );
   }
 
   /** Stops listening and removes the socket file (pending accepts reject with ERR_LISTENER_CLOSED). */
@@ -120,18 +133,21 @@ export class Listener {
 /** Connects to a Listener's address; with an authkey, both challenges must pass (else AuthenticationError). */
 export async function Client<T = unknown>(address: string, opts: ClientOptions = {}): Promise<Connection<T>> {
   checkAddress(address, 'Client()');
-  return runTwinAsync(clientSteps<T>(address, checkAuthkey(opts?.authkey, 'Client()'), opts.channel));
+  const timeout = handshakeTimeoutOf(opts?.handshakeTimeout, 'Client()');
+  return runTwinAsync(clientSteps<T>(address, checkAuthkey(opts?.authkey, 'Client()'), timeout, opts.channel));
 }
 
 /** Client() blocking the calling thread. */
 export function clientSync<T = unknown>(address: string, opts: ClientOptions = {}): Connection<T> {
   checkAddress(address, 'clientSync()');
-  return runTwinSync(clientSteps<T>(address, checkAuthkey(opts?.authkey, 'clientSync()'), opts.channel));
+  const timeout = handshakeTimeoutOf(opts?.handshakeTimeout, 'clientSync()');
+  return runTwinSync(clientSteps<T>(address, checkAuthkey(opts?.authkey, 'clientSync()'), timeout, opts.channel));
 }
 
 function* clientSteps<T>(
   address: string,
   authkey: Buffer | null,
+  handshakeTimeout: Timeout,
   channel: Channel | undefined,
 ): TwinSteps<Connection<T>> {
   const connections = kernels().connections;
@@ -139,7 +155,9 @@ function* clientSteps<T>(
     sync: () => connections.connectSync(address),
     async: () => connections.connect(address),
   }) as ConnectionEnd;
-  return yield* authenticated(new Connection<T>(-1, { channel, end }), authkey, connectHandshake);
+  return yield* authenticated(new Connection<T>(-1, { channel, end }), authkey, (conn, key) =>
+    connectHandshake(conn, key, handshakeTimeout),
+  );
 }
 
 /** The connection once the handshake (with an authkey) has passed; closed if it fails. */
