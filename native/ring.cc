@@ -76,7 +76,7 @@ struct RingHeader {
 };
 static_assert(sizeof(RingHeader) <= kHeaderSize, "ring header must fit in kHeaderSize");
 
-enum Status { kOk = 0, kWouldBlock = -1, kClosed = -2, kTooBig = -4, kTooManyTaskDone = -5 };
+enum Status { kOk = 0, kWouldBlock = -1, kClosed = -2, kTooBig = -4, kTooManyTaskDone = -5, kCorrupt = -6 };
 // ringGet's "target too small": kTooSmallBase minus the size needed.
 constexpr double kTooSmallBase = -16;
 enum Waiter { kPutter = 0, kGetter = 1, kJoiner = 2 };
@@ -447,6 +447,12 @@ Napi::Value RingGet(const Napi::CallbackInfo& info) {
         r.CopyOut(Pos(mine), record, kRecordHeader);
         uint32_t length;
         memcpy(&length, record, 4);
+        // The ring is memory other processes write: a record must lie within
+        // what the producers committed, or it is not read at all.
+        uint64_t committed = Ring::UsedBetween(Load(&h->put.state), mine);
+        if (record[5] > 1 || kRecordHeader + static_cast<uint64_t>(length) > committed) {
+          return Napi::Number::New(env, kCorrupt);
+        }
         if (length > room) return Napi::Number::New(env, kTooSmallBase - static_cast<double>(length));
         r.CopyOut(Pos(mine) + kRecordHeader, target, length);
         uint64_t after = Pack(Pos(mine) + kRecordHeader + length, Count(mine) + 1);

@@ -10,7 +10,7 @@ import { decodeMessage, MessageTag, type EncodedMessage } from '../../internal/c
 import { CodedError, CodedTypeError } from '../../errors';
 import { waitUntilChanged } from '../../wait/waiter';
 import { blockFor, deadlineOf, expired, nativeMs, needsSlices, sliceOf, type Timeout } from '../../wait/timeout';
-import { randomOsName } from '../../internal/os_names';
+import { OS_NAME_PREFIX, randomOsName } from '../../internal/os_names';
 import { resourceTrackerFd, trackResource, untrackResource } from '../../resource_tracker';
 import { receiveBuffer } from '../../internal/receive_memory';
 import { landing } from '../../internal/landing_slab';
@@ -26,6 +26,7 @@ const enum RingStatus {
   Closed = -2,
   TooBig = -4,
   TooManyTaskDone = -5,
+  Corrupt = -6,
 }
 const enum Waiter {
   Putter = 0,
@@ -261,6 +262,7 @@ export class RingQueue implements QueueKernel {
     if (got < 0) {
       if (got === RingStatus.WouldBlock) throw queueEmpty();
       if (got === RingStatus.Closed) throw queueClosed();
+      if (got === RingStatus.Corrupt) throw ringCorrupt('its next record lies outside what was put');
       throw new CodedError('ERR_QUEUE_INTERNAL', `unexpected ring status ${got} on get`);
     }
     const low = got % 1024;
@@ -357,12 +359,26 @@ export class RingQueue implements QueueKernel {
   }
 }
 
+function ringCorrupt(what: string): CodedError {
+  return new CodedError(
+    'ERR_QUEUE_CORRUPT',
+    `the queue's shared memory was overwritten (${what}): another process wrote into it outside the library, ` +
+      'so nothing was taken from it. Make a new Queue.',
+  );
+}
+
+/** A spilled item's size and segment name, as #prepare wrote them: `<size>:pmp-<20 base32 characters>`. */
+const SPILL_RECORD = new RegExp(`^(\\d{1,15}):(${OS_NAME_PREFIX}[a-z2-7]{20})$`);
+
 function readSpill(spill: string): Buffer {
-  const colon = spill.indexOf(':');
-  const size = Number(spill.slice(0, colon));
-  const name = spill.slice(colon + 1);
+  // Only a name this library made is opened (and unlinked): the record came through shared memory.
+  const parsed = SPILL_RECORD.exec(spill);
+  if (parsed === null) throw ringCorrupt('a spilled item names no segment of ours');
+  const size = Number(parsed[1]);
+  const name = parsed[2];
   const fd = native.shmOpen(name, 'open');
   try {
+    if (native.fdSize(fd) < size) throw ringCorrupt(`the segment of a spilled item is smaller than its ${size} bytes`);
     native.shmUnlink(name);
     untrackResource('shm', name);
     // The mapping itself is the item's bytes: no copy (unmapped when collected).
