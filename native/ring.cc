@@ -140,7 +140,7 @@ Ring RingOfBuffer(const Napi::Value& v) {
   uint8_t* base = BytesOf(env, v, &length);
   RingHeader* h = reinterpret_cast<RingHeader*>(base);
   if (base == nullptr || length < kHeaderSize || reinterpret_cast<uintptr_t>(base) % 64 != 0 || h->magic != kMagic ||
-      h->capacity + kHeaderSize > length) {
+      h->capacity < 4096 || (h->capacity & (h->capacity - 1)) != 0 || h->capacity + kHeaderSize > length) {
     throw Napi::Error::New(env, "not an initialised ring (unmapped, bad magic or size)");
   }
   return {h, base + kHeaderSize, h->capacity};
@@ -450,7 +450,7 @@ Napi::Value RingGet(const Napi::CallbackInfo& info) {
         // The ring is memory other processes write: a record must lie within
         // what the producers committed, or it is not read at all.
         uint64_t committed = Ring::UsedBetween(Load(&h->put.state), mine);
-        if (record[5] > 1 || kRecordHeader + static_cast<uint64_t>(length) > committed) {
+        if (committed > r.capacity || record[5] > 1 || kRecordHeader + static_cast<uint64_t>(length) > committed) {
           return Napi::Number::New(env, kCorrupt);
         }
         if (length > room) return Napi::Number::New(env, kTooSmallBase - static_cast<double>(length));
