@@ -27,13 +27,27 @@ function forced(): BackendName | null {
   );
 }
 
-/** Whether the addon loads here; the first line of why not, when it does not. */
+/** Errors that say the process ran short of something for now, not that the addon cannot load here. */
+const SHORTAGES = new Set(['EMFILE', 'ENFILE', 'ENOMEM']);
+
+/**
+ * Whether the addon loads here; the first line of why not, when it does not.
+ * A shortage (no fd left to open the file) is thrown instead: the process
+ * must not settle on the portable backend for good because of a moment.
+ */
 function addonProblem(): string | null {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the addon is the question
     require('./internal/native');
     return null;
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (code !== undefined && SHORTAGES.has(code)) {
+      (err as Error).message +=
+        ' (posix-multiprocessing could not load its addon: this process is out of file descriptors or memory; ' +
+        'close what it no longer uses, or raise the limit with ulimit -n, and call again)';
+      throw err;
+    }
     return String((err as Error)?.message ?? err).split('\n')[1] ?? String(err);
   }
 }

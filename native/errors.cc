@@ -39,9 +39,24 @@ static const char* ErrnoName(int err) {
   return "EUNKNOWN";
 }
 
+// What to do about the errors that mean a resource ran out.
+static const char* Remedy(int err) {
+  switch (err) {
+    case EMFILE:
+      return " (this process has as many open files as its limit allows, `ulimit -n`: close objects it no "
+             "longer uses, or raise the limit)";
+    case ENFILE: return " (the system's open-file table is full: close files, or raise fs.file-max)";
+    case ENOSPC:
+      return " (no space left where the object lives: for shared memory that is /dev/shm; unlink segments "
+             "no longer used, or give /dev/shm more room)";
+    case ENOMEM: return " (the system could not provide the memory: make the object smaller, or free memory)";
+    default: return "";
+  }
+}
+
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall) {
   const char* code = ErrnoName(err);
-  std::string message = std::string(code) + ": " + strerror(err) + ", " + syscall;
+  std::string message = std::string(code) + ": " + strerror(err) + ", " + syscall + Remedy(err);
   Napi::Error error = Napi::Error::New(env, message);
   error.Set("code", Napi::String::New(env, code));
   error.Set("errno", Napi::Number::New(env, -err));  // negative, as Node's fs errors

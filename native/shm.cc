@@ -73,6 +73,20 @@ static Napi::Value ShmOpen(const Napi::CallbackInfo& info) {
     } else if (st.st_size < size && RetryOnEintr([&] { return ftruncate(fd, size); }) != 0) {
       failed = "ftruncate";
     }
+#if defined(__linux__)
+    // Reserve the pages now: on a full /dev/shm the caller gets ENOSPC here,
+    // not a SIGBUS on the first touch of a page that cannot be had.
+    if (failed == nullptr && st.st_size < size) {
+      int rc;
+      do {
+        rc = posix_fallocate(fd, 0, size);
+      } while (rc == EINTR);
+      if (rc != 0 && rc != EOPNOTSUPP && rc != EINVAL) {
+        failed = "posix_fallocate";
+        errno = rc;
+      }
+    }
+#endif
     if (failed != nullptr) {
       int err = errno;
       // Leave nothing half-made behind when we created it.
