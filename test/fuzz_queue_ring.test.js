@@ -23,6 +23,27 @@ function ringOf(queue) {
   return native.mapShared(fd, native.fdSize(fd));
 }
 
+/**
+ * Puts `items` in a small queue, lets `overwrite` change its ring, then gets
+ * as many: each get returns a value or throws an Error, and the queue closes.
+ */
+function getEachAfter(items, overwrite) {
+  const queue = new Queue(0, { bufferSize: 4096 }); // items past 2 KiB spill to their own segment
+  try {
+    for (const item of items) queue.putSync(item);
+    overwrite(ringOf(queue));
+    for (let i = 0; i < items.length; i++) {
+      try {
+        queue.getSync({ timeout: 0 });
+      } catch (err) {
+        assert.ok(err instanceof Error, `a get threw ${String(err)}`);
+      }
+    }
+  } finally {
+    queue.close();
+  }
+}
+
 describe('fuzz: the Queue ring as other processes left it', function () {
   this.timeout(120000);
   before(function () {
@@ -38,28 +59,15 @@ describe('fuzz: the Queue ring as other processes left it', function () {
           maxLength: 8,
         }),
         fc.array(fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 16 })), { minLength: 1, maxLength: 6 }),
-        (items, writes) => {
-          const queue = new Queue(0, { bufferSize: 4096 }); // items past 2 KiB spill to their own segment
-          try {
-            for (const item of items) queue.putSync(item);
-            const ring = ringOf(queue);
+        (items, writes) =>
+          getEachAfter(items, (ring) => {
             const records = ring.length - headerSize;
             // Mostly where the items are (the first bytes of the data area), sometimes anywhere.
             for (const [at, bytes] of writes) {
               const offset = at % (at & 1 ? records : 512);
               ring.set(bytes.subarray(0, records - offset), headerSize + offset);
             }
-            for (let i = 0; i < items.length; i++) {
-              try {
-                queue.getSync({ timeout: 0 });
-              } catch (err) {
-                assert.ok(err instanceof Error, `a get threw ${String(err)}`);
-              }
-            }
-          } finally {
-            queue.close();
-          }
-        },
+          }),
       ),
       { numRuns: RUNS },
     );
@@ -72,22 +80,7 @@ describe('fuzz: the Queue ring as other processes left it', function () {
         fc.array(fc.oneof(fc.string(), fc.integer()), { minLength: 1, maxLength: 8 }),
         fc.constantFrom(putSeq, getSeq),
         fc.bigUint64Array({ minLength: 1, maxLength: 1 }),
-        (items, word, [value]) => {
-          const queue = new Queue(0, { bufferSize: 4096 });
-          try {
-            for (const item of items) queue.putSync(item);
-            ringOf(queue).writeBigUInt64LE(value, word);
-            for (let i = 0; i < items.length; i++) {
-              try {
-                queue.getSync({ timeout: 0 });
-              } catch (err) {
-                assert.ok(err instanceof Error, `a get threw ${String(err)}`);
-              }
-            }
-          } finally {
-            queue.close();
-          }
-        },
+        (items, word, [value]) => getEachAfter(items, (ring) => ring.writeBigUInt64LE(value, word)),
       ),
       { numRuns: RUNS },
     );
