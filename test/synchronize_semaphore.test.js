@@ -14,7 +14,9 @@ describe('Semaphore', function () {
     const sem = new Semaphore(2);
     const shared = SharedArray('i', 3); // [0] inside now, [1] most ever inside, [2] entries
     const children = [];
-    for (let p = 0; p < 6; p++) children.push(startChild(targets.semaphoreRounds, sem, shared, 50));
+    const go = new Event();
+    for (let p = 0; p < 6; p++) children.push(startChild(targets.semaphoreRounds, sem, shared, 50, go));
+    go.set();
     for (const child of children) await exitsCleanly(child, 25000);
     assert.strictEqual(shared[2], 300);
     assert.strictEqual(shared[1], 2);
