@@ -28,6 +28,11 @@ export interface FunctionLocation {
    * every CommonJS function sits inside the module wrapper.
    */
   nested: boolean;
+  /**
+   * True when the only scope around the function is one unnamed function's:
+   * a CommonJS module's top level (inside its wrapper), not a closure.
+   */
+  wrapperTopLevel: boolean;
 }
 
 const scriptUrls = new Map<string, string>();
@@ -63,15 +68,18 @@ export function locateFunction(fn: Function): FunctionLocation | null {
     if (!url) return null;
     const scopes = internalProperties.find((p) => p.name === '[[Scopes]]')?.value;
     let nested = false;
+    let wrapperTopLevel = false;
     if (scopes?.objectId) {
       const { result: chain } = post<{ result: Property[] }>('Runtime.getProperties', {
         objectId: scopes.objectId,
         ownProperties: true,
       });
-      const innermost = chain.find((p) => /^\d+$/.test(p.name))?.value?.description ?? '';
-      nested = !/^(Module|Script|Global)\b/.test(innermost);
+      const descriptions = chain.filter((p) => /^\d+$/.test(p.name)).map((p) => p.value?.description ?? '');
+      nested = !/^(Module|Script|Global)\b/.test(descriptions[0] ?? '');
+      const functionScopes = descriptions.filter((d) => !/^(Module|Script|Global)\b/.test(d));
+      wrapperTopLevel = functionScopes.length === 1 && functionScopes[0] === 'Closure';
     }
-    return { url, line: where.lineNumber + 1, column: where.columnNumber + 1, nested };
+    return { url, line: where.lineNumber + 1, column: where.columnNumber + 1, nested, wrapperTopLevel };
   } catch {
     return null;
   } finally {

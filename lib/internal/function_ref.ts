@@ -98,8 +98,17 @@ export function locateExport(fn: Function, what: string): FunctionRef {
   if (where === null) return guessMainModule(fn, what, source);
   const filename = where.url.startsWith('file:') ? fileURLToPath(where.url) : null;
   const definedAt = `${filename ?? where.url}:${where.line}:${where.column}`;
-  // Not a file (eval, a built-in), a closure, or a CommonJS module that does not export it.
-  if (filename === null || where.nested || require.cache[filename]) throw notImportable(fn, what, definedAt);
+  if (filename === null) throw notImportable(fn, what, definedAt); // eval, a built-in
+  const commonJs = require.cache[filename];
+  // A CommonJS module still running (a main module that starts work before its
+  // closing `module.exports = { f }`) cannot be judged yet: the child imports it
+  // whole and finds f by name or source, or says it cannot. (Its top-level
+  // functions sit in the module's wrapper function; closures deeper than that.)
+  if (commonJs && !commonJs.loaded && where.wrapperTopLevel && fn.name) {
+    return { moduleUrl: where.url, exportName: fn.name, source, guessed: true, definedAt };
+  }
+  // A closure, or a CommonJS module that does not export it.
+  if (where.nested || commonJs) throw notImportable(fn, what, definedAt);
   const namespace = loadedNamespaces.get(where.url);
   if (namespace) {
     const key = exportKeyOf(namespace, fn, true);
