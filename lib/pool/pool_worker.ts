@@ -6,7 +6,6 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Empty } from '../errors';
-import { backend } from '../backend';
 import { channels, dump } from '../reduction';
 import { importExport, type FunctionRef } from '../internal/function_ref';
 import { ChannelEnd, fdPassing, receiveFds, restoreFds } from './pool_fds';
@@ -43,24 +42,6 @@ export interface WorkerConfig {
 // little beside it, and a result never waits behind a slow chunk queued next.
 const MAX_BATCH = 64;
 const MAX_BATCH_MS = 1;
-/**
- * Once its inbox is empty a worker first waits this long blocking (the ring
- * spins, then sleeps on a futex) and only then on its event loop: a caller
- * that awaits each result sends the next task within it, and a blocking wake
- * is one hop where an event-loop wake is two. The worker's loop is held at
- * most this long per idle moment. Under portable a blocking get is a broker
- * round trip, so there the worker waits on its loop at once.
- */
-const IDLE_BLOCK_MS = 1; // native waits take whole milliseconds
-
-function nextBlocking(inbox: Queue<TaskMessage>): TaskMessage | null {
-  try {
-    return inbox.getSync({ timeout: IDLE_BLOCK_MS });
-  } catch (err) {
-    if (err instanceof Empty) return null;
-    throw err;
-  }
-}
 
 /** What a failed task reports: the error itself; a thrown non-Error value rides on an Error as `thrown`. */
 function taskError(err: unknown): Error {
@@ -119,7 +100,6 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
         : await importExport(config.initializer, 'initializer');
     await init(...config.initargs);
   }
-  const blockFirst = backend() === 'posix';
   const imported = new Map<number, Function>();
   let batch: ResultEntry[] = [];
   let batchMs = 0;
@@ -135,7 +115,7 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
         batch = [];
         batchMs = 0;
       }
-      message = (blockFirst ? nextBlocking(inbox) : null) ?? (await inbox.get());
+      message = await inbox.get();
     }
     if (message[0] === -1) break;
     const [seq, fnId, ref, star, items, nfds] = message as Exclude<TaskMessage, [-1]>;
