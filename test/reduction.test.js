@@ -367,26 +367,20 @@ describe('library objects as Pool task arguments', function () {
     if (spec.byName) continue;
     it(`a ${name} passed to a task fails that task with ERR_UNCLONABLE naming it; the pool carries on`, async () => {
       const original = spec.make();
-      await assert.rejects(
-        pool.apply(targets.identity, [original]),
-        {
-          code: 'ERR_UNCLONABLE',
-          message: new RegExp(`^an? ${refusedAs[name] ?? name} cannot be passed as a Pool task argument: .*initargs`),
-        },
-      );
+      await assert.rejects(pool.apply(targets.identity, [original]), {
+        code: 'ERR_UNCLONABLE',
+        message: new RegExp(`^an? ${refusedAs[name] ?? name} cannot be passed as a Pool task argument: .*initargs`),
+      });
       assert.equal(await pool.apply(targets.plusOne, [1]), 2);
       closeObject(name, original);
     });
   }
 
   it('a Lock returned from a task fails that task with ERR_UNCLONABLE naming it', async () => {
-    await assert.rejects(
-      pool.apply(targets.returnLock),
-      {
-        code: 'ERR_UNCLONABLE',
-        message: /the task's result cannot be sent back to the pool: a Lock cannot be returned from a Pool task/,
-      },
-    );
+    await assert.rejects(pool.apply(targets.returnLock), {
+      code: 'ERR_UNCLONABLE',
+      message: /the task's result cannot be sent back to the pool: a Lock cannot be returned from a Pool task/,
+    });
   });
 });
 
@@ -512,13 +506,10 @@ describe('errors cross as themselves', () => {
   it('a Pool task that throws an Error with code and cause fails with all of them', async function () {
     this.timeout(30000);
     await withPool(async (pool) => {
-      await assert.rejects(
-        pool.apply(targets.throwFailure),
-        (err) => {
-          assertSameFailure(err);
-          return true;
-        },
-      );
+      await assert.rejects(pool.apply(targets.throwFailure), (err) => {
+        assertSameFailure(err);
+        return true;
+      });
     });
   });
 
