@@ -43,4 +43,5 @@ module.exports = [
   'examples_pool.test.js',
   'examples_process.test.js',
   'readme_examples.test.js',
+  'scenarios.test.js',
 ];
