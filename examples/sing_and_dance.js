@@ -8,14 +8,14 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function sing(times) {
   for (let i = 1; i <= times; i++) {
     console.log(`singing ${i}`);
-    await sleep(50);
+    await sleep(200);
   }
 }
 
 async function dance(times) {
   for (let i = 1; i <= times; i++) {
     console.log(`dancing ${i}`);
-    await sleep(50);
+    await sleep(200);
   }
 }
 

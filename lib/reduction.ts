@@ -37,6 +37,13 @@ export interface Reduced {
   state: unknown;
   /** File descriptors the receiver needs (sent with SCM_RIGHTS). */
   fds?: number[];
+  /**
+   * Reached by name (SharedMemory, manager proxies): any channel may carry it. Every other
+   * library object goes only through a channel that carries handles (Process args, a duplex
+   * Pipe), under both backends: under posix it needs its fds, under portable the same rule
+   * holds although its broker id would fit anywhere, so code behaves the same on both.
+   */
+  byName?: boolean;
 }
 
 export interface Reducible {
@@ -113,9 +120,10 @@ function className(value: object): string {
 function refusal(reduced: Reduced): CodedError {
   // The kind names the library class (a Value is a SharedValue, an Array a SharedArray, whatever its typed array).
   const what = `${/^[AEIOU]/.test(reduced.kind) ? 'an' : 'a'} ${reduced.kind}`;
+  const how = reduced.fds?.length ? 'a file descriptor' : "a handle into the portable backend's broker";
   return new CodedError(
     'ERR_UNCLONABLE',
-    `${what} cannot be ${sending.action}: it reaches its OS object through a file descriptor, which this channel cannot carry. ` +
+    `${what} cannot be ${sending.action}: it reaches its OS object through ${how}, which this channel cannot carry. ` +
       "Pass it to the child as a Process argument (or in a Pool's initargs), or send it through a duplex Pipe",
   );
 }
@@ -133,7 +141,7 @@ registerMessageClass(
   (value: Reducible) => {
     const reduced = value[reduce]();
     const fds = reduced.fds ?? [];
-    if (fds.length > 0 && !sending.carriesFds) throw refusal(reduced);
+    if (!reduced.byName && !sending.carriesFds) throw refusal(reduced);
     if (outgoingFds === NO_FDS) outgoingFds = [];
     const first = outgoingFds.length;
     outgoingFds.push(...fds);

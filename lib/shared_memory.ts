@@ -131,7 +131,7 @@ export class SharedMemory {
   }
 
   [reduce](): Reduced {
-    return { kind: 'SharedMemory', state: { name: this.name } };
+    return { kind: 'SharedMemory', state: { name: this.name }, byName: true };
   }
 }
 

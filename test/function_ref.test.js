@@ -16,8 +16,11 @@ function whereDefined(file, text) {
 
 const DEFINED_AT = /\(defined at .*\.mjs:\d+:\d+\)/;
 
+// The start methods that import functions by name: forkserver and spawn under posix, spawn alone under portable.
+const METHODS = process.env.PMP_BACKEND === 'portable' ? ['spawn'] : ['forkserver', 'spawn'];
+
 describe('functions exported by ES modules', function () {
-  for (const method of ['forkserver', 'spawn']) {
+  for (const method of METHODS) {
     describe(`under ${method}`, function () {
       let report;
       before(async function () {
@@ -78,7 +81,7 @@ describe('functions exported by ES modules', function () {
 });
 
 describe('a child that cannot import what it needs', function () {
-  for (const method of ['forkserver', 'spawn']) {
+  for (const method of METHODS) {
     it(`under ${method}, Pool work whose module throws on import in children fails with an error instead of hanging`, async function () {
       const { code, stdout, stderr, pid } = await runNode([fixture('esm_modules/unloadable_main.mjs'), method], {
         timeout: 30000,

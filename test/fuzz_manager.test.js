@@ -53,8 +53,9 @@ describe('fuzz: the Manager protocol', function () {
   let dict;
 
   before(async () => {
-    // fork: the forkserver would be a child of the test runner that outlives this file.
-    manager = await Manager({ context: 'fork' });
+    // fork: the forkserver would be a child of the test runner that outlives this file
+    // (spawn under portable, its only start method).
+    manager = await Manager({ context: process.env.PMP_BACKEND === 'portable' ? 'spawn' : 'fork' });
     dict = await manager.dict();
     await dict.set('canary', 1);
     ref = dict[reduce]().state;

@@ -5,6 +5,11 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { runNode, fixture } = require('./helpers/run_node');
 
+const portable = process.env.PMP_BACKEND === 'portable';
+// The start methods this backend has (spawn alone under portable); the default one is forkserver under posix.
+const METHODS = portable ? ['spawn'] : ['fork', 'forkserver', 'spawn'];
+const DEFAULT_METHOD = portable ? 'spawn' : 'forkserver';
+
 function isGone(pid) {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -54,7 +59,7 @@ function startOrphanFixture(method, mode) {
 describe('Manager under every start method', function () {
   this.timeout(60000);
 
-  for (const method of ['fork', 'forkserver', 'spawn']) {
+  for (const method of METHODS) {
     it(`${method}: 4 children share a dict, a list and a Namespace with the parent; Pool tasks get proxies in their arguments`, async () => {
       const { code, stdout, stderr } = await runNode([fixture('manager_main.js'), method], { timeout: 50000 });
       assert.equal(code, 0, stderr);
@@ -67,7 +72,7 @@ describe('Manager under every start method', function () {
     });
   }
 
-  for (const method of ['fork', 'forkserver', 'spawn']) {
+  for (const method of METHODS) {
     it(`${method}: an ES module main with top-level await shares a dict with its child`, async () => {
       const { code, stdout, stderr } = await runNode([fixture('manager_esm_main.mjs'), method], { timeout: 50000 });
       assert.equal(code, 0, stderr);
@@ -75,7 +80,7 @@ describe('Manager under every start method', function () {
     });
   }
 
-  for (const method of ['forkserver', 'spawn']) {
+  for (const method of METHODS.filter((m) => m !== 'fork')) {
     it(`${method}: ManagerSync() starts a server and Sync calls reach it`, async () => {
       const { code, stdout, stderr } = await runNode([fixture('manager_sync.js'), method], { timeout: 30000 });
       assert.equal(code, 0, stderr);
@@ -83,7 +88,7 @@ describe('Manager under every start method', function () {
     });
   }
 
-  for (const method of ['fork', 'forkserver']) {
+  for (const method of portable ? ['spawn'] : ['fork', 'forkserver']) {
     it(`${method}: the server ends and removes its socket when the process that started it is SIGKILLed`, async () => {
       const run = startOrphanFixture(method, 'wait');
       const { pid, address } = await run.started;
@@ -96,7 +101,7 @@ describe('Manager under every start method', function () {
   }
 
   it('the server ends and its socket is removed when the main process returns without shutdown()', async () => {
-    const run = startOrphanFixture('forkserver', 'exit');
+    const run = startOrphanFixture(DEFAULT_METHOD, 'exit');
     const { pid, address } = await run.started;
     const { code } = await run.exited;
     assert.equal(code, 0, run.stderr());

@@ -4,7 +4,8 @@ const { runNode, fixture } = require('./helpers/run_node');
 
 describe('queues, pipes and shared memory under every start method', function () {
   this.timeout(60000);
-  for (const method of ['fork', 'forkserver', 'spawn']) {
+  // The start methods this backend has: spawn alone under portable.
+  for (const method of process.env.PMP_BACKEND === 'portable' ? ['spawn'] : ['fork', 'forkserver', 'spawn']) {
     it(`${method}: a Process child shares Queue, JoinableQueue, SimpleQueue, a Pipe end, SharedMemory, Value and Array`, async () => {
       const { code, stdout, stderr } = await runNode([fixture('ipc_start_methods.js'), method], { timeout: 50000 });
       assert.equal(code, 0, stderr);

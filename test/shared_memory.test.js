@@ -124,13 +124,17 @@ describe('SharedMemory', () => {
     if (portable) this.skip(); // posix: buf is mapped memory (read()/write() are in shared_memory_access.test.js)
     const { reduce, rebuild } = require('../dist/reduction');
     const shm = new SharedMemory({ create: true, size: 32 });
-    const reduced = shm[reduce]();
-    assert.deepEqual(reduced, { kind: 'SharedMemory', state: { name: shm.name } });
-    const copy = rebuild(reduced);
-    copy.buf[5] = 55;
-    assert.equal(shm.buf[5], 55);
-    copy.close();
-    shm.close();
-    shm.unlink();
+    try {
+      const reduced = shm[reduce]();
+      // byName: reached by its name, so every channel may carry it (lib/reduction.ts).
+      assert.deepEqual(reduced, { kind: 'SharedMemory', state: { name: shm.name }, byName: true });
+      const copy = rebuild(reduced);
+      copy.buf[5] = 55;
+      assert.equal(shm.buf[5], 55);
+      copy.close();
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
   });
 });

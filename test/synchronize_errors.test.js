@@ -9,6 +9,8 @@ const { native } = require('../dist/internal/native');
 const { randomOsName } = require('../dist/internal/os_names');
 const { runNode } = require('./helpers/run_node');
 
+const portable = process.env.PMP_BACKEND === 'portable';
+
 describe('synchronisation argument errors', function () {
   it('acquire() options that are not an object throw ERR_INVALID_ARG_TYPE', async function () {
     const lock = new Lock();
@@ -37,6 +39,7 @@ describe('synchronisation argument errors', function () {
   });
 
   it('waitUntilChanged()/waitSync() refuse a non-view and a bad timeout with ERR_INVALID_ARG_TYPE', async function () {
+    if (portable) this.skip(); // the futex waiter: posix internals
     await assert.rejects(waitUntilChanged([0], 0, 0), { code: 'ERR_INVALID_ARG_TYPE' });
     const view = new Int32Array(4);
     await assert.rejects(waitUntilChanged(view, 0, 0, { timeout: 'x' }), { code: 'ERR_INVALID_ARG_TYPE' });
@@ -45,6 +48,10 @@ describe('synchronisation argument errors', function () {
 });
 
 describe('native shared memory (native/shm.cc)', function () {
+  before(function () {
+    if (portable) this.skip(); // the addon's own calls: posix internals
+  });
+
   it('unmap() detaches the Buffer and a second unmap() throws', function () {
     const fd = native.anonymousShared(4096);
     try {
@@ -101,6 +108,10 @@ describe('native shared memory (native/shm.cc)', function () {
 });
 
 describe('resource tracker, normal exit', function () {
+  before(function () {
+    if (portable) this.skip(); // the resource tracker unlinks POSIX named objects: posix only
+  });
+
   it('unlinks a registered named semaphore after its creator exits normally', async function () {
     const name = randomOsName();
     const file = `/dev/shm/sem.${name}`;

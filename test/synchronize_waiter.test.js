@@ -11,6 +11,10 @@ const { native } = require('../dist/internal/native');
 const { forkChild, waitExit } = require('./helpers/fork_child');
 const { runNode, fixture } = require('./helpers/run_node');
 const { sharedInts, sleepSync, elapsedSince } = require('./helpers/sync_helpers');
+const { portable, startChild, exitsCleanly, reapChildren } = require('./helpers/children');
+const targets = require('./fixtures/sync_targets');
+
+afterEach(reapChildren);
 
 function threadCount() {
   return fs.readdirSync('/proc/self/task').length;
@@ -23,13 +27,10 @@ describe('async waiting', function () {
     const waits = [];
     for (let i = 0; i < 1000; i++) waits.push(event.wait(20000));
     assert.ok(threadCount() <= before + 1, `threads went from ${before} to ${threadCount()}`);
-    const pid = forkChild(() => {
-      sleepSync(50);
-      event.set();
-    });
+    const child = startChild(targets.callAfter, 50, event, 'set');
     const results = await Promise.all(waits);
     assert.ok(results.every((r) => r === true));
-    await waitExit(pid);
+    await exitsCleanly(child);
     assert.strictEqual(pendingWaitCount(), 0);
   });
 
@@ -39,12 +40,10 @@ describe('async waiting', function () {
     const before = threadCount();
     const acquires = sems.map((sem) => sem.acquire({ timeout: 20000 }));
     assert.ok(threadCount() <= before + 1);
-    const pid = forkChild(() => {
-      for (const sem of sems) sem.release();
-    });
+    const child = startChild(targets.releaseEach, sems);
     const results = await Promise.all(acquires);
     assert.ok(results.every((r) => r === true));
-    await waitExit(pid);
+    await exitsCleanly(child, 25000);
   });
 
   it('fs.promises stays fast while 64 async waits are pending', async function () {
@@ -63,7 +62,7 @@ describe('async waiting', function () {
       }
       times.sort((a, b) => a - b);
       assert.ok(times[4] < 200, `median readFile took ${times[4]} ms with 64 waits pending`);
-      assert.strictEqual(pendingWaitCount(), 64);
+      if (!portable) assert.strictEqual(pendingWaitCount(), 64); // the posix waiter's own count
     } finally {
       fs.unlinkSync(file);
       controller.abort();
@@ -72,6 +71,7 @@ describe('async waiting', function () {
   });
 
   it('waitUntilChanged() resolves "timeout" after about the timeout and "changed" at once when the word differs', async function () {
+    if (portable) this.skip(); // the futex waiter (lib/wait/waiter.ts): posix internals
     const words = sharedInts();
     const buf = Buffer.from(words.buffer, words.byteOffset, words.byteLength);
     const start = process.hrtime.bigint();
@@ -82,6 +82,7 @@ describe('async waiting', function () {
   });
 
   it('waitUntilChanged() rejects with an AbortError when its signal aborts', async function () {
+    if (portable) this.skip(); // the futex waiter (lib/wait/waiter.ts): posix internals
     const words = sharedInts();
     const buf = Buffer.from(words.buffer, words.byteOffset, words.byteLength);
     const controller = new AbortController();
@@ -92,6 +93,7 @@ describe('async waiting', function () {
   });
 
   it('waitUntilChanged() and waitSync() refuse a misaligned or out-of-range word', async function () {
+    if (portable) this.skip(); // the futex waiter (lib/wait/waiter.ts): posix internals
     const words = sharedInts();
     const buf = Buffer.from(words.buffer, words.byteOffset, words.byteLength);
     await assert.rejects(waitUntilChanged(buf, 2, 0), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
@@ -100,18 +102,21 @@ describe('async waiting', function () {
   });
 
   it('without futex_waitv (older kernels) the waiter thread falls back to polling and every wait resolves', async function () {
+    if (portable) this.skip(); // the futex waiter (lib/wait/waiter.ts): posix internals
     const result = await runNode([fixture('async_waits.js')], { env: { PMP_NO_FUTEX_WAITV: '1' } });
     assert.strictEqual(result.code, 0, result.stderr);
     assert.match(result.stdout, /resolved 600 of 600/);
   });
 
   it('4 processes taking one Lock only with await acquire() exclude each other and never stall', async function () {
+    if (portable) this.skip(); // posix.fork() children (the spawn twin: synchronize_lock.test.js, async and sync acquires)
     const result = await runNode([fixture('async_contention.js')], { timeout: 30000 });
     assert.strictEqual(result.code, 0, result.stderr);
     assert.match(result.stdout, /exit codes 0,0,0 count 8000/);
   });
 
   it("an acquire pending when the process forks stays the parent's: it never settles in the child", async function () {
+    if (portable) this.skip(); // posix.fork(): posix only
     const result = await runNode([fixture('wait_across_fork.js')]);
     assert.strictEqual(result.code, 0, result.stderr);
     assert.match(result.stdout, /parent got true/);
@@ -121,6 +126,7 @@ describe('async waiting', function () {
   });
 
   it('a release reaches an async waiter in this process although a forked child inherited the same wait', async function () {
+    if (portable) this.skip(); // posix.fork(): posix only
     // The child's waiter thread must not sleep on the parent's words, or it
     // could take the one futex wake the release sends.
     const sems = Array.from({ length: 100 }, () => new Semaphore(0));
@@ -138,6 +144,7 @@ describe('async waiting', function () {
 
 describe('passing primitives to processes that did not fork from the creator', function () {
   it('a Lock and an Event reduce to fds that a spawned process rebuilds into the same objects', async function () {
+    if (portable) this.skip(); // fds behind primitives: posix internals
     const lock = new Lock();
     const event = new Event();
     const lockFd = lock[reduce]().fds[0];
@@ -167,6 +174,7 @@ describe('passing primitives to processes that did not fork from the creator', f
   });
 
   it('the fd behind a primitive is closed once the primitive is garbage-collected', async function () {
+    if (portable) this.skip(); // fds behind primitives: posix internals
     const script = `
       const { Lock, Event } = require('./');
       const fs = require('node:fs');
@@ -190,6 +198,7 @@ describe('passing primitives to processes that did not fork from the creator', f
   });
 
   it('every primitive rebuilt from its reduction shares state with the original', function () {
+    if (portable) this.skip(); // dup()s the fds behind primitives: posix internals
     const twin = (obj) => {
       const reduced = obj[reduce]();
       return rebuild(

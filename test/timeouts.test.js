@@ -26,6 +26,7 @@ const { Future, kSettle: kSettleFuture } = require('../dist/pool/future');
 const { forkChild, waitExit } = require('./helpers/fork_child');
 const { sharedInts, sleepSync, until } = require('./helpers/sync_helpers');
 const { runNode } = require('./helpers/run_node');
+const { portable, METHOD } = require('./helpers/children');
 
 // A sync call waiting forever is released by a child after this long.
 const RELEASE_AFTER_MS = 300;
@@ -75,13 +76,18 @@ function succeeded(outcome) {
 // what a released and a timed-out call return. `edge`: a release only reaches
 // a call already waiting (a sync call's releaser repeats it until done).
 // `forms`: the call, async and sync, given a timeout.
-const fork = getContext('fork');
+// Under portable (spawn only) the objects that need a child of their own (`forks`: a closure
+// target or a holder started with posix.fork()) and the sync forms (released by a forked child)
+// skip; their spawn-based twins are in the synchronize_*, queues and process tests.
+const fork = getContext(METHOD);
 const objects = [
   ...[Lock, RLock].map((Class) => ({
     what: Class.name,
     make: () => ({ lock: new Class() }),
     // An RLock held by this process would be re-entered: a child holds it.
-    ...(Class === Lock ? { block: (c) => c.lock.acquireSync() } : { holdInChild: (c) => c.lock.acquireSync() }),
+    ...(Class === Lock
+      ? { block: (c) => c.lock.acquireSync() }
+      : { holdInChild: (c) => c.lock.acquireSync(), forks: true }),
     release: (c) => c.lock.release(),
     released: isTrue,
     timedOut: isFalse,
@@ -106,7 +112,7 @@ const objects = [
   })),
   {
     what: 'Condition',
-    make: () => ({ cond: new Condition(), flag: sharedInts() }),
+    make: () => ({ cond: new Condition(), flag: portable ? new Int32Array(1) : sharedInts() }),
     block: (c) => c.cond.acquireSync(),
     release: (c) => {
       c.cond.acquireSync();
@@ -241,6 +247,7 @@ const objects = [
   },
   {
     what: 'Process join',
+    forks: true,
     make: () => {
       const go = sharedInts();
       const p = new fork.Process({
@@ -382,7 +389,8 @@ describe('timeouts: forever (Infinity and null)', function () {
     for (const [form, call] of Object.entries(object.forms)) {
       for (const forever of [Infinity, null]) {
         if (isSync(form)) {
-          it(`${form}(${forever}) blocks until another process releases it`, async () => {
+          it(`${form}(${forever}) blocks until another process releases it`, async function () {
+            if (portable) this.skip(); // released by a child started with posix.fork()
             await withObject(object, async (ctx, holder) => {
               const releaser = await startReleaser(object, ctx, holder);
               const started = performance.now();
@@ -396,7 +404,8 @@ describe('timeouts: forever (Infinity and null)', function () {
             });
           });
         } else {
-          it(`${form}(${forever}) is still waiting after 100 ms, and resolves once released`, async () => {
+          it(`${form}(${forever}) is still waiting after 100 ms, and resolves once released`, async function () {
+            if (portable && object.forks) this.skip(); // its child is forked (posix only)
             await withObject(object, async (ctx, holder) => {
               let settled = false;
               const pending = outcomeOf(() => call(ctx, forever)).finally(() => {
@@ -422,7 +431,8 @@ describe('timeouts: 0 and negatives poll once', function () {
   for (const object of objects) {
     for (const [form, call] of Object.entries(object.forms)) {
       for (const poll of [0, -1]) {
-        it(`${form}(${poll}) returns the timed-out result at once`, async () => {
+        it(`${form}(${poll}) returns the timed-out result at once`, async function () {
+          if (portable && object.forks) this.skip(); // its child is forked (posix only)
           await withObject(object, async (ctx) => {
             const started = performance.now();
             const outcome = await within(
@@ -446,7 +456,8 @@ describe('timeouts: NaN and non-numbers are refused', function () {
   for (const object of objects) {
     for (const [form, call] of Object.entries(object.forms)) {
       for (const bad of [NaN, 'abc']) {
-        it(`${form}(${typeof bad === 'string' ? `'${bad}'` : bad}) throws ERR_INVALID_ARG_TYPE naming the call; the object stays usable`, async () => {
+        it(`${form}(${typeof bad === 'string' ? `'${bad}'` : bad}) throws ERR_INVALID_ARG_TYPE naming the call; the object stays usable`, async function () {
+          if (portable && object.forks) this.skip(); // its child is forked (posix only)
           await withObject(object, async (ctx) => {
             const outcome = await within(
               outcomeOf(() => call(ctx, bad)),
@@ -640,7 +651,8 @@ describe('timeouts: aborting a wait', function () {
 describe('timeouts: long waits', function () {
   this.timeout(30000);
 
-  it('a program that only waits with Infinity and 2^40 ms timeouts prints no TimeoutOverflowWarning', async () => {
+  it('a program that only waits with Infinity and 2^40 ms timeouts prints no TimeoutOverflowWarning', async function () {
+    if (portable) this.skip(); // its Process has a closure target, which only fork runs
     const script = `
       const { Event, Lock, Semaphore, Queue, Pipe, getContext } = require(${JSON.stringify(path.join(__dirname, '..'))});
       process.on('warning', (w) => { console.log('WARNING ' + w.name); });
@@ -680,7 +692,8 @@ describe('timeouts: long waits', function () {
     assert.doesNotMatch(stdout + stderr, /TimeoutOverflowWarning|WARNING/);
   });
 
-  it('Event.waitSync(2^40) waits (no futex EINVAL, no early return) until set by another process', async () => {
+  it('Event.waitSync(2^40) waits (no futex EINVAL, no early return) until set by another process', async function () {
+    if (portable) this.skip(); // forks a child with posix.fork()
     const event = new Event();
     const pid = forkChild(() => {
       sleepSync(RELEASE_AFTER_MS);
@@ -692,7 +705,8 @@ describe('timeouts: long waits', function () {
     assert.equal((await waitExit(pid)).exitCode, 0);
   });
 
-  it('Queue.getSync({ timeout: 2^40 }) waits for an item instead of failing', async () => {
+  it('Queue.getSync({ timeout: 2^40 }) waits for an item instead of failing', async function () {
+    if (portable) this.skip(); // forks a child with posix.fork()
     const q = new Queue();
     try {
       const pid = forkChild(() => {

@@ -41,7 +41,7 @@ export abstract class BaseProxy {
       id: this.#id,
       type: this.typeid,
     };
-    return { kind: 'ManagerProxy', state };
+    return { kind: 'ManagerProxy', state, byName: true };
   }
 
   toString(): string {

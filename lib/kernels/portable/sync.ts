@@ -261,8 +261,27 @@ class BrokerBarrier implements BarrierKernel {
   }
 }
 
+// One BrokerLock per lock per process. What this process knows of a lock it holds (how deep)
+// belongs to the process, as under posix, where the count lives in the lock's shared word:
+// a twin of the lock rebuilt here (received through a Pipe or a Queue, or passed to a child both
+// on its own and inside a Condition) must see the hold, or a re-entrant acquire through it
+// would wait on the broker for this process itself, and its release would be refused.
+const locksHere = new Map<number, WeakRef<BrokerLock>>();
+const forgetLock = new FinalizationRegistry<number>((id) => {
+  if (locksHere.get(id)?.deref() === undefined) locksHere.delete(id);
+});
+
+function lockHere(id: number, recursive: boolean): BrokerLock {
+  const known = locksHere.get(id)?.deref();
+  if (known !== undefined) return known;
+  const lock = new BrokerLock(id, recursive);
+  locksHere.set(id, new WeakRef(lock));
+  forgetLock.register(lock, id);
+  return lock;
+}
+
 export const portableSyncKernels: SyncKernels = {
-  lock: (kind: LockKind) => new BrokerLock(callSync('sync.lock', []) as number, kind === 'RLock'),
+  lock: (kind: LockKind) => lockHere(callSync('sync.lock', []) as number, kind === 'RLock'),
   semaphore: (value, max) => new BrokerSemaphore(callSync('sync.semaphore', [value, max]) as number),
   condition: (lock) => {
     const brokerLock = lock as BrokerLock; // the portable backend only ever hands its own kernels around
@@ -270,7 +289,7 @@ export const portableSyncKernels: SyncKernels = {
   },
   event: () => new BrokerEvent(callSync('sync.event', []) as number),
   barrier: (parties) => new BrokerBarrier(callSync('sync.barrier', [parties]) as number),
-  attachLock: (kind, state) => new BrokerLock(idOf(state), kind === 'RLock'),
+  attachLock: (kind, state) => lockHere(idOf(state), kind === 'RLock'),
   attachSemaphore: (state) => new BrokerSemaphore(idOf(state)),
   attachCondition: (lock, state) => new BrokerCondition(idOf(state), lock as BrokerLock),
   attachEvent: (state) => new BrokerEvent(idOf(state)),
