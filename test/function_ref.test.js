@@ -96,7 +96,7 @@ describe('a child that cannot import what it needs', function () {
 });
 
 describe('a CommonJS main that starts work before its closing module.exports', function () {
-  for (const method of ['forkserver', 'spawn']) {
+  for (const method of METHODS) {
     it(`under ${method}: a pool maps a function exported at the end; an unexported one fails with ERR_NOT_IMPORTABLE`, async function () {
       this.timeout(60000);
       const { code, stdout, stderr, pid } = await runNode([fixture('exports_at_end.js'), method], { timeout: 50000 });
