@@ -14,6 +14,16 @@ export function makePrivateDirectory(what: string): string {
 }
 
 export function removePrivateDirectory(directory: string): void {
-  fs.rmSync(directory, { recursive: true, force: true });
+  try {
+    // Empty (a listener that failed to bind): rmdir(2) needs no fd, so this
+    // works at the fd limit, where rmSync's walk fails (Node 26) and would hide the first error.
+    fs.rmdirSync(directory);
+  } catch {
+    try {
+      fs.rmSync(directory, { recursive: true, force: true });
+    } catch {
+      return; // still tracked: removed with the process tree
+    }
+  }
   kernels().processes.forgetDirectory(directory);
 }
