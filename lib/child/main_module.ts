@@ -2,7 +2,7 @@
 // guard: isMainProcess() is false, and starting a process meanwhile is the
 // bootstrapping error Python gives to scripts without the guard.
 import { pathToFileURL } from 'node:url';
-import { importModule } from '../internal/function_ref';
+import { loadNamespace } from '../internal/function_ref';
 import { current } from '../internal/current_process';
 
 export async function importMainModule(mainPath: string | null, parentArgv: string[]): Promise<void> {
@@ -13,7 +13,7 @@ export async function importMainModule(mainPath: string | null, parentArgv: stri
   current.isMain = false;
   current.bootstrapping = true;
   try {
-    await importModule(pathToFileURL(mainPath).href); // kept: a forked child finds its exports without the loader
+    await loadNamespace(pathToFileURL(mainPath).href); // kept: a forked child finds its exports without the loader
   } finally {
     current.bootstrapping = false;
   }

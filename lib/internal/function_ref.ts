@@ -40,7 +40,8 @@ export function mainModulePath(): string | null {
 const namespaces = new Map<string, Promise<any>>();
 const loadedNamespaces = new Map<string, Record<string, unknown>>();
 
-function loadNamespace(url: string): Promise<any> {
+/** Imports a module by URL once per process, keeping its namespace for importExport. */
+export function loadNamespace(url: string): Promise<any> {
   let loading = namespaces.get(url);
   if (!loading) {
     loading = dynamicImport(url);
@@ -144,11 +145,6 @@ export function notImportable(fn: { name?: string }, what: string, definedAt: st
 /** Modules this process has imported through importExport (a forked child can reuse them without the loader). */
 export function importedModules(): string[] {
   return [...namespaces.keys()];
-}
-
-/** Imports a module by URL once per process, keeping its namespace for importExport. */
-export function importModule(url: string): Promise<unknown> {
-  return loadNamespace(url);
 }
 
 /**
