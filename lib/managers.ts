@@ -74,14 +74,9 @@ function launch(opts: ManagerOptions): Launch {
     daemon: true,
     name: `SyncManager-${++managerCounter}`,
   });
-  const creatorPid = ownPid();
   try {
     proc.start();
   } catch (err) {
-    // Under fork, an async target started from a promise continuation leaves
-    // start() in the child by throwing ChildUnwind: that is the server itself, on
-    // its way to serving. Nothing here is its to clean up.
-    if (ownPid() !== creatorPid) throw err;
     ready.close();
     readyForServer.close();
     removePrivateDirectory(dir);
@@ -116,8 +111,8 @@ function describeEarlyExit(err: unknown): string {
 /**
  * Starts a manager's server process; resolves once it listens. The server is
  * started from a macrotask, never from the caller's promise chain: under fork
- * the server then runs inside that callback and never returns into the
- * caller's code (see ChildUnwind in lib/child/run_forked.ts), as Pool's workers do.
+ * the server then runs on a nested turn of the loop inside that callback
+ * (lib/child/run_forked.ts), as Pool's workers do.
  */
 export async function Manager(opts: ManagerOptions = {}): Promise<SyncManager> {
   const launched = await new Promise<Launch>((resolve, reject) => {
@@ -140,9 +135,7 @@ export async function Manager(opts: ManagerOptions = {}): Promise<SyncManager> {
 }
 
 /**
- * Manager() blocking the calling thread until the server listens. Under fork,
- * call it from synchronous code: called after an await, the server leaves the
- * caller's code by throwing ChildUnwind (README, Start methods).
+ * Manager() blocking the calling thread until the server listens.
  */
 export function ManagerSync(opts: ManagerOptions = {}): SyncManager {
   const launched = launch(opts);

@@ -1,7 +1,7 @@
 // Under the fork start method the child runs its target and nothing else of
 // the parent's program: no catch or finally block, no code after start(), no
 // timer, interval, nextTick, server or socket callback of the parent, whatever
-// called start(). Node 20 (V8 11) keeps an older way (README, Start methods).
+// called start(), on every Node line (README, Start methods).
 'use strict';
 const assert = require('node:assert');
 const fs = require('node:fs');
@@ -9,15 +9,16 @@ const os = require('node:os');
 const path = require('node:path');
 const { runNode, fixture } = require('./helpers/run_node');
 
-const v8Major = Number(process.versions.v8.split('.')[0]);
+const PLACES = {
+  'after-await': 'after an await of a timer, inside try/catch/finally',
+  'after-fs-promise': 'after an await of fs.promises, inside try/catch/finally',
+  timer: 'inside a timer callback',
+  'data-handler': "inside a 'data' handler",
+};
 
 describe('a fork-method child runs only its target', function () {
-  before(function () {
-    if (v8Major < 12) this.skip();
-  });
-
-  for (const where of ['after-await', 'timer', 'data-handler']) {
-    it(`started ${where === 'after-await' ? 'after an await, inside try/catch/finally' : `inside a ${where === 'timer' ? 'timer callback' : "'data' handler"}`}: the child runs the target (timers, fs, a socket) and none of the parent's code`, async function () {
+  for (const [where, place] of Object.entries(PLACES)) {
+    it(`started ${place}: the child runs the target (timers, fs, a socket) and none of the parent's code`, async function () {
       const log = path.join(os.tmpdir(), `pmp-fork-isolation-${process.pid}-${where}`);
       fs.rmSync(log, { force: true });
       try {
@@ -46,4 +47,47 @@ describe('a fork-method child runs only its target', function () {
       }
     });
   }
+
+  it("a Pool under fork made after an await inside try/catch: its workers run the tasks and none of the parent's code", async function () {
+    const log = path.join(os.tmpdir(), `pmp-fork-isolation-${process.pid}-pool`);
+    fs.rmSync(log, { force: true });
+    try {
+      const { code, stderr, pid } = await runNode([fixture('fork_child_isolation.mjs'), 'pool-after-await', log], {
+        timeout: 30000,
+      });
+      assert.strictEqual(code, 0, `pid ${pid}: ${stderr}`);
+      const lines = fs
+        .readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' '));
+      const parent = String(pid);
+      const workerEvents = lines.filter((fields) => fields[fields.length - 1] !== parent).map((fields) => fields[0]);
+      assert.deepStrictEqual(workerEvents, ['task', 'task', 'task', 'task'], 'workers only ran tasks');
+      const parentEvents = lines
+        .filter((fields) => fields[fields.length - 1] === parent)
+        .map((fields) => fields.slice(0, -1).join(' '));
+      for (const expected of ['after-start', 'joined 0', 'finally', 'after-try', 'parent-done'])
+        assert.ok(parentEvents.includes(expected), `parent did ${expected}: ${JSON.stringify(parentEvents)}`);
+      assert.ok(!parentEvents.some((event) => event.startsWith('caught')), 'nothing was caught in the parent');
+    } finally {
+      fs.rmSync(log, { force: true });
+    }
+  });
+
+  it('a Node that cannot leave the stack refuses start() from a promise continuation with ERR_FORK_UNSAFE, before forking; the Process still starts from a callback', async function () {
+    const { code, stdout, stderr, pid } = await runNode(
+      ['--require', fixture('no_stack_unwind.cjs'), fixture('fork_without_unwind.mjs')],
+      { timeout: 30000 },
+    );
+    assert.strictEqual(code, 0, `pid ${pid}: ${stderr}`);
+    const lines = stdout.trim().split('\n');
+    assert.match(
+      lines[0],
+      /^refused ERR_FORK_UNSAFE pid=none: .*promise continuation.*setImmediate.*spawn or forkserver/,
+    );
+    assert.match(lines[1], /^target ran in \d+$/);
+    assert.notStrictEqual(lines[1], `target ran in ${pid}`);
+    assert.deepStrictEqual(lines.slice(2), ['exitcode 0'], `nothing else ran: ${stdout}`);
+  });
 });

@@ -33,9 +33,7 @@ const portable = process.env.PMP_BACKEND === 'portable';
 const method = portable ? 'spawn' : 'fork';
 const ctx = getContext(method);
 
-// Targets here are synchronous: an async target under fork, started after an
-// await, leaves the caller by throwing ChildUnwind, which mocha would catch and
-// carry on running tests in the child. The fixtures cover async targets.
+// Targets here are synchronous; the fixtures cover async targets.
 async function runChildren(target, argsList) {
   const children = argsList.map((args) => new ctx.Process({ target, args }));
   for (const child of children) child.start();

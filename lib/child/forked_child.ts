@@ -96,7 +96,6 @@ function routeExitPathsToExit(): void {
 
   // An uncaught exception or unhandled rejection: print it as Node does, exit 1.
   process.on('uncaughtException', function exitOnUncaught(err: unknown) {
-    if ((err as { isChildUnwind?: boolean } | null)?.isChildUnwind) return; // see run_forked.ts
     if (process.listenerCount('uncaughtException') > 1) return; // the program handles it
     const text = err instanceof Error ? (err.stack ?? String(err)) : `Uncaught ${String(err)}`;
     try {

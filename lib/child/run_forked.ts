@@ -2,18 +2,32 @@
 // (the fork start method): leave the parent's JavaScript stack without running
 // any of it, run the target, and _exit.
 import { native } from '../internal/native';
+import { CodedError } from '../errors';
 import { runLibraryExitTasks } from '../internal/exit_tasks';
 import type { BaseProcess } from '../process';
 import { reportError, runToExitCode } from './bootstrap';
 import { stopInheritedLoopWork } from './child_loop';
 
-// V8 12 (Node 22) and later clear a termination once it reaches the outermost
-// call. V8 11 (Node 20) keeps it pending inside Node's timer loop, which then
-// retries processTimers forever: there the old way is kept (ChildUnwind).
 // Termination is only used from a promise continuation: inside a macrotask
 // callback it would leave Node's async-context stack pushed, which Node
-// treats as corruption and aborts.
-const CAN_LEAVE_STACK = native.unwindSupported() && Number(process.versions.v8.split('.')[0]) >= 12;
+// treats as corruption and aborts. V8 12 and later (Node 22+) end the
+// termination when the outermost call returns; on V8 11 (Node 20) it stays
+// pending until the check-phase cancel in native/stack_unwind.cc (measured:
+// the child's target then runs on Node 20 as on 22, 24 and 26).
+
+/**
+ * Called in the parent before forking: a child forked from a promise
+ * continuation can leave the parent's stack only through V8's
+ * TerminateExecution. A Node that does not export it (none of the tested
+ * lines) is refused here, before anything of the parent's could run twice.
+ */
+export function refuseUnleavableStack(): void {
+  if (native.unwindSupported() || microtasksRunHere()) return;
+  throw new CodedError(
+    'ERR_FORK_UNSAFE',
+    `start() under fork was called from a promise continuation, and this Node (${process.version}) does not export the V8 calls a forked child needs to leave the caller's code; call start() from a callback (setImmediate) or use the spawn or forkserver start method`,
+  );
+}
 
 /**
  * Runs a child forked inside the parent's call to start(), and never returns
@@ -25,7 +39,7 @@ const CAN_LEAVE_STACK = native.unwindSupported() && Number(process.versions.v8.s
  */
 export function runForkedChild(proc: BaseProcess): never {
   stopInheritedLoopWork();
-  if (!CAN_LEAVE_STACK || microtasksRunHere()) {
+  if (microtasksRunHere()) {
     // Called from a macrotask (or synchronous code): the target runs right
     // here on a nested turn of the loop, and the child exits before start() returns.
     const code = runToExitCodeHere(proc);
@@ -58,9 +72,9 @@ function microtasksRunHere(): boolean {
 }
 
 /**
- * For a child forked from synchronous code or a macrotask (and on Node 20
- * from anywhere): run() is called here, inside start(), and an async run() is
- * driven by turning the event loop from here until it settles.
+ * For a child forked from synchronous code or a macrotask: run() is called
+ * here, inside start(), and an async run() is driven by turning the event loop
+ * from here until it settles.
  */
 function runToExitCodeHere(proc: BaseProcess): number {
   let result: unknown;
@@ -88,16 +102,6 @@ function runToExitCodeHere(proc: BaseProcess): number {
     outcome = code;
   });
   const runTicks = (process as unknown as { _tickCallback(): void })._tickCallback;
-  if (!microtasksRunHere()) {
-    // Node 20, from a promise continuation: V8 runs no nested microtasks, so
-    // the loop cannot be turned from here. Leave the parent's code by
-    // throwing instead; the child's loop finishes the target.
-    settled.then((code) => {
-      runLibraryExitTasks();
-      native.exit(code);
-    });
-    throw new ChildUnwind();
-  }
   while (outcome === null) {
     const alive = native.runLoopOnce();
     runTicks.call(process);
@@ -106,17 +110,4 @@ function runToExitCodeHere(proc: BaseProcess): number {
     if (!alive && outcome === null && !native.loopAlive()) outcome = 0; // nothing left that could settle it
   }
   return outcome;
-}
-
-/**
- * Thrown by start() inside a child forked from a promise continuation, to leave
- * the parent's code (which must not run in the child). Do not catch it; if you
- * must catch around start(), rethrow it.
- */
-export class ChildUnwind extends Error {
-  override name = 'ChildUnwind';
-  readonly isChildUnwind = true;
-  constructor() {
-    super("posix-multiprocessing: a forked child is leaving the parent's code to run its async target");
-  }
 }

@@ -7,7 +7,7 @@ import { resourceTrackerFd } from '../resource_tracker';
 import { busyThreadPoolRequests, startedSingleThreaded } from '../internal/fork_safety';
 import { keepAlive as keepWatchAlive, reap, waitForExit } from '../wait/child_watch';
 import { enterChild } from '../child/bootstrap';
-import { runForkedChild } from '../child/run_forked';
+import { refuseUnleavableStack, runForkedChild } from '../child/run_forked';
 import { prepareToStopInheritedLoopWork } from '../child/child_loop';
 import { identityForChild, type BaseProcess } from '../process';
 import { exitCodeOf, sentinelReadable, signalIfAlive, type Popen } from './popen';
@@ -98,6 +98,7 @@ export const forkStartMethod: StartMethod = {
   launch(proc: BaseProcess): Popen {
     // Start the resource tracker now, so the child inherits it: a segment the
     // child creates then outlives the child for as long as this tree lives.
+    refuseUnleavableStack();
     resourceTrackerFd();
     settleThreadPool();
     prepareToStopInheritedLoopWork();
