@@ -245,8 +245,13 @@ export function frameOf({ tag, body }: { tag: number; body: Uint8Array }): Buffe
   return out;
 }
 
+// V8's RangeErrors when a buffer or string for the encoding cannot be had
+// ("Array buffer allocation failed" up to Node 24, "Failed to allocate memory" on 26).
+const OUT_OF_MEMORY = /allocat|Invalid (typed )?array (buffer )?length|Invalid string length/i;
+
 function unclonable(value: unknown, cause: unknown): Error {
   if ((cause as { code?: unknown })?.code === 'ERR_UNCLONABLE') return cause as Error; // already says what and why
+  if (cause instanceof RangeError && OUT_OF_MEMORY.test(cause.message)) return outOfMemory(cause);
   const detail = cause instanceof Error ? cause.message : String(cause);
   const what = /function/.test(detail) ? 'a function' : /symbol/.test(detail) ? 'a symbol' : 'a value';
   const err = new CodedTypeError(
@@ -255,6 +260,16 @@ function unclonable(value: unknown, cause: unknown): Error {
       `only structured-cloneable values (no functions or symbols) can cross a process boundary (${detail})`,
   );
   (err as { cause?: unknown }).cause = cause;
+  return err;
+}
+
+/** The same code as the system's ENOMEM under posix: the value is fine, the memory to encode it is not there. */
+function outOfMemory(cause: RangeError): Error {
+  const err = new Error(
+    `ENOMEM: out of memory while encoding a message to send (${cause.message}); nothing was sent: ` +
+      'send it in smaller pieces, or free memory',
+  );
+  Object.assign(err, { code: 'ENOMEM', cause });
   return err;
 }
 

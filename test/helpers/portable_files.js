@@ -17,6 +17,7 @@ module.exports = [
   'synchronize_barrier.test.js',
   'synchronize_start_methods.test.js',
   'queues.test.js',
+  'out_of_memory.test.js',
   'connection.test.js',
   'connection_wait.test.js',
   'queues_pipes_processes.test.js',
