@@ -1,11 +1,14 @@
 // A child forked inside start() inherits the parent's event loop: its pending
 // timers, immediates and nextTick callbacks, the servers and sockets it
 // watches. None of that is the child's: Python's fork child runs its target and
-// nothing else. Before the target runs, each is stopped without a callback.
+// nothing else. Before the target runs, each is stopped without a callback,
+// and the parent's listeners of process events (exit, uncaughtException,
+// signals) are removed.
 // Node lists neither its timers nor its tick queue, so those are read from the
 // scope of Node's own timer and nextTick functions through V8's inspector
 // (a few calls, about a millisecond; walking the heap for them took ~100 ms).
 import { closureVariable, inspectorSession } from '../internal/inspector_session';
+import { isLibraryListener } from './after_fork';
 
 /** A timer list or the immediate queue: a ring of items linked by _idleNext. */
 interface Linked {
@@ -59,6 +62,32 @@ function closeInheritedEndpoints(): void {
   }
 }
 
+// Process events whose listeners are the program's own: in the child they would
+// be the parent's code (a test runner's uncaughtException handler carrying on
+// with the parent's work, an 'exit' handler removing the parent's files).
+// Node's own listeners on other events (newListener, warning) stay.
+const PROGRAM_EVENTS = new Set([
+  'exit',
+  'beforeExit',
+  'uncaughtException',
+  'uncaughtExceptionMonitor',
+  'unhandledRejection',
+  'rejectionHandled',
+  'message',
+  'disconnect',
+  'worker',
+]);
+
+/** Removes the parent's listeners of process events (signals included); the library's own stay. */
+function dropParentProcessListeners(): void {
+  for (const name of process.eventNames()) {
+    if (typeof name !== 'string' || !(PROGRAM_EVENTS.has(name) || /^SIG[A-Z0-9]+$/.test(name))) continue;
+    for (const listener of process.rawListeners(name)) {
+      if (!isLibraryListener(listener)) process.removeListener(name, listener as (...args: unknown[]) => void);
+    }
+  }
+}
+
 let warmed = false;
 
 /**
@@ -76,6 +105,7 @@ export function prepareToStopInheritedLoopWork(): void {
 
 /** Stops, in this forked child, everything the parent's event loop was waiting for. */
 export function stopInheritedLoopWork(): void {
+  dropParentProcessListeners();
   closeInheritedEndpoints();
   if (inspectorSession() === null) return;
   dropQueuedTicks();

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { native } from '../internal/native';
-import { runAfterForkInChild } from './after_fork';
+import { libraryListener, runAfterForkInChild } from './after_fork';
 
 let inForkedChild = false;
 
@@ -95,28 +95,34 @@ function routeExitPathsToExit(): void {
   (process as unknown as { reallyExit(code?: number): never }).reallyExit = (code) => exitForkedChild(code ?? 0);
 
   // An uncaught exception or unhandled rejection: print it as Node does, exit 1.
-  process.on('uncaughtException', function exitOnUncaught(err: unknown) {
-    if (process.listenerCount('uncaughtException') > 1) return; // the program handles it
-    const text = err instanceof Error ? (err.stack ?? String(err)) : `Uncaught ${String(err)}`;
-    try {
-      fs.writeSync(2, `${text}\n`);
-    } catch {
-      // stderr closed: nothing to report to
-    }
-    emitExitOnce(1);
-    exitForkedChild(1);
-  });
+  process.on(
+    'uncaughtException',
+    libraryListener(function exitOnUncaught(err: unknown) {
+      if (process.listenerCount('uncaughtException') > 1) return; // the program handles it
+      const text = err instanceof Error ? (err.stack ?? String(err)) : `Uncaught ${String(err)}`;
+      try {
+        fs.writeSync(2, `${text}\n`);
+      } catch {
+        // stderr closed: nothing to report to
+      }
+      emitExitOnce(1);
+      exitForkedChild(1);
+    }),
+  );
 
   // The loop ran dry: once every 'beforeExit' listener has had its turn and the
   // loop is still empty, leave with process.exitCode.
-  process.on('beforeExit', () => {
-    queueMicrotask(() => {
-      if (native.loopAlive()) return;
-      const code = Number(process.exitCode ?? 0);
-      emitExitOnce(code);
-      exitForkedChild(code);
-    });
-  });
+  process.on(
+    'beforeExit',
+    libraryListener(() => {
+      queueMicrotask(() => {
+        if (native.loopAlive()) return;
+        const code = Number(process.exitCode ?? 0);
+        emitExitOnce(code);
+        exitForkedChild(code);
+      });
+    }),
+  );
 }
 
 function emitExitOnce(code: number): void {

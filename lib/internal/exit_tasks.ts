@@ -4,6 +4,7 @@
 // the fork start method, just before its _exit: that child leaves without the
 // 'exit' event, whose other listeners are the parent's and not its own.
 import { ownPid } from './current_process';
+import { libraryListener } from '../child/after_fork';
 
 const tasks: Array<() => void> = [];
 let hooked = false;
@@ -14,7 +15,7 @@ export function atLibraryExit(task: () => void): void {
   tasks.push(task);
   if (!hooked) {
     hooked = true;
-    process.on('exit', runLibraryExitTasks);
+    process.on('exit', libraryListener(runLibraryExitTasks));
   }
 }
 

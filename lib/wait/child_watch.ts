@@ -5,7 +5,7 @@
 // Every reap goes through here, so a synchronous waitpid and an async watch of
 // the same child never race for its status.
 import { native, type NativeFdWatch, type NativeWaitStatus } from '../internal/native';
-import { registerAfterForkInChild } from '../child/after_fork';
+import { registerWaitsToDropInChild } from '../child/after_fork';
 
 interface ExitWatch {
   promise: Promise<NativeWaitStatus>;
@@ -138,7 +138,7 @@ function watchByPolling(pid: number): ExitWatch {
 }
 
 // A forked child inherits its parent's watches; they are not its children.
-registerAfterForkInChild(() => {
+registerWaitsToDropInChild(() => {
   for (const watch of [...watches.values()]) watch.cancel();
   watches.clear();
 });

@@ -7,7 +7,7 @@
 // `keep` the watch: it is paused between waits instead of torn down (a new one
 // per wait costs ~20 us), and the owner calls forgetFd() before closing the fd.
 import { native, type NativeFdWatch } from '../internal/native';
-import { registerAfterForkInChild } from '../child/after_fork';
+import { registerWaitsToDropInChild } from '../child/after_fork';
 import { abortError, onAbort } from './abort';
 import { atDeadline, blockFor, now, toTimeout, type Timeout } from './timeout';
 
@@ -146,6 +146,6 @@ function endWatch(key: string, entry: SharedWatch): void {
 }
 
 // A forked child inherits the parent's waits; they are not its own.
-registerAfterForkInChild(() => {
+registerWaitsToDropInChild(() => {
   for (const [key, entry] of watches) endWatch(key, entry);
 });

@@ -18,7 +18,7 @@
 // callers re-check their own condition in a loop. Wakers change the word
 // first, then call wake().
 import { native, type FutexView, type NativeFdWatch, type NativeFutexWaiter } from '../internal/native';
-import { registerAfterForkInChild } from '../child/after_fork';
+import { registerWaitsToDropInChild } from '../child/after_fork';
 import { CodedTypeError } from '../errors';
 import { abortError, onAbort } from './abort';
 import { atDeadline, blockFor, now, toTimeout, type Timeout } from './timeout';
@@ -156,7 +156,7 @@ export function pendingWaitCount(): number {
 // over. Waits the parent had pending are the parent's: in the child they never
 // settle (as fs promises in flight at fork), so an inherited `await q.get()` or
 // `await sem.acquire()` cannot take what the parent was waiting for.
-registerAfterForkInChild(() => {
+registerWaitsToDropInChild(() => {
   for (const wait of pending.values()) {
     wait.cancelTimer?.();
     wait.stopListening?.();

@@ -1,8 +1,18 @@
-// Suite-wide checks: nothing of ours is left in /dev/shm, and no child process
-// of the test runner outlives the suite (leftovers are killed, then reported).
+// Suite-wide checks: nothing of ours is left in /dev/shm, no child process
+// of the test runner outlives the suite (leftovers are killed, then reported),
+// and no child forked from the runner goes on running the runner's tests.
 'use strict';
 const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { childrenOf } = require('./processes');
+
+// A fork-method child that returned into the runner's code would run the
+// following tests as if it were the runner (its output mixed into the real
+// one, its failures unseen). It notes where it went astray and kills itself;
+// the runner fails the suite if any did.
+const RUNNER_PID = process.pid;
+const strayLog = path.join(os.tmpdir(), `pmp-stray-runner-${RUNNER_PID}`);
 
 // Names the library gives its OS objects start with this prefix (sem.* for
 // POSIX named semaphores on Linux).
@@ -26,11 +36,31 @@ function isBroker(pid) {
   }
 }
 
+function stopIfStray(test) {
+  if (process.pid === RUNNER_PID) return;
+  fs.appendFileSync(strayLog, `pid ${process.pid} ran "${test?.fullTitle() ?? 'a hook'}"\n`);
+  process.kill(process.pid, 'SIGKILL');
+}
+
 exports.mochaHooks = {
   beforeAll() {
     shmBefore = ourShmEntries();
+    fs.rmSync(strayLog, { force: true });
+  },
+  beforeEach() {
+    stopIfStray(this.currentTest);
+  },
+  afterEach() {
+    stopIfStray(this.currentTest);
   },
   async afterAll() {
+    let strays = '';
+    try {
+      strays = fs.readFileSync(strayLog, 'utf8');
+      fs.rmSync(strayLog, { force: true });
+    } catch {
+      /* none went astray */
+    }
     // Give resource trackers a moment to unlink after their last user exits.
     let leaked = [];
     for (let i = 0; i < 50; i++) {
@@ -48,6 +78,7 @@ exports.mochaHooks = {
         /* already gone */
       }
     }
+    if (strays) throw new Error(`a child forked from the test runner went on running the runner's tests:\n${strays}`);
     if (leaked.length > 0)
       throw new Error(`/dev/shm still holds objects of ours after the suite: ${leaked.join(', ')}`);
     if (survivors.length > 0)
