@@ -43,6 +43,8 @@ const cloneable = fc.anything({
  */
 function asArrives(value, seen = new Map()) {
   if (Object.is(value, -0)) return 0;
+  // Node 20's deepStrictEqual finds two Invalid Dates unequal (NaN !== NaN); the codec keeps them.
+  if (value instanceof Date && Number.isNaN(value.getTime())) return { invalidDate: true };
   if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;
   if (seen.has(value)) return seen.get(value);
   if (Array.isArray(value)) {
@@ -94,7 +96,7 @@ describe('fuzz: the codec', function () {
   it('every structured-cloneable value fast-check makes comes back equal', () => {
     fc.assert(
       fc.property(cloneable, (value) => {
-        assert.deepStrictEqual(decode(encode(value)), asArrives(value));
+        assert.deepStrictEqual(asArrives(decode(encode(value))), asArrives(value));
       }),
       { numRuns: RUNS * 5 },
     );

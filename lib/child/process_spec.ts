@@ -5,6 +5,7 @@ import type { ProcessIdentity } from '../internal/current_process';
 import { importExport, locateExport, mainModulePath, type FunctionRef } from '../internal/function_ref';
 import { identityForChild, kContextClass, kState, type BaseProcess } from '../process';
 import { Process } from '../context';
+import { CodedError } from '../errors';
 import { channels, dumpFrame, loadFrame } from '../reduction';
 
 export interface ChildSpec {
@@ -37,8 +38,46 @@ export function describeForChild(proc: BaseProcess): { bytes: Buffer; fds: numbe
   };
 }
 
+/**
+ * The description a parent wrote (through the forkserver or a spawn channel),
+ * checked field by field: bytes of any other shape are refused with
+ * ERR_INVALID_MESSAGE naming the field, never taken apart further.
+ */
 export function readSpec(bytes: Uint8Array): ChildSpec {
-  return loadFrame(bytes) as ChildSpec;
+  const spec = loadFrame(bytes) as Partial<ChildSpec> | null;
+  const problem = specProblem(spec);
+  if (problem !== null)
+    throw new CodedError('ERR_INVALID_MESSAGE', `a process description from the parent is malformed: ${problem}`);
+  return spec as ChildSpec;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isStringOrNull = (value: unknown): boolean => value === null || typeof value === 'string';
+const isPidOrNull = (value: unknown): boolean => value === null || (Number.isInteger(value) && (value as number) > 0);
+
+function specProblem(spec: unknown): string | null {
+  if (!isObject(spec)) return 'it is not an object';
+  const { identity } = spec;
+  if (!isObject(identity)) return 'identity is not an object';
+  if (typeof identity.name !== 'string') return 'identity.name is not a string';
+  if (!Array.isArray(identity.identity) || !identity.identity.every((n) => Number.isInteger(n) && n > 0))
+    return 'identity.identity is not a list of positive integers';
+  if (typeof identity.daemon !== 'boolean') return 'identity.daemon is not a boolean';
+  if (!(identity.authkey instanceof Uint8Array)) return 'identity.authkey is not bytes';
+  if (!isPidOrNull(identity.parentPid)) return 'identity.parentPid is not a pid';
+  if (!isStringOrNull(identity.parentName)) return 'identity.parentName is not a string';
+  if (!isStringOrNull(spec.mainPath)) return 'mainPath is not a string';
+  for (const key of ['target', 'subclass'] as const) {
+    const ref = spec[key];
+    if (ref === null) continue;
+    if (!isObject(ref) || typeof ref.moduleUrl !== 'string' || typeof ref.source !== 'string')
+      return `${key} is not a function reference`;
+    if (!isStringOrNull(ref.exportName) || !isStringOrNull(ref.definedAt) || typeof ref.guessed !== 'boolean')
+      return `${key} is not a function reference`;
+  }
+  if (!(spec.payload instanceof Uint8Array)) return 'payload is not bytes';
+  return null;
 }
 
 export interface SpecFunctions {

@@ -14,7 +14,13 @@ export async function runSpawnedChild(
   parentArgv: string,
 ): Promise<never> {
   current.isMain = false;
-  const spec = readSpec(description);
+  let spec: ReturnType<typeof readSpec>;
+  try {
+    spec = readSpec(description);
+  } catch (err) {
+    reportError('(a spawned child)', err); // the description names the process: it could not be read
+    process.exit(1);
+  }
   try {
     await importMainModule(spec.mainPath, JSON.parse(parentArgv));
   } catch (err) {

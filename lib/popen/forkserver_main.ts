@@ -117,6 +117,7 @@ function useWarmChild(data: Buffer, objectFds: number[]): number | null {
 
 async function serve(request: { data: Buffer; fds: number[] }): Promise<void> {
   const [statusSocket, ...objectFds] = request.fds;
+  if (statusSocket === undefined) return; // no socket to answer on: not a request start() sent
   let pid: number | null;
   let spec: ChildSpec;
   let fns: SpecFunctions;

@@ -32,6 +32,7 @@ module.exports = [
   'reduction.test.js',
   'codec.test.js',
   'fuzz.test.js',
+  'fuzz_control.test.js',
   'fuzz_manager.test.js',
   'function_ref.test.js',
   'timeouts.test.js',
