@@ -204,7 +204,11 @@ export function encodeMessage(value: unknown): EncodedMessage {
 export function decodeMessage(tag: number, body: Buffer): unknown {
   switch (tag) {
     case MessageTag.Structured:
-      return structured.decode(body);
+      try {
+        return structured.decode(body);
+      } catch (err) {
+        throw malformed(err);
+      }
     case MessageTag.Buffer:
       return body;
     case MessageTag.ArrayBuffer:
@@ -234,7 +238,28 @@ export function decodeMessage(tag: number, body: Buffer): unknown {
 export function decodeStructured(source: Uint8Array, end: number): unknown {
   // cbor-x's decode takes the end as a second argument (its own decodeMultiple
   // relies on it), though its typings leave it out.
-  return (structured.decode as (source: Uint8Array, end: number) => unknown)(source, end);
+  try {
+    return (structured.decode as (source: Uint8Array, end: number) => unknown)(source, end);
+  } catch (err) {
+    throw malformed(err);
+  }
+}
+
+/**
+ * What cbor-x throws on bytes it cannot take apart, as one coded error. Its
+ * own checks throw plain Errors ("Unexpected end of CBOR data"), but a flipped
+ * tag can hand its typed-array or Date extension a value of the wrong type,
+ * which then fails with a bare TypeError from deep inside the decoder.
+ */
+function malformed(cause: unknown): Error {
+  if ((cause as { code?: unknown })?.code !== undefined) return cause as Error; // ours, or already coded
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  const err = new CodedTypeError(
+    'ERR_INVALID_MESSAGE',
+    `a message could not be decoded (${detail}): it was damaged, or not written by this library`,
+  );
+  (err as { cause?: unknown }).cause = cause;
+  return err;
 }
 
 /** One buffer holding an encoded message's tag + body (a copy). */
