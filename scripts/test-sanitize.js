@@ -44,7 +44,9 @@ const env = {
   // Node itself is not instrumented: its allocations at exit are not ours to report (detect_leaks=0).
   ASAN_OPTIONS: `${common}:detect_leaks=0:verify_asan_link_order=0:handle_segv=0`,
   UBSAN_OPTIONS: common,
-  TSAN_OPTIONS: `${common}:report_signal_unsafe=0`,
+  // Forked children start threads (the futex waiter) after a fork of a
+  // multi-threaded process, which TSan refuses by default.
+  TSAN_OPTIONS: `${common}:report_signal_unsafe=0:die_after_fork=0:suppressions=${path.join(__dirname, 'tsan.supp')}`,
 };
 const mocha = spawnSync(process.execPath, [require.resolve('mocha/bin/mocha.js'), ...process.argv.slice(2)], {
   cwd: root,
