@@ -16,35 +16,47 @@ const PLACES = {
   'data-handler': "inside a 'data' handler",
 };
 
+/**
+ * Runs the fixture in `mode`; what each process wrote to the log, as
+ * { parent: events, others: [pid, event][] } (an event is the words before the pid).
+ */
+async function runAndRead(mode) {
+  const log = path.join(os.tmpdir(), `pmp-fork-isolation-${process.pid}-${mode}`);
+  fs.rmSync(log, { force: true });
+  try {
+    const { code, stderr, pid } = await runNode([fixture('fork_child_isolation.mjs'), mode, log], { timeout: 30000 });
+    assert.strictEqual(code, 0, `pid ${pid}: ${stderr}`);
+    const lines = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const fields = line.split(' ');
+        return [fields[fields.length - 1], fields.slice(0, -1).join(' ')];
+      });
+    const parent = String(pid);
+    return {
+      parent: lines.filter(([by]) => by === parent).map(([, event]) => event),
+      others: lines.filter(([by]) => by !== parent),
+    };
+  } finally {
+    fs.rmSync(log, { force: true });
+    fs.rmSync(`${log}.child`, { force: true });
+  }
+}
+
 describe('a fork-method child runs only its target', function () {
   for (const [where, place] of Object.entries(PLACES)) {
     it(`started ${place}: the child runs the target (timers, fs, a socket) and none of the parent's code`, async function () {
-      const log = path.join(os.tmpdir(), `pmp-fork-isolation-${process.pid}-${where}`);
-      fs.rmSync(log, { force: true });
-      try {
-        const { code, stderr, pid } = await runNode([fixture('fork_child_isolation.mjs'), where, log], {
-          timeout: 30000,
-        });
-        assert.strictEqual(code, 0, `pid ${pid}: ${stderr}`);
-        const lines = fs
-          .readFileSync(log, 'utf8')
-          .trim()
-          .split('\n')
-          .map((line) => line.split(' '));
-        const parent = String(pid);
-        const childLines = lines.filter((fields) => fields[fields.length - 1] !== parent);
-        const childPids = new Set(childLines.map((fields) => fields[fields.length - 1]));
-        assert.strictEqual(childPids.size, 1, `one child wrote: ${JSON.stringify(childLines)}`);
-        const childEvents = childLines.map((fields) => fields.slice(0, -1).join(' '));
-        assert.deepStrictEqual(childEvents, ['target-start', 'target-fs written by the target', 'target-socket pong']);
-        const parentEvents = lines.filter((fields) => fields[fields.length - 1] === parent).map((fields) => fields[0]);
-        for (const expected of ['after-start', 'joined', 'finally', 'after-try', 'parent-done'])
-          assert.ok(parentEvents.includes(expected), `parent did ${expected}`);
-        assert.ok(!parentEvents.includes('caught'), 'nothing was caught in the parent');
-      } finally {
-        fs.rmSync(log, { force: true });
-        fs.rmSync(`${log}.child`, { force: true });
-      }
+      const { parent, others } = await runAndRead(where);
+      const childPids = new Set(others.map(([by]) => by));
+      assert.strictEqual(childPids.size, 1, `one child wrote: ${JSON.stringify(others)}`);
+      const childEvents = others.map(([, event]) => event);
+      assert.deepStrictEqual(childEvents, ['target-start', 'target-fs written by the target', 'target-socket pong']);
+      const parentEvents = parent.map((event) => event.split(' ')[0]);
+      for (const expected of ['after-start', 'joined', 'finally', 'after-try', 'parent-done'])
+        assert.ok(parentEvents.includes(expected), `parent did ${expected}`);
+      assert.ok(!parentEvents.includes('caught'), 'nothing was caught in the parent');
     });
   }
 
@@ -53,33 +65,15 @@ describe('a fork-method child runs only its target', function () {
     ['pool-pending-manager-call', 'a Pool under fork whose worker starts while a Manager call is pending'],
   ]) {
     it(`${what}: its workers run the tasks and none of the parent's code`, async function () {
-      const log = path.join(os.tmpdir(), `pmp-fork-isolation-${process.pid}-${mode}`);
-      fs.rmSync(log, { force: true });
-      try {
-        const { code, stderr, pid } = await runNode([fixture('fork_child_isolation.mjs'), mode, log], {
-          timeout: 30000,
-        });
-        assert.strictEqual(code, 0, `pid ${pid}: ${stderr}`);
-        const lines = fs
-          .readFileSync(log, 'utf8')
-          .trim()
-          .split('\n')
-          .map((line) => line.split(' '));
-        const parent = String(pid);
-        const workerEvents = lines.filter((fields) => fields[fields.length - 1] !== parent).map((fields) => fields[0]);
-        assert.ok(
-          workerEvents.length > 0 && workerEvents.every((event) => event === 'task'),
-          `workers only ran tasks: ${workerEvents}`,
-        );
-        const parentEvents = lines
-          .filter((fields) => fields[fields.length - 1] === parent)
-          .map((fields) => fields.slice(0, -1).join(' '));
-        for (const expected of ['after-start', 'joined 0', 'finally', 'after-try', 'parent-done'])
-          assert.ok(parentEvents.includes(expected), `parent did ${expected}: ${JSON.stringify(parentEvents)}`);
-        assert.ok(!parentEvents.some((event) => event.startsWith('caught')), 'nothing was caught in the parent');
-      } finally {
-        fs.rmSync(log, { force: true });
-      }
+      const { parent, others } = await runAndRead(mode);
+      const workerEvents = others.map(([, event]) => event);
+      assert.ok(
+        workerEvents.length > 0 && workerEvents.every((event) => event === 'task'),
+        `workers only ran tasks: ${workerEvents}`,
+      );
+      for (const expected of ['after-start', 'joined 0', 'finally', 'after-try', 'parent-done'])
+        assert.ok(parent.includes(expected), `parent did ${expected}: ${JSON.stringify(parent)}`);
+      assert.ok(!parent.some((event) => event.startsWith('caught')), 'nothing was caught in the parent');
     });
   }
 
