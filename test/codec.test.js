@@ -138,3 +138,19 @@ describe('ring handles', function () {
     assert.throws(() => native.ringHandle(Buffer.alloc(2048)), /not an initialised ring/);
   });
 });
+
+describe('damaged messages', () => {
+  const { loadFrame } = require('../dist/reduction');
+
+  it("a typed-array tag around a string (which cbor-x's extension would slice) is refused with ERR_INVALID_MESSAGE keeping the cause", () => {
+    // Tag 0 (a structured value), then CBOR tag 64 (a Uint8Array) wrapping the text "a".
+    const damaged = Buffer.from([0, 0xd8, 0x40, 0x61, 0x61]);
+    assert.throws(
+      () => loadFrame(damaged),
+      (err) =>
+        err.code === 'ERR_INVALID_MESSAGE' &&
+        /could not be decoded .*damaged, or not written by this library/.test(err.message) &&
+        err.cause instanceof TypeError,
+    );
+  });
+});
