@@ -50,6 +50,40 @@ describe('portable runtime', function () {
     assert.deepStrictEqual(lines(stdout)[0], { child: 'ERR_BROKER_GONE' });
   });
 
+  describe('the direct channel of blocking calls', () => {
+    it('is two FIFOs the process holds open, unlinked from the broker directory', async function () {
+      if (process.platform !== 'linux') this.skip(); // reads /proc/self/fd
+      const { code, stdout, stderr } = await runNode([user, 'direct']);
+      assert.strictEqual(code, 0, stderr);
+      const seen = lines(stdout)[0];
+      assert.strictEqual(seen.direct, true, `no direct channel: ${JSON.stringify(seen)}`);
+      assert.deepStrictEqual(seen.left, ['broker.sock'], 'only the socket stays in the directory');
+    });
+
+    it('runs a blocking call after every call and send the thread made before it', async function () {
+      if (process.platform !== 'linux') this.skip();
+      const { code, stdout, stderr } = await runNode([user, 'ordered']);
+      assert.strictEqual(code, 0, stderr);
+      assert.deepStrictEqual(lines(stdout)[0], { direct: true, wrong: 0 });
+    });
+
+    it('a blocking call whose broker was SIGKILLed throws ERR_BROKER_GONE, and so does the next', async function () {
+      if (process.platform !== 'linux') this.skip();
+      const { code, stdout, stderr } = await runNode([user, 'broker-dies']);
+      assert.strictEqual(code, 0, stderr);
+      assert.deepStrictEqual(lines(stdout)[0], { direct: true, seen: ['ERR_BROKER_GONE', 'ERR_BROKER_GONE'] });
+    });
+
+    it('without mkfifo the calls go through the I/O thread and still answer', async function () {
+      if (process.platform !== 'linux') this.skip();
+      const { code, stdout, stderr } = await runNode([user, 'ordered', '300'], {
+        env: { ...process.env, PATH: '/nonexistent' },
+      });
+      assert.strictEqual(code, 0, stderr);
+      assert.deepStrictEqual(lines(stdout)[0], { direct: false, wrong: 0 });
+    });
+  });
+
   it('the broker ends, and removes its socket directory, once its tree is SIGKILLed', async () => {
     const root = spawn(process.execPath, [user, 'broker-then-wait'], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
