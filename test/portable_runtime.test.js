@@ -84,6 +84,28 @@ describe('portable runtime', function () {
     });
   });
 
+  it('a message past the 1 GiB limit throws ERR_MESSAGE_TOO_LONG, direct and through the I/O thread, and the next call is answered', async function () {
+    this.timeout(90000); // encoding 1 GiB twice touches about 4 GiB of fresh pages: 15 s on a small VM
+    const { code, stdout, stderr } = await runNode([user, 'too-long'], { timeout: 80000 });
+    assert.strictEqual(code, 0, stderr);
+    const [{ direct, sync, async, after }] = lines(stdout);
+    assert.strictEqual(direct, true);
+    for (const [how, outcome] of Object.entries({ sync, async })) {
+      assert.strictEqual(outcome.code, 'ERR_MESSAGE_TOO_LONG', `${how}: ${JSON.stringify(outcome)}`);
+      assert.match(outcome.message, /1073741[0-9]{3} bytes .*limit.*nothing was sent/, how);
+    }
+    assert.deepStrictEqual(after, { sync: 'after', async: 'after' });
+  });
+
+  it('a 64 MiB message crosses whole each way, direct and through the I/O thread, in bounded time', async () => {
+    const { code, stdout, stderr } = await runNode([user, 'large']);
+    assert.strictEqual(code, 0, stderr);
+    const [report] = lines(stdout);
+    assert.deepStrictEqual({ ...report, ms: undefined }, { direct: true, sync: true, async: true, ms: undefined });
+    // Joining a frame's chunks once per chunk took 75 s here; once per frame, about 4 s.
+    assert.ok(report.ms < 20000, `took ${report.ms} ms`);
+  });
+
   it('the broker ends, and removes its socket directory, once its tree is SIGKILLed', async () => {
     const root = spawn(process.execPath, [user, 'broker-then-wait'], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {

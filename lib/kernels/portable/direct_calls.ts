@@ -4,7 +4,7 @@
 // through the I/O thread.
 import fs from 'node:fs';
 import { CodedError } from '../../errors';
-import { frame, FrameKind, HEADER } from './wire';
+import { FrameKind, HEADER, writeHeader } from './wire';
 
 export interface DirectReply {
   readonly ok: boolean;
@@ -13,6 +13,7 @@ export interface DirectReply {
 
 export class DirectCaller {
   readonly #header = Buffer.alloc(HEADER);
+  readonly #requestHeader = Buffer.alloc(HEADER);
   #closed = false;
 
   private constructor(
@@ -43,7 +44,7 @@ export class DirectCaller {
    */
   send(after: number, payload: Uint8Array): void {
     try {
-      this.#write(frame(0, FrameKind.Send, payload, after));
+      this.#write(FrameKind.Send, payload, after);
     } catch {
       throw this.#gone();
     }
@@ -52,7 +53,7 @@ export class DirectCaller {
   /** Sends `payload` as send() does, and blocks for the answer. */
   call(after: number, payload: Uint8Array): DirectReply {
     try {
-      this.#write(frame(0, FrameKind.Call, payload, after));
+      this.#write(FrameKind.Call, payload, after);
       this.#readFully(this.#header);
       const bytes = new Uint8Array(this.#header.readUInt32LE(0));
       this.#readFully(bytes);
@@ -62,9 +63,17 @@ export class DirectCaller {
     }
   }
 
-  #write(bytes: Buffer): void {
+  // Header and payload in one writev: one wake-up for the broker, and no copy of a large payload.
+  #write(kind: FrameKind, payload: Uint8Array, after: number): void {
     if (this.#closed) throw new Error('closed');
-    for (let at = 0; at < bytes.length;) at += fs.writeSync(this.requests, bytes, at);
+    const header = this.#requestHeader;
+    writeHeader(header, 0, kind, payload.byteLength, after);
+    const total = HEADER + payload.byteLength;
+    // Past the FIFO's room a write takes part: the rest follows as the broker reads.
+    let at = fs.writevSync(this.requests, [header, payload]);
+    while (at < total) {
+      at += at < HEADER ? fs.writeSync(this.requests, header, at) : fs.writeSync(this.requests, payload, at - HEADER);
+    }
   }
 
   #gone(): CodedError {

@@ -8,7 +8,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import { CodedError } from '../../errors';
 import { channels, dumpFrame, loadFrame } from '../../reduction';
 import { abortError } from '../../wait/abort';
-import { frame, FrameKind } from './wire';
+import { checkPayloadLength, frame, FrameKind } from './wire';
 import { DirectCaller } from './direct_calls';
 import { isLocalCall } from './io/local_services';
 import { brokerAddressEnv, inheritedBrokerAddress, newBrokerAddress, type BrokerAddress } from './broker_address';
@@ -117,7 +117,7 @@ class IoThread {
   #post(op: string, args: unknown[], oneWay: boolean, sync: boolean): number {
     const id = this.#nextId++;
     if (this.#nextId > 0xffffffff) this.#nextId = 1;
-    const payload = dumpFrame([op, args], channels.broker).bytes;
+    const payload = brokerPayload(op, args);
     const framed = frame(id, oneWay ? FrameKind.Send : FrameKind.Call, payload, this.#directFrames);
     if (!isLocalCall(op)) this.#socketFrames = (this.#socketFrames + 1) >>> 0;
     this.#postBatch([{ id, op, oneWay, sync, start: 0, end: framed.length }], framed);
@@ -161,7 +161,7 @@ class IoThread {
     this.#unflushed = false;
     const direct = isLocalCall(op) ? null : this.#directCaller();
     if (direct) {
-      const reply = direct.call(this.#socketFrames, dumpFrame([op, args], channels.broker).bytes);
+      const reply = direct.call(this.#socketFrames, brokerPayload(op, args));
       this.#directFrames = (this.#directFrames + 1) >>> 0;
       const value = loadFrame(reply.bytes);
       if (!reply.ok) throw value;
@@ -197,13 +197,21 @@ class IoThread {
       return;
     }
     // Written to the FIFO before this returns: nothing is left to flush at exit.
+    const payload = brokerPayload(op, args);
     try {
-      direct.send(this.#socketFrames, dumpFrame([op, args], channels.broker).bytes);
+      direct.send(this.#socketFrames, payload);
       this.#directFrames = (this.#directFrames + 1) >>> 0;
     } catch {
       // The broker is gone: a one-way call has no one to fail to, and the next call says so.
     }
   }
+}
+
+/** `op` and its arguments as one frame's payload; a message the broker would refuse throws here, with nothing sent. */
+function brokerPayload(op: string, args: unknown[]): Uint8Array {
+  const { bytes } = dumpFrame([op, args], channels.broker);
+  checkPayloadLength(bytes.byteLength);
+  return bytes;
 }
 
 function isAbort(err: unknown): boolean {

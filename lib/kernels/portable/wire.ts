@@ -24,12 +24,29 @@ export const enum FrameKind {
 /** Frames larger than this are refused: a peer that claims more is broken or hostile. */
 export const MAX_FRAME = 1 << 30;
 
+/**
+ * Throws, before any byte is written, for a payload the broker would refuse:
+ * a refused frame would cost the whole channel, and every call after it.
+ */
+export function checkPayloadLength(length: number): void {
+  if (length > MAX_FRAME)
+    throw new CodedError(
+      'ERR_MESSAGE_TOO_LONG',
+      `a message of ${length} bytes is longer than the portable backend's limit of ${MAX_FRAME} bytes (1 GiB); ` +
+        'nothing was sent: send it in smaller pieces',
+    );
+}
+
+export function writeHeader(into: Buffer, id: number, kind: FrameKind, payloadLength: number, after: number): void {
+  into.writeUInt32LE(payloadLength, 0);
+  into.writeUInt32LE(id, 4);
+  into[8] = kind;
+  into.writeUInt32LE(after, 9);
+}
+
 export function frame(id: number, kind: FrameKind, payload: Uint8Array, after = 0): Buffer {
   const out = Buffer.allocUnsafe(HEADER + payload.byteLength);
-  out.writeUInt32LE(payload.byteLength, 0);
-  out.writeUInt32LE(id, 4);
-  out[8] = kind;
-  out.writeUInt32LE(after, 9);
+  writeHeader(out, id, kind, payload.byteLength, after);
   out.set(payload, HEADER);
   return out;
 }
@@ -40,13 +57,15 @@ export type FrameHandler = (id: number, kind: FrameKind, payload: Buffer, after:
 export class FrameReader {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
+  /** Bytes the next frame needs before it can be cut: a large frame's chunks are joined once, not once per chunk. */
+  #needed = HEADER;
 
   constructor(private readonly onFrame: FrameHandler) {}
 
   push(chunk: Buffer): void {
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
-    if (this.#pendingBytes < HEADER) return;
+    if (this.#pendingBytes < this.#needed) return;
     let data = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending, this.#pendingBytes);
     let at = 0;
     while (data.length - at >= HEADER) {
@@ -65,6 +84,7 @@ export class FrameReader {
     data = data.subarray(at);
     this.#pending = data.length > 0 ? [data] : [];
     this.#pendingBytes = data.length;
+    this.#needed = data.length >= HEADER ? HEADER + data.readUInt32LE(0) : HEADER;
   }
 }
 
