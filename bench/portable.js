@@ -123,6 +123,8 @@ function pythonBaselines() {
   try {
     const out = execFileSync('python3', [path.join(__dirname, 'portable_python.py'), String(n), String(ROUNDS)], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 5 * 60000, // a stuck baseline fails the run loudly instead of hanging it
+      killSignal: 'SIGKILL',
     });
     return JSON.parse(out);
   } catch (err) {
@@ -141,6 +143,8 @@ async function main() {
     execFileSync(process.execPath, ['--single-threaded', __filename], {
       env: { ...process.env, PMP_BACKEND: 'portable', PMP_PORTABLE_SYNC_BENCH: 'child' },
       stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 20 * 60000,
+      killSignal: 'SIGKILL',
     }),
   );
   const baselines = pythonBaselines();

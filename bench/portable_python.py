@@ -25,25 +25,29 @@ def rate():
     return N / (end - start)
 
 def pipe_round_trip_us(n=5000):
-    to_child, from_parent = os.pipe()
-    to_parent, from_child = os.pipe()
+    child_reads, parent_writes = os.pipe()
+    parent_reads, child_writes = os.pipe()
     pid = os.fork()
     if pid == 0:
+        # Only its own ends stay open: the parent's close must reach it as end of file.
+        os.close(parent_writes)
+        os.close(parent_reads)
         while True:
-            data = os.read(to_child, 64)
+            data = os.read(child_reads, 64)
             if not data:
                 os._exit(0)
-            os.write(from_child, data)
+            os.write(child_writes, data)
+    os.close(child_reads)
+    os.close(child_writes)
     item = b'\x07' * 64
     start = time.perf_counter()
     for _ in range(n):
-        os.write(from_parent, item)
-        os.read(to_parent, 64)
+        os.write(parent_writes, item)
+        os.read(parent_reads, 64)
     took = time.perf_counter() - start
-    os.close(from_parent)
+    os.close(parent_writes)
+    os.close(parent_reads)
     os.waitpid(pid, 0)
-    for fd in (to_child, to_parent, from_child):
-        os.close(fd)
     return took / n * 1e6
 
 if __name__ == '__main__':
