@@ -117,14 +117,16 @@ async function measure() {
   };
 }
 
-/** Python's mp.Queue, 64 B bytes from the parent to a consumer process (msg/s), or null without python3. */
-function pythonQueueRate() {
+/** Python's mp.Queue rate (msg/s) and a pipe round trip between two processes (us), or null without python3. */
+function pythonBaselines() {
   const n = QUICK ? 20000 : 100000;
   try {
     const out = execFileSync('python3', [path.join(__dirname, 'portable_python.py'), String(n), String(ROUNDS)], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 5 * 60000, // a stuck baseline fails the run loudly instead of hanging it
+      killSignal: 'SIGKILL',
     });
-    return JSON.parse(out).queue;
+    return JSON.parse(out);
   } catch (err) {
     console.error(`python3 baseline skipped: ${err.message.split('\n')[0]}`);
     return null;
@@ -141,15 +143,23 @@ async function main() {
     execFileSync(process.execPath, ['--single-threaded', __filename], {
       env: { ...process.env, PMP_BACKEND: 'portable', PMP_PORTABLE_SYNC_BENCH: 'child' },
       stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 20 * 60000,
+      killSignal: 'SIGKILL',
     }),
   );
-  const python = pythonQueueRate();
+  const baselines = pythonBaselines();
+  const python = baselines?.queue ?? null;
   const us = (ns) => `${(ns / 1000).toFixed(1)} us`;
   const rows = [
     ['Lock acquireSync() + release(), uncontended', posix.lock, portable.lock, 150000],
     ['Event wake-up, other process sets, waitSync()', posix.wake, portable.wake, 250000],
   ].map(([what, a, b, budget]) => [what, us(a), us(b), `${(b / a).toFixed(0)}x`, us(budget)]);
   console.log(table(['median per operation', 'posix', 'portable', 'portable / posix', 'portable budget'], rows));
+  if (baselines)
+    console.log(
+      `The floor under any call to the broker here: a 64 B round trip between two processes through ` +
+        `two pipes (Python os.pipe) takes ${baselines.pipe_round_trip_us.toFixed(1)} us; Lock is two calls, a wake-up one hop.`,
+    );
   const k = (rate) => `${(rate / 1000).toFixed(1)}K`;
   const queueRows = [
     ['putSync() / getSync()', posix.queueSync, portable.queueSync, 15000],
@@ -189,6 +199,7 @@ async function main() {
       'higher',
     ),
     figure('Queue 64 B sync (msg/s)', 'Python mp.Queue', python, 'msg/s', 'higher'),
+    figure('Pipe round trip (us)', 'Python os.pipe', baselines?.pipe_round_trip_us ?? null, 'us', 'lower'),
   ]);
 }
 

@@ -29,7 +29,7 @@ describe('out of memory for a huge message', function () {
     if (process.platform !== 'linux' || spawnSync('prlimit', ['--version']).status !== 0) this.skip();
   });
 
-  it('Queue and SimpleQueue putSync of 1.5 GiB with too little memory throw ENOMEM saying what to do; the next message is the first to arrive', () => {
+  it('Queue and SimpleQueue putSync of 900 MiB with too little memory throw ENOMEM saying what to do; the next message is the first to arrive', () => {
     const report = runUnderAddressLimit();
     for (const what of ['queue', 'simpleQueue']) {
       const { huge, small, got, leftOver } = report[what];

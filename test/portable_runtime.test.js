@@ -50,6 +50,62 @@ describe('portable runtime', function () {
     assert.deepStrictEqual(lines(stdout)[0], { child: 'ERR_BROKER_GONE' });
   });
 
+  describe('the direct channel of blocking calls', () => {
+    it('is two FIFOs the process holds open, unlinked from the broker directory', async function () {
+      if (process.platform !== 'linux') this.skip(); // reads /proc/self/fd
+      const { code, stdout, stderr } = await runNode([user, 'direct']);
+      assert.strictEqual(code, 0, stderr);
+      const seen = lines(stdout)[0];
+      assert.strictEqual(seen.direct, true, `no direct channel: ${JSON.stringify(seen)}`);
+      assert.deepStrictEqual(seen.left, ['broker.sock'], 'only the socket stays in the directory');
+    });
+
+    it('runs a blocking call after every call and send the thread made before it', async function () {
+      if (process.platform !== 'linux') this.skip();
+      const { code, stdout, stderr } = await runNode([user, 'ordered']);
+      assert.strictEqual(code, 0, stderr);
+      assert.deepStrictEqual(lines(stdout)[0], { direct: true, wrong: 0 });
+    });
+
+    it('a blocking call whose broker was SIGKILLed throws ERR_BROKER_GONE, and so does the next', async function () {
+      if (process.platform !== 'linux') this.skip();
+      const { code, stdout, stderr } = await runNode([user, 'broker-dies']);
+      assert.strictEqual(code, 0, stderr);
+      assert.deepStrictEqual(lines(stdout)[0], { direct: true, seen: ['ERR_BROKER_GONE', 'ERR_BROKER_GONE'] });
+    });
+
+    it('without mkfifo the calls go through the I/O thread and still answer', async function () {
+      if (process.platform !== 'linux') this.skip();
+      const { code, stdout, stderr } = await runNode([user, 'ordered', '300'], {
+        env: { ...process.env, PATH: '/nonexistent' },
+      });
+      assert.strictEqual(code, 0, stderr);
+      assert.deepStrictEqual(lines(stdout)[0], { direct: false, wrong: 0 });
+    });
+  });
+
+  it('a message past the 1 GiB limit throws ERR_MESSAGE_TOO_LONG, direct and through the I/O thread, and the next call is answered', async function () {
+    this.timeout(90000); // encoding 1 GiB twice touches about 4 GiB of fresh pages: 15 s on a small VM
+    const { code, stdout, stderr } = await runNode([user, 'too-long'], { timeout: 80000 });
+    assert.strictEqual(code, 0, stderr);
+    const [{ direct, sync, async, after }] = lines(stdout);
+    assert.strictEqual(direct, true);
+    for (const [how, outcome] of Object.entries({ sync, async })) {
+      assert.strictEqual(outcome.code, 'ERR_MESSAGE_TOO_LONG', `${how}: ${JSON.stringify(outcome)}`);
+      assert.match(outcome.message, /1073741[0-9]{3} bytes .*limit.*nothing was sent/, how);
+    }
+    assert.deepStrictEqual(after, { sync: 'after', async: 'after' });
+  });
+
+  it('a 64 MiB message crosses whole each way, direct and through the I/O thread, in bounded time', async () => {
+    const { code, stdout, stderr } = await runNode([user, 'large']);
+    assert.strictEqual(code, 0, stderr);
+    const [report] = lines(stdout);
+    assert.deepStrictEqual({ ...report, ms: undefined }, { direct: true, sync: true, async: true, ms: undefined });
+    // Joining a frame's chunks once per chunk took 75 s here; once per frame, about 4 s.
+    assert.ok(report.ms < 20000, `took ${report.ms} ms`);
+  });
+
   it('the broker ends, and removes its socket directory, once its tree is SIGKILLed', async () => {
     const root = spawn(process.execPath, [user, 'broker-then-wait'], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {

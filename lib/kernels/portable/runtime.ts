@@ -8,7 +8,9 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import { CodedError } from '../../errors';
 import { channels, dumpFrame, loadFrame } from '../../reduction';
 import { abortError } from '../../wait/abort';
-import { frame, FrameKind } from './wire';
+import { checkPayloadLength, frame, FrameKind } from './wire';
+import { DirectCaller } from './direct_calls';
+import { isLocalCall } from './io/local_services';
 import { brokerAddressEnv, inheritedBrokerAddress, newBrokerAddress, type BrokerAddress } from './broker_address';
 import {
   FLAG_ANSWERED,
@@ -32,9 +34,15 @@ interface Pending {
 class IoThread {
   readonly #port: MessagePort;
   readonly #syncPort: MessagePort;
+  readonly #directPort: MessagePort;
   readonly #flag: Int32Array;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
+  /** Frames for the broker posted through the I/O thread, and written to the direct channel: each way's frames say how many the other way had (wire.ts). */
+  #socketFrames = 0;
+  #directFrames = 0;
+  /** This thread's direct channel to the broker, once the broker has announced it; null where there is none. */
+  #direct: DirectCaller | null = null;
   /** One-way sends since the last call: flushed at exit so that none is lost. */
   #unflushed = false;
 
@@ -44,13 +52,16 @@ class IoThread {
   ) {
     const channel = new MessageChannel();
     const syncChannel = new MessageChannel();
+    const directChannel = new MessageChannel();
     const flag = new SharedArrayBuffer(4);
     this.#port = channel.port1;
     this.#syncPort = syncChannel.port1;
+    this.#directPort = directChannel.port1;
     this.#flag = new Int32Array(flag);
     const data: IoThreadData = {
       port: channel.port2,
       syncPort: syncChannel.port2,
+      directPort: directChannel.port2,
       flag,
       address: broker.address,
       key: broker.key.toString('hex'),
@@ -58,7 +69,7 @@ class IoThread {
     };
     const worker = new Worker(path.join(__dirname, 'io', 'io_thread.js'), {
       workerData: data,
-      transferList: [channel.port2, syncChannel.port2],
+      transferList: [channel.port2, syncChannel.port2, directChannel.port2],
       // The I/O thread needs none of the program's flags (--require hooks, loaders).
       execArgv: [],
       stdout: false,
@@ -106,7 +117,9 @@ class IoThread {
   #post(op: string, args: unknown[], oneWay: boolean, sync: boolean): number {
     const id = this.#nextId++;
     if (this.#nextId > 0xffffffff) this.#nextId = 1;
-    const framed = frame(id, oneWay ? FrameKind.Send : FrameKind.Call, dumpFrame([op, args], channels.broker).bytes);
+    const payload = brokerPayload(op, args);
+    const framed = frame(id, oneWay ? FrameKind.Send : FrameKind.Call, payload, this.#directFrames);
+    if (!isLocalCall(op)) this.#socketFrames = (this.#socketFrames + 1) >>> 0;
     this.#postBatch([{ id, op, oneWay, sync, start: 0, end: framed.length }], framed);
     return id;
   }
@@ -146,6 +159,14 @@ class IoThread {
 
   callSync(op: string, args: unknown[]): unknown {
     this.#unflushed = false;
+    const direct = isLocalCall(op) ? null : this.#directCaller();
+    if (direct) {
+      const reply = direct.call(this.#socketFrames, brokerPayload(op, args));
+      this.#directFrames = (this.#directFrames + 1) >>> 0;
+      const value = loadFrame(reply.bytes);
+      if (!reply.ok) throw value;
+      return value;
+    }
     Atomics.store(this.#flag, 0, FLAG_WAITING);
     this.#post(op, args, false, true);
     for (;;) {
@@ -160,10 +181,37 @@ class IoThread {
     return value;
   }
 
-  send(op: string, args: unknown[]): void {
-    this.#unflushed = true;
-    this.#post(op, args, true, false);
+  #directCaller(): DirectCaller | null {
+    if (this.#direct === null) {
+      const announced = receiveMessageOnPort(this.#directPort);
+      if (announced) this.#direct = DirectCaller.open(announced.message as [string, string]);
+    }
+    return this.#direct;
   }
+
+  send(op: string, args: unknown[]): void {
+    const direct = isLocalCall(op) ? null : this.#directCaller();
+    if (direct === null) {
+      this.#unflushed = true;
+      this.#post(op, args, true, false);
+      return;
+    }
+    // Written to the FIFO before this returns: nothing is left to flush at exit.
+    const payload = brokerPayload(op, args);
+    try {
+      direct.send(this.#socketFrames, payload);
+      this.#directFrames = (this.#directFrames + 1) >>> 0;
+    } catch {
+      // The broker is gone: a one-way call has no one to fail to, and the next call says so.
+    }
+  }
+}
+
+/** `op` and its arguments as one frame's payload; a message the broker would refuse throws here, with nothing sent. */
+function brokerPayload(op: string, args: unknown[]): Uint8Array {
+  const { bytes } = dumpFrame([op, args], channels.broker);
+  checkPayloadLength(bytes.byteLength);
+  return bytes;
 }
 
 function isAbort(err: unknown): boolean {

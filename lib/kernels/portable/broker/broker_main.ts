@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { inheritedBrokerAddress, makeBrokerDirectory } from '../broker_address';
-import { admit, connectedClients } from './clients';
+import { admit, connectedClients, placeDirectChannels } from './clients';
 import './service_list';
 
 /** Long enough for a child started just before its parent exited to connect. */
@@ -33,6 +33,8 @@ if (directory !== null) {
     process.exit(2);
   }
 }
+
+placeDirectChannels(directory);
 
 let emptyTimer: NodeJS.Timeout | null = setTimeout(shutDown, FIRST_CLIENT_MS);
 

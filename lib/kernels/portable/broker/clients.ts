@@ -8,6 +8,8 @@ import { frame, readFrames, FrameKind } from '../wire';
 import { challengeAnswered } from '../broker_address';
 import { brokerServices, type ClientInfo } from './services';
 import { CallScope } from '../service_registry';
+import { openDirectChannel, type DirectChannel } from './direct_channels';
+import { TwoWayOrder, Way } from './two_way_order';
 
 /** A process that has not answered the challenge within this long is dropped. */
 const HANDSHAKE_MS = 5000;
@@ -19,8 +21,7 @@ export function connectedClients(): ClientInfo[] {
   return [...clients];
 }
 
-function reply(socket: Socket, id: number, ok: boolean, value: unknown): void {
-  if (socket.destroyed) return;
+function replyFrame(id: number, ok: boolean, value: unknown): Buffer {
   let payload: Buffer;
   try {
     payload = dumpFrame(value, channels.broker).bytes;
@@ -28,45 +29,102 @@ function reply(socket: Socket, id: number, ok: boolean, value: unknown): void {
     ok = false;
     payload = dumpFrame(err, channels.broker).bytes;
   }
-  socket.write(frame(id, ok ? FrameKind.ReplyOk : FrameKind.ReplyError, payload));
+  return frame(id, ok ? FrameKind.ReplyOk : FrameKind.ReplyError, payload);
 }
+
+function reply(socket: Socket, id: number, ok: boolean, value: unknown): void {
+  if (!socket.destroyed) socket.write(replyFrame(id, ok, value));
+}
+
+type Respond = (ok: boolean, value: unknown) => void;
+
+/** Runs one call of `client`; a call that waits is kept in `running` until it answers. */
+function dispatch(
+  client: ClientInfo,
+  running: Map<number, CallScope>,
+  id: number,
+  payload: Buffer,
+  respond: Respond | null,
+  cancelled: boolean,
+): void {
+  const scope = new CallScope(client);
+  if (cancelled) scope.abort();
+  let result: unknown;
+  try {
+    const [op, args] = loadFrame(payload) as [string, unknown[]];
+    result = brokerServices.invoke(op, scope, args);
+  } catch (err) {
+    if (respond) respond(false, err);
+    else process.emitWarning(`posix-multiprocessing broker: a one-way call from ${client.pid} failed: ${String(err)}`);
+    return;
+  }
+  if (!(result instanceof Promise)) {
+    respond?.(true, result);
+    return;
+  }
+  running.set(id, scope);
+  result.then(
+    (value) => {
+      running.delete(id);
+      respond?.(true, value);
+    },
+    (err) => {
+      running.delete(id);
+      respond?.(false, err);
+    },
+  );
+}
+
+/** Where the direct channels of clients are made: the broker's private directory (none on Windows). */
+let channelDirectory: string | null = null;
+
+export function placeDirectChannels(directory: string | null): void {
+  channelDirectory = directory;
+}
+
+/** The id of the direct channel's call in `running`: the client blocks on it, so there is one at a time. */
+const DIRECT_CALL = -1;
 
 function serveClient(socket: Socket, client: ClientInfo, onGone: () => void): void {
   const running = new Map<number, CallScope>();
-  readFrames(socket, (id, kind, payload) => {
+  const order = new TwoWayOrder();
+  let direct: DirectChannel | null = null;
+  let gone = false;
+
+  readFrames(socket, (id, kind, payload, after) => {
     if (kind === FrameKind.Cancel) {
-      running.get(id)?.abort();
+      if (!order.cancelWaiting(Way.Socket, id)) running.get(id)?.abort();
       return;
     }
-    const oneWay = kind === FrameKind.Send;
-    const scope = new CallScope(client);
-    let result: unknown;
-    try {
-      const [op, args] = loadFrame(payload) as [string, unknown[]];
-      result = brokerServices.invoke(op, scope, args);
-    } catch (err) {
-      if (oneWay)
-        process.emitWarning(`posix-multiprocessing broker: a one-way call from ${client.pid} failed: ${String(err)}`);
-      else reply(socket, id, false, err);
-      return;
-    }
-    if (!(result instanceof Promise)) {
-      if (!oneWay) reply(socket, id, true, result);
-      return;
-    }
-    running.set(id, scope);
-    result.then(
-      (value) => {
-        running.delete(id);
-        if (!oneWay) reply(socket, id, true, value);
+    const respond: Respond | null = kind === FrameKind.Send ? null : (ok, value) => reply(socket, id, ok, value);
+    // A frame that waits outlives this callback, and its bytes with it.
+    const bytes = order.ready(Way.Socket, after) ? payload : Buffer.from(payload);
+    order.arrive(Way.Socket, id, after, (cancelled) => dispatch(client, running, id, bytes, respond, cancelled));
+  });
+  if (channelDirectory !== null) {
+    openDirectChannel(
+      channelDirectory,
+      `client-${client.id}`,
+      (_id, kind, payload, after) => {
+        const respond: Respond | null =
+          kind === FrameKind.Send ? null : (ok, value) => direct?.write(replyFrame(0, ok, value));
+        const bytes = order.ready(Way.Direct, after) ? payload : Buffer.from(payload);
+        order.arrive(Way.Direct, DIRECT_CALL, after, (cancelled) =>
+          dispatch(client, running, DIRECT_CALL, bytes, respond, cancelled),
+        );
       },
-      (err) => {
-        running.delete(id);
-        if (!oneWay) reply(socket, id, false, err);
+      () => !gone,
+      (channel) => {
+        direct = channel;
+        if (!socket.destroyed)
+          socket.write(frame(0, FrameKind.DirectChannel, Buffer.from(JSON.stringify(channel.paths))));
       },
     );
-  });
+  }
   socket.on('close', () => {
+    gone = true;
+    direct?.close();
+    direct = null;
     clients.delete(client);
     for (const scope of running.values()) scope.abort();
     running.clear();

@@ -28,7 +28,7 @@ import './local_service_list';
 const CONNECT_PATIENCE_MS = 10000;
 const CONNECT_RETRY_MS = 20;
 
-const { port, syncPort, flag, address, key: keyHex, brokerEntry } = workerData as IoThreadData;
+const { port, syncPort, directPort, flag, address, key: keyHex, brokerEntry } = workerData as IoThreadData;
 const key = Buffer.from(keyHex, 'hex');
 const flagWord = new Int32Array(flag);
 const self = { id: 0, pid: process.pid };
@@ -169,6 +169,10 @@ function onConnected(connection: net.Socket): void {
       stage = 'serving';
       for (const bytes of queued!) connection.write(bytes);
       queued = null;
+      return;
+    }
+    if (kind === FrameKind.DirectChannel) {
+      directPort.postMessage(JSON.parse(payload.toString()));
       return;
     }
     if (!brokerCalls.delete(id)) return;

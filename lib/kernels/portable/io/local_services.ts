@@ -7,6 +7,14 @@ export type { CallContext, ClientInfo, Handler, ServiceHooks } from '../service_
 
 export const localServices = new ServiceRegistry();
 
+/** Their names, for the calling thread to tell which calls reach the broker (runtime.ts counts them). */
+export const LOCAL_SERVICES: ReadonlySet<string> = new Set(['io', 'process', 'socket']);
+
+export function isLocalCall(op: string): boolean {
+  return LOCAL_SERVICES.has(op.slice(0, op.indexOf('.')));
+}
+
 export function defineService(name: string, handlers: Record<string, Handler>, hooks?: ServiceHooks): void {
+  if (!LOCAL_SERVICES.has(name)) throw new Error(`the local service '${name}' is missing from LOCAL_SERVICES`);
   localServices.define(name, handlers, hooks);
 }

@@ -1,0 +1,107 @@
+// The calling thread's end of its direct channel to the broker
+// (broker/direct_channels.ts): a blocking call writes its frame to the
+// requests FIFO and waits in read(2) on the replies FIFO, with no hop
+// through the I/O thread.
+import fs from 'node:fs';
+import { CodedError } from '../../errors';
+import { FrameKind, HEADER, writeHeader } from './wire';
+
+export interface DirectReply {
+  readonly ok: boolean;
+  readonly bytes: Uint8Array;
+}
+
+export class DirectCaller {
+  readonly #header = Buffer.alloc(HEADER);
+  readonly #requestHeader = Buffer.alloc(HEADER);
+  #closed = false;
+
+  private constructor(
+    private readonly requests: number,
+    private readonly replies: number,
+  ) {}
+
+  /** Opens the FIFOs at `paths` (the broker holds them open, so neither open waits); null if they cannot be. */
+  static open([requests, replies]: [string, string]): DirectCaller | null {
+    let requestsFd = -1;
+    try {
+      requestsFd = fs.openSync(requests, fs.constants.O_WRONLY);
+      const repliesFd = fs.openSync(replies, fs.constants.O_RDONLY);
+      return new DirectCaller(requestsFd, repliesFd);
+    } catch {
+      if (requestsFd >= 0) fs.closeSync(requestsFd);
+      return null;
+    } finally {
+      // Open ends are all either side needs: nobody else can open them now.
+      fs.rmSync(requests, { force: true });
+      fs.rmSync(replies, { force: true });
+    }
+  }
+
+  /**
+   * Sends a one-way `payload` to run after the first `after` frames of this thread's
+   * socket. The FIFO holds 64 KiB: past that this waits for the broker to read.
+   */
+  send(after: number, payload: Uint8Array): void {
+    try {
+      this.#write(FrameKind.Send, payload, after);
+    } catch {
+      throw this.#gone();
+    }
+  }
+
+  /** Sends `payload` as send() does, and blocks for the answer. */
+  call(after: number, payload: Uint8Array): DirectReply {
+    try {
+      this.#write(FrameKind.Call, payload, after);
+      this.#readFully(this.#header);
+      const bytes = new Uint8Array(this.#header.readUInt32LE(0));
+      this.#readFully(bytes);
+      return { ok: this.#header[8] === FrameKind.ReplyOk, bytes };
+    } catch {
+      throw this.#gone();
+    }
+  }
+
+  // Header and payload in one writev: one wake-up for the broker, and no copy of a large payload.
+  #write(kind: FrameKind, payload: Uint8Array, after: number): void {
+    if (this.#closed) throw new Error('closed');
+    const header = this.#requestHeader;
+    writeHeader(header, 0, kind, payload.byteLength, after);
+    const total = HEADER + payload.byteLength;
+    // Past the FIFO's room a write takes part: the rest follows as the broker reads.
+    let at = fs.writevSync(this.requests, [header, payload]);
+    while (at < total) {
+      at += at < HEADER ? fs.writeSync(this.requests, header, at) : fs.writeSync(this.requests, payload, at - HEADER);
+    }
+  }
+
+  #gone(): CodedError {
+    this.close();
+    return new CodedError(
+      'ERR_BROKER_GONE',
+      "the portable backend's broker process is gone (its direct channel closed): objects shared " +
+        'between processes are no longer reachable from this process',
+    );
+  }
+
+  #readFully(into: Uint8Array): void {
+    for (let at = 0; at < into.length;) {
+      const got = fs.readSync(this.replies, into, at, into.length - at, null);
+      if (got === 0) throw new Error('end of file on the replies FIFO');
+      at += got;
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const fd of [this.requests, this.replies]) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // closed already
+      }
+    }
+  }
+}
