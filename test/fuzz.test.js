@@ -12,7 +12,8 @@ const { dumpFrame, loadFrame, channels } = require('../dist/reduction');
 const encode = (value) => dumpFrame(value, channels.queue).bytes;
 const decode = (bytes) => loadFrame(bytes);
 
-const RUNS = Number(process.env.FUZZ_RUNS) || 200;
+const { fuzzRuns, fuzzTimeout } = require('./helpers/fuzz_runs');
+const RUNS = fuzzRuns(200);
 const SLOW_RUNS = Math.max(10, Math.round(RUNS / 10));
 const portable = process.env.PMP_BACKEND === 'portable';
 
@@ -91,7 +92,7 @@ function frame(body) {
 }
 
 describe('fuzz: the codec', function () {
-  this.timeout(120000);
+  this.timeout(fuzzTimeout(RUNS));
 
   it('every structured-cloneable value fast-check makes comes back equal', () => {
     fc.assert(
@@ -137,7 +138,7 @@ describe('fuzz: the codec', function () {
 });
 
 describe('fuzz: Connection frames from a peer', function () {
-  this.timeout(120000);
+  this.timeout(fuzzTimeout(RUNS));
   before(skipUnderPortable);
 
   it('whatever bytes a peer writes before closing, recv() yields values, then throws a coded error or EOFError, within a bounded time', async () => {
@@ -204,7 +205,7 @@ describe('malformed frames from a peer', function () {
 });
 
 describe('fuzz: the authkey handshake', function () {
-  this.timeout(120000);
+  this.timeout(fuzzTimeout(RUNS));
 
   it('a client that answers the challenge with random bytes is refused with AuthenticationError; the listener then accepts a real client', async () => {
     const authkey = Buffer.from('fuzzing key');

@@ -14,7 +14,8 @@ const { describeForChild, readSpec } = require('../dist/child/process_spec');
 const { dumpFrame, loadFrame, channels } = require('../dist/reduction');
 const targets = require('./fixtures/control_targets');
 
-const RUNS = Number(process.env.FUZZ_RUNS) || 200;
+const { fuzzRuns, fuzzTimeout } = require('./helpers/fuzz_runs');
+const RUNS = fuzzRuns(200);
 const SERVER_RUNS = Math.max(20, Math.round(RUNS / 5));
 const portable = process.env.PMP_BACKEND === 'portable';
 
@@ -88,7 +89,7 @@ describe('fuzz: process descriptions', function () {
 });
 
 describe('fuzz: requests to the forkserver', function () {
-  this.timeout(120000);
+  this.timeout(fuzzTimeout(RUNS));
   let native;
   let server;
   let control;

@@ -8,7 +8,8 @@ const assert = require('node:assert/strict');
 const fc = require('fast-check');
 const { Manager, Client } = require('..');
 
-const RUNS = Number(process.env.FUZZ_RUNS) || 100;
+const { fuzzRuns, fuzzTimeout } = require('./helpers/fuzz_runs');
+const RUNS = fuzzRuns(100);
 const reduce = Symbol.for('posix-multiprocessing.reduce');
 const REPLY_MS = 5000;
 
@@ -47,7 +48,7 @@ const requestLike = fc.tuple(
 );
 
 describe('fuzz: the Manager protocol', function () {
-  this.timeout(120000);
+  this.timeout(fuzzTimeout(RUNS));
   let manager;
   let ref;
   let dict;

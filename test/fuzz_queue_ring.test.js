@@ -12,7 +12,8 @@ const fc = require('fast-check');
 const { Queue } = require('..');
 const { native } = require('../dist/internal/native');
 
-const RUNS = Number(process.env.FUZZ_RUNS) || 200;
+const { fuzzRuns, fuzzTimeout } = require('./helpers/fuzz_runs');
+const RUNS = fuzzRuns(200);
 const posix = process.env.PMP_BACKEND !== 'portable';
 const SPILLED = 1; // RecordKind.Spilled: the record holds `<size>:<segment name>`
 const STRUCTURED_TAG = 0; // any codec tag: the spilled record is refused before decoding
@@ -45,7 +46,7 @@ function getEachAfter(items, overwrite) {
 }
 
 describe('fuzz: the Queue ring as other processes left it', function () {
-  this.timeout(120000);
+  this.timeout(fuzzTimeout(RUNS));
   before(function () {
     if (!posix) this.skip(); // the ring is the posix backend's
   });
