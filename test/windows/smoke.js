@@ -142,6 +142,32 @@ async function main() {
     return `${got.length} queue messages, counter ${total}`;
   });
 
+  await step('blocking calls reach the broker on a direct channel (portable)', async () => {
+    if (backend() !== 'portable') return `not used by the ${backend()} backend`;
+    // Internal, for this check only: the same module instance the package itself loaded.
+    const root = path.dirname(require.resolve('posix-multiprocessing/package.json'));
+    const runtime = require(path.join(root, 'dist', 'kernels', 'portable', 'runtime.js'));
+    const lock = new Lock();
+    const deadline = Date.now() + 10000;
+    while (runtime.directChannel() === null) {
+      check(Date.now() < deadline, 'no direct channel within 10 s');
+      lock.acquireSync();
+      lock.release();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const kind = runtime.directChannel();
+    check(kind === (process.platform === 'win32' ? 'pipe' : 'fifos'), `direct channel ${kind}`);
+    const n = 500;
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      lock.acquireSync();
+      lock.release();
+    }
+    const us = Number(process.hrtime.bigint() - start) / n / 1000;
+    check(runtime.directChannel() === kind, 'the direct channel closed while in use');
+    return `${kind}; Lock acquireSync() + release() ${us.toFixed(1)} us`;
+  });
+
   await step('Pipe() to a child (async and sync send/recv)', async () => {
     const [a, b] = Pipe();
     const p = new Process({ target: echoUpper, args: [b] });

@@ -1,10 +1,10 @@
 // The calling thread's end of its direct channel to the broker
-// (broker/direct_channels.ts): a blocking call writes its frame to the
-// requests FIFO and waits in read(2) on the replies FIFO, with no hop
-// through the I/O thread.
+// (broker/direct_channels.ts): a blocking call writes its frame and waits in
+// read(2) for the answer, with no hop through the I/O thread. Two FIFOs, or
+// on Windows one named pipe.
 import fs from 'node:fs';
 import { CodedError } from '../../errors';
-import { FrameKind, HEADER, writeHeader } from './wire';
+import { FrameKind, HEADER, writeHeader, type DirectAnnouncement } from './wire';
 
 export interface DirectReply {
   readonly ok: boolean;
@@ -17,17 +17,23 @@ export class DirectCaller {
   #closed = false;
 
   private constructor(
+    /** What the channel is made of, for diagnostics. */
+    readonly kind: 'fifos' | 'pipe',
     private readonly requests: number,
     private readonly replies: number,
   ) {}
 
-  /** Opens the FIFOs at `paths` (the broker holds them open, so neither open waits); null if they cannot be. */
-  static open([requests, replies]: [string, string]): DirectCaller | null {
+  /** Opens the channel the broker announced (it is listening, so no open waits); null if it cannot be. */
+  static open(announcement: DirectAnnouncement): DirectCaller | null {
+    return 'fifos' in announcement ? DirectCaller.#openFifos(announcement.fifos) : DirectCaller.#openPipe(announcement);
+  }
+
+  static #openFifos([requests, replies]: [string, string]): DirectCaller | null {
     let requestsFd = -1;
     try {
       requestsFd = fs.openSync(requests, fs.constants.O_WRONLY);
       const repliesFd = fs.openSync(replies, fs.constants.O_RDONLY);
-      return new DirectCaller(requestsFd, repliesFd);
+      return new DirectCaller('fifos', requestsFd, repliesFd);
     } catch {
       if (requestsFd >= 0) fs.closeSync(requestsFd);
       return null;
@@ -35,6 +41,20 @@ export class DirectCaller {
       // Open ends are all either side needs: nobody else can open them now.
       fs.rmSync(requests, { force: true });
       fs.rmSync(replies, { force: true });
+    }
+  }
+
+  // A Windows named pipe, opened as a file: one handle both ways, read and written synchronously.
+  static #openPipe({ pipe, token }: { pipe: string; token: string }): DirectCaller | null {
+    let fd = -1;
+    try {
+      fd = fs.openSync(pipe, 'r+');
+      const proof = Buffer.from(token, 'hex');
+      for (let at = 0; at < proof.length;) at += fs.writeSync(fd, proof, at);
+      return new DirectCaller('pipe', fd, fd);
+    } catch {
+      if (fd >= 0) fs.closeSync(fd);
+      return null;
     }
   }
 
@@ -93,10 +113,15 @@ export class DirectCaller {
     }
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const fd of [this.requests, this.replies]) {
+    // One fd both ways on Windows: closed once, or the second close could hit a reused number.
+    for (const fd of new Set([this.requests, this.replies])) {
       try {
         fs.closeSync(fd);
       } catch {

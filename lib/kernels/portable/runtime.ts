@@ -8,7 +8,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import { CodedError } from '../../errors';
 import { channels, dumpFrame, loadFrame } from '../../reduction';
 import { abortError } from '../../wait/abort';
-import { checkPayloadLength, frame, FrameKind } from './wire';
+import { checkPayloadLength, frame, FrameKind, type DirectAnnouncement } from './wire';
 import { DirectCaller } from './direct_calls';
 import { isLocalCall } from './io/local_services';
 import { brokerAddressEnv, inheritedBrokerAddress, newBrokerAddress, type BrokerAddress } from './broker_address';
@@ -184,9 +184,15 @@ class IoThread {
   #directCaller(): DirectCaller | null {
     if (this.#direct === null) {
       const announced = receiveMessageOnPort(this.#directPort);
-      if (announced) this.#direct = DirectCaller.open(announced.message as [string, string]);
+      if (announced) this.#direct = DirectCaller.open(announced.message as DirectAnnouncement);
     }
     return this.#direct;
+  }
+
+  /** What this thread's direct channel is made of, once it has one. */
+  directChannel(): 'fifos' | 'pipe' | null {
+    const direct = this.#directCaller();
+    return direct === null || direct.closed ? null : direct.kind;
   }
 
   send(op: string, args: unknown[]): void {
@@ -247,6 +253,11 @@ export function callSync(op: string, args: unknown[]): unknown {
 /** A one-way call, ordered after this thread's earlier calls; any later call returns after it ran. */
 export function send(op: string, args: unknown[]): void {
   ioThread().send(op, args);
+}
+
+/** For diagnostics and tests: what this thread's blocking calls reach the broker through ('fifos', 'pipe'), or null (the I/O thread). */
+export function directChannel(): 'fifos' | 'pipe' | null {
+  return ioThread().directChannel();
 }
 
 /** What a child needs in its environment to join this process's broker (starting it if needed). */

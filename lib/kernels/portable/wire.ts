@@ -17,9 +17,16 @@ export const enum FrameKind {
   Cancel = 2,
   ReplyError = 3,
   ReplyOk = 4,
-  /** From the broker, once: the paths of the client's direct channel (broker/direct_channels.ts), as JSON. */
+  /** From the broker, once: how to open the client's direct channel (a DirectAnnouncement, as JSON). */
   DirectChannel = 5,
 }
+
+/** How a client opens its direct channel (broker/direct_channels.ts), sent as the JSON payload of a DirectChannel frame. */
+export type DirectAnnouncement =
+  { readonly fifos: [requests: string, replies: string] } | { readonly pipe: string; readonly token: string };
+
+/** What a client writes first on a Windows direct channel: the token it was sent, proving it is the client. */
+export const DIRECT_TOKEN_BYTES = 32;
 
 /** Frames larger than this are refused: a peer that claims more is broken or hostile. */
 export const MAX_FRAME = 1 << 30;

@@ -34,7 +34,8 @@ if (directory !== null) {
   }
 }
 
-placeDirectChannels(directory);
+// directory is null only on Windows, where named pipes take the place of FIFOs.
+placeDirectChannels(directory !== null ? { directory } : { pipes: true });
 
 let emptyTimer: NodeJS.Timeout | null = setTimeout(shutDown, FIRST_CLIENT_MS);
 

@@ -8,7 +8,7 @@ import { frame, readFrames, FrameKind } from '../wire';
 import { challengeAnswered } from '../broker_address';
 import { brokerServices, type ClientInfo } from './services';
 import { CallScope } from '../service_registry';
-import { openDirectChannel, type DirectChannel } from './direct_channels';
+import { openDirectChannel, type ChannelPlace, type DirectChannel } from './direct_channels';
 import { TwoWayOrder, Way } from './two_way_order';
 
 /** A process that has not answered the challenge within this long is dropped. */
@@ -75,11 +75,11 @@ function dispatch(
   );
 }
 
-/** Where the direct channels of clients are made: the broker's private directory (none on Windows). */
-let channelDirectory: string | null = null;
+/** Where the direct channels of clients are made; null where none can be. */
+let channelPlace: ChannelPlace | null = null;
 
-export function placeDirectChannels(directory: string | null): void {
-  channelDirectory = directory;
+export function placeDirectChannels(place: ChannelPlace | null): void {
+  channelPlace = place;
 }
 
 /** The id of the direct channel's call in `running`: the client blocks on it, so there is one at a time. */
@@ -101,9 +101,9 @@ function serveClient(socket: Socket, client: ClientInfo, onGone: () => void): vo
     const bytes = order.ready(Way.Socket, after) ? payload : Buffer.from(payload);
     order.arrive(Way.Socket, id, after, (cancelled) => dispatch(client, running, id, bytes, respond, cancelled));
   });
-  if (channelDirectory !== null) {
+  if (channelPlace !== null) {
     openDirectChannel(
-      channelDirectory,
+      channelPlace,
       `client-${client.id}`,
       (_id, kind, payload, after) => {
         const respond: Respond | null =
@@ -117,7 +117,7 @@ function serveClient(socket: Socket, client: ClientInfo, onGone: () => void): vo
       (channel) => {
         direct = channel;
         if (!socket.destroyed)
-          socket.write(frame(0, FrameKind.DirectChannel, Buffer.from(JSON.stringify(channel.paths))));
+          socket.write(frame(0, FrameKind.DirectChannel, Buffer.from(JSON.stringify(channel.announcement))));
       },
     );
   }

@@ -40,7 +40,7 @@ export interface IoReply {
 export interface IoThreadData {
   readonly port: MessagePort;
   readonly syncPort: MessagePort;
-  /** Where the broker's direct channel for this thread's blocking calls is announced: [requests, replies] paths. */
+  /** Where the broker's direct channel for this thread's blocking calls is announced (a DirectAnnouncement, wire.ts). */
   readonly directPort: MessagePort;
   /** Int32 word 0: 0 while a sync call waits, 1 when its answer is on the sync port, -1 when the I/O thread died. */
   readonly flag: SharedArrayBuffer;
