@@ -13,6 +13,7 @@ const PLACES = {
   'after-await': 'after an await of a timer, inside try/catch/finally',
   'after-fs-promise': 'after an await of fs.promises, inside try/catch/finally',
   timer: 'inside a timer callback',
+  'immediate-in-batch': 'inside the second of three immediate callbacks',
   'data-handler': "inside a 'data' handler",
 };
 

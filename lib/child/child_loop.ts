@@ -22,15 +22,56 @@ function timersOf(list: Linked): Linked[] {
   return timers;
 }
 
+interface ImmediateList {
+  head: Linked | null;
+  remove(item: Linked): void;
+}
+
+/** What Node's processImmediate reads of an Immediate (lib/internal/timers.js). */
+interface ImmediateState extends Linked {
+  _destroyed: boolean;
+  _onImmediate: (() => void) | null;
+  _argv?: unknown[];
+}
+
 function stopTimersAndImmediates(): void {
   const timerLists = closureVariable<Record<string, Linked>>(clearTimeout, 'timerListMap');
   for (const list of Object.values(timerLists ?? {})) {
     for (const timer of timersOf(list)) clearTimeout(timer as unknown as NodeJS.Timeout);
   }
-  const immediates = closureVariable<{ head: Linked | null }>(clearImmediate, 'immediateQueue');
+  const immediates = closureVariable<ImmediateList>(clearImmediate, 'immediateQueue');
   const pending: Linked[] = [];
   for (let item = immediates?.head ?? null; item; item = item._idleNext ?? null) pending.push(item);
   for (const immediate of pending) clearImmediate(immediate as unknown as NodeJS.Immediate);
+  if (immediates) disarmRunningImmediate(immediates);
+}
+
+/**
+ * A fork inside an immediate callback that is not the first of its batch
+ * leaves that callback, already marked as run, at the head of Node's list of
+ * the batch's outstanding immediates. The child's first check phase would
+ * start there and read the entry before it, which does not exist (Node aborts:
+ * "FATAL ERROR: v8::ToLocalChecked Empty MaybeLocal"). Marked as not run, with
+ * an empty body, the entry is passed over instead; the count of pending
+ * immediates that pass takes one from is given back. The immediates queued
+ * after it in the same batch are the parent's and are cleared like the others.
+ */
+function disarmRunningImmediate(queue: ImmediateList): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { executionAsyncResource } = require('node:async_hooks') as typeof import('node:async_hooks');
+  const running = executionAsyncResource() as Partial<ImmediateState>;
+  if (running?.constructor?.name !== 'Immediate' || running._destroyed !== true) return;
+  // The rest of its batch is the parent's too: it is linked from here, not from the queue.
+  const batch: Linked[] = [];
+  for (let item = running._idleNext ?? null; item; item = item._idleNext ?? null) batch.push(item);
+  for (const immediate of batch) clearImmediate(immediate as unknown as NodeJS.Immediate);
+  running._argv = undefined;
+  running._onImmediate = () => {
+    const counted = setImmediate(() => {}) as unknown as Linked;
+    (counted as unknown as NodeJS.Immediate).unref();
+    queue.remove(counted); // counted as pending, never run
+  };
+  running._destroyed = false;
 }
 
 /** Empties Node's nextTick queue: callbacks the parent queued before start(). */
