@@ -30,6 +30,7 @@ import { backend, kernels } from './backend';
 import { ChannelEnd, closeFds, fdPassing, sendFds, takeFds } from './pool/pool_fds';
 import { poolWorkerMain, type ResultEntry, type TaskMessage, type WorkerConfig } from './pool/pool_worker';
 import type { StartMethodName } from './context';
+import { NOT_READY, nextTurn, SpinPolicy, spinAsync, type Look } from './wait/spin_then_park';
 
 export interface PoolOptions {
   processes?: number | null;
@@ -168,6 +169,10 @@ const MAX_QUEUED_CHUNKS = 256;
 const TERMINATE_GRACE_MS = 2000;
 const MAX_START_FAILURES = 3;
 const WATCHDOG_MS = 1000;
+// After the last outstanding task, the result read stays pending this long
+// before it is cancelled: one task after another (sequential apply) then reuses
+// it instead of cancelling and registering a wait, and a timer, per task.
+const IDLE_LINGER_MS = 5;
 // imap without a buffersize reads ahead at most this many chunks not yet consumed.
 const DEFAULT_READ_AHEAD_CHUNKS = 1024;
 
@@ -255,6 +260,9 @@ export class Pool {
   readonly #maxMemory: number | null;
   readonly #ownerPid = process.pid;
   readonly #results: Queue<ResultEntry[]>;
+  /** A cheap look at #results (null under portable), and whether results come back fast enough to spin for. */
+  readonly #lookResults: Look<ResultEntry[]> | null;
+  readonly #resultSpins = new SpinPolicy();
   readonly #running: RunningSlots;
   readonly #workers: Array<Worker | null>;
   /** Workers told to stop that may still be running (joined by join()). */
@@ -289,6 +297,9 @@ export class Pool {
   #maintenanceScheduled = false;
   #maintaining = false;
   #watchdog: NodeJS.Timeout | null = null;
+  /** The result read and the watchdog outlive the last task until this timer fires. */
+  #lingering = false;
+  #lingerTimer: NodeJS.Timeout | null = null;
   #finished: Promise<void>;
   #markFinished!: () => void;
 
@@ -330,6 +341,7 @@ export class Pool {
     this.#initializer = initializer && !this.#fork ? locateExport(initializer, 'initializer') : initializer;
     this.#initargs = initargs;
     this.#results = new Queue<ResultEntry[]>(0, { bufferSize: RESULT_QUEUE_BYTES, channel: channels.poolResult });
+    this.#lookResults = this.#results.looker();
     this.#running = RunningSlots.create(processes);
     this.#workers = new Array(processes).fill(null);
     this.#finished = new Promise<void>((resolve) => {
@@ -1156,10 +1168,23 @@ export class Pool {
     this.#outstanding--;
     // Nothing left to wait for (the last results may have been taken by a drain
     // after a worker exit): a pending result read would keep the process alive.
-    if (this.#outstanding === 0) {
+    if (this.#outstanding === 0) this.#linger();
+  }
+
+  /** Keeps the result read (and the watchdog) for IDLE_LINGER_MS, then lets them go if still idle. */
+  #linger(): void {
+    this.#lingering = true;
+    if (this.#lingerTimer !== null) {
+      this.#lingerTimer.refresh();
+      return;
+    }
+    this.#lingerTimer = setTimeout(() => {
+      if (!this.#lingering) return;
+      this.#lingering = false;
+      if (this.#outstanding > 0) return;
       this.#pumpAbort?.abort();
       this.#stopWatchdog();
-    }
+    }, IDLE_LINGER_MS);
   }
 
   /**
@@ -1205,18 +1230,21 @@ export class Pool {
 
   async #pump(): Promise<void> {
     try {
-      while (this.#outstanding > 0 && this.#state !== PoolState.Terminate) {
-        const abort = new AbortController();
-        this.#pumpAbort = abort;
-        let batch: ResultEntry[];
-        try {
-          batch = await this.#results.get({ signal: abort.signal });
-        } catch (err) {
-          if (process.pid !== this.#ownerPid) return;
-          if ((err as Error).name === 'AbortError') continue; // a worker was being forked, or terminate()
-          throw err;
-        } finally {
-          if (this.#pumpAbort === abort) this.#pumpAbort = null;
+      while (this.#wantsResults()) {
+        let batch = await this.#spinForResults();
+        if (batch === NOT_READY) {
+          if (!this.#wantsResults()) break; // the linger ended while this turn waited
+          const abort = new AbortController();
+          this.#pumpAbort = abort;
+          try {
+            batch = await this.#results.get({ signal: abort.signal });
+          } catch (err) {
+            if (process.pid !== this.#ownerPid) return;
+            if ((err as Error).name === 'AbortError') continue; // a worker was being forked, or terminate()
+            throw err;
+          } finally {
+            if (this.#pumpAbort === abort) this.#pumpAbort = null;
+          }
         }
         if (process.pid !== this.#ownerPid) return;
         this.#handleBatch(batch);
@@ -1230,14 +1258,36 @@ export class Pool {
     }
   }
 
+  #wantsResults(): boolean {
+    return (this.#outstanding > 0 || this.#lingering) && this.#state !== PoolState.Terminate;
+  }
+
+  /**
+   * Results taken without parking, while they have been coming back within the
+   * spin window (lib/wait/spin_then_park.ts); NOT_READY when the pump should park.
+   */
+  async #spinForResults(): Promise<ResultEntry[] | typeof NOT_READY> {
+    const look = this.#lookResults;
+    if (look === null) return NOT_READY;
+    // A caller that awaited the last result may submit the next task on this turn.
+    if (this.#outstanding === 0) await nextTurn();
+    // Only while the pool waits on latency: with more chunks out than workers, the
+    // workers are busy and a spinning pool would take a CPU from them.
+    const latencyBound = (): boolean =>
+      this.#outstanding > 0 && this.#outstanding <= this.#processes && this.#state !== PoolState.Terminate;
+    if (!latencyBound()) return NOT_READY;
+    return spinAsync(look, this.#resultSpins, latencyBound);
+  }
+
   #drainResults(): void {
     for (;;) {
-      let batch: ResultEntry[];
+      let batch: ResultEntry[] | typeof NOT_READY;
       try {
-        batch = this.#results.getNowait();
+        batch = this.#lookResults ? this.#lookResults() : this.#results.getNowait();
       } catch {
         return;
       }
+      if (batch === NOT_READY) return;
       this.#handleBatch(batch);
     }
   }

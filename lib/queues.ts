@@ -10,6 +10,7 @@ import { abortError, checkSignal } from './wait/abort';
 import { toTimeout, type Timeout } from './wait/timeout';
 import { channelById, channels, dump, reduce, registerRebuilder, type Channel, type Reduced } from './reduction';
 import type { QueueKernel } from './kernels/queues';
+import type { Look, NOT_READY } from './wait/spin_then_park';
 
 export interface PutOptions {
   /** false: throw Full at once when there is no room. Default true. */
@@ -105,6 +106,16 @@ export class Queue<T = unknown> {
 
   getNowait(): T {
     return this.getSync({ block: false });
+  }
+
+  /**
+   * @internal A look at the queue for spin-then-park waiters (lib/wait/spin_then_park.ts):
+   * the next item or NOT_READY, never Empty; null where looking is not cheap (portable).
+   */
+  looker(): Look<T> | null {
+    const kernel = this.kernel;
+    if (kernel.tryGet === undefined) return null;
+    return () => kernel.tryGet!() as T | typeof NOT_READY;
   }
 
   // ---- state ----

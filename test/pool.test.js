@@ -193,6 +193,27 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       assert.equal(r.stillWorks, 5);
     });
 
+    it('one task at a time: answers within the spin window, after it, and after the worker parked are all delivered', async () => {
+      const r = await scenario(method, 'quickAndSlowAnswers');
+      assert.deepEqual(
+        r.quick,
+        Array.from({ length: 300 }, (_, i) => i * 2),
+      );
+      assert.deepEqual(
+        r.mixed,
+        Array.from({ length: 20 }, (_, i) => i * 2),
+      );
+      assert.deepEqual(r.afterIdle, [0, 2, 4]);
+    });
+
+    it("a caller that blocks its thread between tasks past the result read's linger still exits", async () => {
+      const r = await scenario(method, 'busyCallerExits');
+      assert.deepEqual(
+        r.values,
+        Array.from({ length: 20 }, (_, i) => i * 2),
+      );
+    });
+
     it('a pool that is never closed does not keep the process alive', async () => {
       const r = await scenario(method, 'idleExit');
       assert.equal(r.value, 3);

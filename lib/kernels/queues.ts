@@ -21,6 +21,12 @@ export interface QueueKernel {
   /** The next item, decoded. */
   get(limit: Timeout, signal: AbortSignal | undefined): Promise<unknown>;
   getSync(limit: Timeout): unknown;
+  /**
+   * The next item if one is there right now, else NOT_READY: never waits, never
+   * throws Empty. Only where a look costs no more than a read of shared memory
+   * (absent under portable, where each look is a broker round trip).
+   */
+  tryGet?(): unknown;
   qsize(): number;
   close(): void;
   readonly closed: boolean;

@@ -11,6 +11,7 @@ import { importExport, type FunctionRef } from '../internal/function_ref';
 import { ChannelEnd, fdPassing, receiveFds, restoreFds } from './pool_fds';
 import type { Queue } from '../queues';
 import type { RunningSlots } from './running_slots';
+import { NOT_READY, SpinPolicy, spinSync } from '../wait/spin_then_park';
 import './running_slots'; // registers the rebuilder of the slots in this worker's config
 
 /** A chunk to run: [seq, function id, its import reference (first time only), star, items, fd count]; [-1] stops. */
@@ -42,6 +43,15 @@ export interface WorkerConfig {
 // little beside it, and a result never waits behind a slow chunk queued next.
 const MAX_BATCH = 64;
 const MAX_BATCH_MS = 1;
+
+function getNowOrNotReady(inbox: Queue<TaskMessage>): TaskMessage | typeof NOT_READY {
+  try {
+    return inbox.getNowait();
+  } catch (err) {
+    if (err instanceof Empty) return NOT_READY;
+    throw err;
+  }
+}
 
 /** What a failed task reports: the error itself; a thrown non-Error value rides on an Error as `thrown`. */
 function taskError(err: unknown): Error {
@@ -101,21 +111,23 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
     await init(...config.initargs);
   }
   const imported = new Map<number, Function>();
+  const look = inbox.looker();
+  const lookNow = look ?? (() => getNowOrNotReady(inbox));
+  const spinning = new SpinPolicy();
   let batch: ResultEntry[] = [];
   let batchMs = 0;
   let chunksDone = 0;
   for (;;) {
-    let message: TaskMessage;
-    try {
-      message = inbox.getNowait();
-    } catch (err) {
-      if (!(err instanceof Empty)) throw err;
+    let message = lookNow();
+    if (message === NOT_READY) {
       if (batch.length > 0) {
         sendBatch(results, batch);
         batch = [];
         batchMs = 0;
       }
-      message = await inbox.get();
+      // A worker has nothing else to do: it may spin on its thread before it parks on its event loop.
+      if (look) message = spinSync(look, spinning);
+      if (message === NOT_READY) message = await inbox.get();
     }
     if (message[0] === -1) break;
     const [seq, fnId, ref, star, items, nfds] = message as Exclude<TaskMessage, [-1]>;

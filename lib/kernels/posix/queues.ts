@@ -7,7 +7,8 @@
 // the ring.
 import { native, type RingHandle } from '../../internal/native';
 import { decodeMessage, MessageTag, type EncodedMessage } from '../../internal/codec';
-import { CodedError, CodedTypeError } from '../../errors';
+import { CodedError, CodedTypeError, Empty } from '../../errors';
+import { NOT_READY } from '../../wait/spin_then_park';
 import { waitUntilChanged } from '../../wait/waiter';
 import { blockFor, deadlineOf, expired, nativeMs, needsSlices, sliceOf, type Timeout } from '../../wait/timeout';
 import { OS_NAME_PREFIX, randomOsName } from '../../internal/os_names';
@@ -243,6 +244,18 @@ export class RingQueue implements QueueKernel {
         : this.#getInto(into, nativeMs(limit));
       if (status > layout.tooSmallBase) return this.#afterGet(status, target);
       target = receiveBuffer(layout.tooSmallBase - status);
+    }
+  }
+
+  tryGet(): unknown {
+    const got = this.#getInto(null, 0);
+    if (got === RingStatus.WouldBlock) return NOT_READY;
+    if (got > layout.tooSmallBase) return this.#afterGet(got, null);
+    try {
+      return this.getSync(0); // larger than the landing slab: the full path sizes a buffer
+    } catch (err) {
+      if (err instanceof Empty) return NOT_READY; // another consumer took it meanwhile
+      throw err;
     }
   }
 
