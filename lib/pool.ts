@@ -1179,7 +1179,6 @@ export class Pool {
       return;
     }
     this.#lingerTimer = setTimeout(() => {
-      if (!this.#lingering) return;
       this.#lingering = false;
       if (this.#outstanding > 0) return;
       this.#pumpAbort?.abort();
@@ -1283,7 +1282,7 @@ export class Pool {
     for (;;) {
       let batch: ResultEntry[] | typeof NOT_READY;
       try {
-        batch = this.#lookResults ? this.#lookResults() : this.#results.getNowait();
+        batch = this.#results.tryGetNow();
       } catch {
         return;
       }

@@ -5,12 +5,12 @@
 // queue under portable. Neither has a feeder thread: joinThread() and
 // cancelJoinThread() have nothing to do.
 import { kernels } from './backend';
-import { CodedTypeError } from './errors';
+import { CodedTypeError, Empty } from './errors';
 import { abortError, checkSignal } from './wait/abort';
 import { toTimeout, type Timeout } from './wait/timeout';
 import { channelById, channels, dump, reduce, registerRebuilder, type Channel, type Reduced } from './reduction';
 import type { QueueKernel } from './kernels/queues';
-import type { Look, NOT_READY } from './wait/spin_then_park';
+import { NOT_READY, type Look } from './wait/spin_then_park';
 
 export interface PutOptions {
   /** false: throw Full at once when there is no room. Default true. */
@@ -116,6 +116,17 @@ export class Queue<T = unknown> {
     const kernel = this.kernel;
     if (kernel.tryGet === undefined) return null;
     return () => kernel.tryGet!() as T | typeof NOT_READY;
+  }
+
+  /** @internal The next item if one is there now, else NOT_READY (never Empty), on every backend. */
+  tryGetNow(): T | typeof NOT_READY {
+    if (this.kernel.tryGet !== undefined) return this.kernel.tryGet() as T | typeof NOT_READY;
+    try {
+      return this.getNowait();
+    } catch (err) {
+      if (err instanceof Empty) return NOT_READY;
+      throw err;
+    }
   }
 
   // ---- state ----

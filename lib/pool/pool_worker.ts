@@ -5,7 +5,6 @@
 // pool knows which task was lost (and that the others never started).
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Empty } from '../errors';
 import { channels, dump } from '../reduction';
 import { importExport, type FunctionRef } from '../internal/function_ref';
 import { ChannelEnd, fdPassing, receiveFds, restoreFds } from './pool_fds';
@@ -43,15 +42,6 @@ export interface WorkerConfig {
 // little beside it, and a result never waits behind a slow chunk queued next.
 const MAX_BATCH = 64;
 const MAX_BATCH_MS = 1;
-
-function getNowOrNotReady(inbox: Queue<TaskMessage>): TaskMessage | typeof NOT_READY {
-  try {
-    return inbox.getNowait();
-  } catch (err) {
-    if (err instanceof Empty) return NOT_READY;
-    throw err;
-  }
-}
 
 /** What a failed task reports: the error itself; a thrown non-Error value rides on an Error as `thrown`. */
 function taskError(err: unknown): Error {
@@ -112,13 +102,12 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
   }
   const imported = new Map<number, Function>();
   const look = inbox.looker();
-  const lookNow = look ?? (() => getNowOrNotReady(inbox));
   const spinning = new SpinPolicy();
   let batch: ResultEntry[] = [];
   let batchMs = 0;
   let chunksDone = 0;
   for (;;) {
-    let message = lookNow();
+    let message = inbox.tryGetNow();
     if (message === NOT_READY) {
       if (batch.length > 0) {
         sendBatch(results, batch);
