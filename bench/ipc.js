@@ -113,16 +113,18 @@ function pipeChannel(kind, duplex) {
   };
 }
 
+// 'Pipe await': this side awaits sendBytes/recvBytes (the child answers with the Sync forms).
 async function pingPong(kind) {
   let pingSend;
   let pingRecv;
   let pongSend;
   let pongRecv;
   let cleanup;
-  if (kind === 'Pipe') {
+  if (kind === 'Pipe' || kind === 'Pipe await') {
     const [a, b] = Pipe();
-    pingSend = (x) => a.sendBytesSync(x);
-    pongRecv = () => a.recvBytesSync();
+    const awaited = kind === 'Pipe await';
+    pingSend = awaited ? (x) => a.sendBytes(x) : (x) => a.sendBytesSync(x);
+    pongRecv = awaited ? () => a.recvBytes() : () => a.recvBytesSync();
     pingRecv = () => b.recvBytesSync();
     pongSend = (x) => b.sendBytesSync(x);
     cleanup = () => {
@@ -145,13 +147,13 @@ async function pingPong(kind) {
     posix.exit(0);
   }
   for (let i = 0; i < 100; i++) {
-    pingSend(msg);
-    pongRecv();
+    await pingSend(msg);
+    await pongRecv();
   } // warm up
   const start = process.hrtime.bigint();
   for (let i = 0; i < PING_N; i++) {
-    pingSend(msg);
-    pongRecv();
+    await pingSend(msg);
+    await pongRecv();
   }
   const us = Number(process.hrtime.bigint() - start) / 1e3 / PING_N;
   await waitForExit(pid);
@@ -233,7 +235,7 @@ async function main() {
     }
   }
   const ping = {};
-  for (const kind of ['Pipe', 'Queue']) {
+  for (const kind of ['Pipe', 'Pipe await', 'Queue']) {
     const times = [];
     for (let r = 0; r < RUNS; r++) times.push(await pingPong(kind));
     ping[kind] = median(times);
@@ -273,7 +275,8 @@ async function main() {
   }
   console.table(rows);
   const pingRows = [
-    { 'round trip (64 B)': 'Pipe', 'us (median)': ping.Pipe.toFixed(1) },
+    { 'round trip (64 B)': 'Pipe (Sync forms)', 'us (median)': ping.Pipe.toFixed(1), goal: '<= 10' },
+    { 'round trip (64 B)': 'Pipe (await)', 'us (median)': ping['Pipe await'].toFixed(1), goal: '<= 25' },
     { 'round trip (64 B)': 'Queue', 'us (median)': ping.Queue.toFixed(1) },
   ];
   if (py) {
@@ -301,7 +304,11 @@ function chartFigures(seconds, ping, py) {
     }
   }
   const trip = (system, us) => ({ metric: 'round trip, 64 B', system, value: us, unit: 'us', better: 'lower' });
-  figures.push(trip('posix-multiprocessing Pipe', ping.Pipe), trip('posix-multiprocessing Queue', ping.Queue));
+  figures.push(
+    trip('posix-multiprocessing Pipe', ping.Pipe),
+    trip('posix-multiprocessing Pipe await', ping['Pipe await']),
+    trip('posix-multiprocessing Queue', ping.Queue),
+  );
   if (py) figures.push(trip('Python mp.Pipe', py.ping.pipe), trip('Python mp.Queue', py.ping.queue));
   return figures;
 }

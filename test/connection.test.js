@@ -130,8 +130,8 @@ describe('Pipe and Connection', () => {
     const [a, b] = Pipe();
     const fd = a.fileno();
     for (let i = 0; i < 3; i++) {
-      const pending = a.recv(); // nothing there yet: waits on the event loop
-      setImmediate(() => b.sendSync(i));
+      const pending = a.recv(); // nothing there yet: spins for 0.5 ms, then waits on the event loop
+      setTimeout(() => b.sendSync(i), 5);
       assert.equal(await pending, i);
     }
     assert.equal(keptWatchFds().filter((f) => f === fd).length, 1, 'one watch, kept (paused) for the next wait');

@@ -23,6 +23,7 @@ import {
   tooShort,
 } from '../../connection/connection_errors';
 import type { ConnectionEnd } from '../connections';
+import { NOT_READY, SpinPolicy, spinAsync, spinSync } from '../../wait/spin_then_park';
 
 const HEADER = 4;
 const MAX_MESSAGE = 0xffffffff;
@@ -88,26 +89,34 @@ const DISCARD_CHUNK = 64 * 1024;
 // How long a receiver waits for the fds of a message that says they follow.
 const FDS_FOLLOW_MS = 1000;
 
-/** How long a blocking read or write looks again before it sleeps in poll(2). */
-const SYNC_SPIN_MS = 0.05;
-
 /** One end of a socketpair, pipe or unix socket; owns its fd (closes it in close()). */
 export class FdConnection implements ConnectionEnd {
   #fd: number;
   readonly #header = Buffer.allocUnsafe(HEADER);
   readonly #readTurn = new TurnLock();
   readonly #writeTurn = new TurnLock();
+  // A reply often comes within microseconds: looking again for a moment costs
+  // less than a sleep and a wake-up (lib/wait/spin_then_park.ts).
+  readonly #readSpins = new SpinPolicy();
   readonly #blockUntilReady = (events: number): void => {
-    // A reply often comes within microseconds: looking again for a moment costs less than
-    // a sleep and a wake-up (as the queue ring spins before its futex wait).
     const fds = [this.#fd];
-    const spinUntil = performance.now() + SYNC_SPIN_MS;
-    do {
-      if (native.poll(fds, events, 0).length > 0) return;
-    } while (performance.now() < spinUntil);
+    if (events === READABLE && spinSync(() => this.#lookReadable(fds), this.#readSpins) !== NOT_READY) return;
     native.poll(fds, events, -1);
   };
-  readonly #whenReady = (events: number): Promise<boolean> => whenReady(this.#fd, events, { keep: true });
+  readonly #whenReady = async (events: number): Promise<boolean> => {
+    const fd = this.#fd;
+    if (events === READABLE) {
+      const fds = [fd];
+      const ready = await spinAsync(() => this.#lookReadable(fds), this.#readSpins, () => this.#fd === fd);
+      if (ready !== NOT_READY) return true;
+      if (this.#fd !== fd) throw connectionClosed();
+    }
+    return whenReady(fd, events, { keep: true });
+  };
+
+  #lookReadable(fds: number[]): true | typeof NOT_READY {
+    return native.poll(fds, READABLE, 0).length > 0 ? true : NOT_READY;
+  }
 
   constructor(fd: number) {
     this.#fd = fd;
@@ -253,18 +262,7 @@ export class FdConnection implements ConnectionEnd {
   // ---- receiving ----
 
   recv(): Promise<unknown> {
-    if (this.#readTurn.idle) {
-      // Nothing queued ahead: take a message that is already there without
-      // the waiting machinery (a frame only partly there is finished async).
-      try {
-        const frame = this.#readFrameNow(Infinity, this.#finishInTurn);
-        if (frame instanceof Promise) return frame.then((bytes) => this.#load(bytes));
-        if (frame !== null) return Promise.resolve(this.#load(frame));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
-    return this.#readTurn.run(async () => this.#load(await this.#async(this.#readFrameSteps(Infinity))));
+    return this.#readFrame(Infinity).then((frame) => this.#load(frame));
   }
 
   recvSync(): unknown {
@@ -272,6 +270,20 @@ export class FdConnection implements ConnectionEnd {
   }
 
   recvBytes(limit: number): Promise<Buffer> {
+    return this.#readFrame(limit);
+  }
+
+  #readFrame(limit: number): Promise<Buffer> {
+    if (this.#readTurn.idle) {
+      // Nothing queued ahead: take a message that is already there without
+      // the waiting machinery (a frame only partly there is finished async).
+      try {
+        const frame = this.#readFrameNow(limit, this.#finishInTurn);
+        if (frame !== null) return frame instanceof Promise ? frame : Promise.resolve(frame);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return this.#readTurn.run(() => this.#async(this.#readFrameSteps(limit)));
   }
 
@@ -319,7 +331,9 @@ export class FdConnection implements ConnectionEnd {
 
   /** Reads a frame blocking the thread; a frame already there is read without the step machinery. */
   #readFrameSync(limit: number): Buffer {
-    return this.#readFrameNow(limit, this.#sync) ?? this.#sync(this.#readFrameSteps(limit));
+    // The spin looks by reading: a look that finds the frame has read it too.
+    const frame = spinSync(() => this.#readFrameNow(limit, this.#sync) ?? NOT_READY, this.#readSpins);
+    return frame !== NOT_READY ? frame : this.#sync(this.#readFrameSteps(limit));
   }
 
   /** Finishes a frame begun by #readFrameNow in the read turn. */
