@@ -107,7 +107,11 @@ export class FdConnection implements ConnectionEnd {
     const fd = this.#fd;
     if (events === READABLE) {
       const fds = [fd];
-      const ready = await spinAsync(() => this.#lookReadable(fds), this.#readSpins, () => this.#fd === fd);
+      const ready = await spinAsync(
+        () => this.#lookReadable(fds),
+        this.#readSpins,
+        () => this.#fd === fd,
+      );
       if (ready !== NOT_READY) return true;
       if (this.#fd !== fd) throw connectionClosed();
     }
