@@ -31,6 +31,7 @@ import { ChannelEnd, closeFds, fdPassing, sendFds, takeFds } from './pool/pool_f
 import { poolWorkerMain, type ResultEntry, type TaskMessage, type WorkerConfig } from './pool/pool_worker';
 import type { StartMethodName } from './context';
 import { NOT_READY, nextTurn, SpinPolicy, spinAsync, type Look } from './wait/spin_then_park';
+import { MIN_PACKED, packNumbers } from './pool/number_chunks';
 
 export interface PoolOptions {
   processes?: number | null;
@@ -107,7 +108,7 @@ interface Job {
   deliversAfterError?: boolean;
   /** applyAsync's onStart: called once, when its chunk is sent to a worker. */
   onStart?: (() => void) | null;
-  onChunk(chunk: Chunk, values: unknown[]): void;
+  onChunk(chunk: Chunk, values: ArrayLike<unknown>): void;
   onError(chunk: Chunk, err: Error): void;
 }
 
@@ -118,7 +119,8 @@ interface Chunk {
   offset: number;
   fnId: number;
   star: 0 | 1;
-  items: unknown[];
+  /** The chunk's arguments; plain numbers travel packed (pool/number_chunks.ts). */
+  items: unknown[] | Float64Array;
   /** Duplicated fds to hand over with the chunk (apply with sockets), else null. */
   fds: number[] | null;
   fdsSent?: boolean;
@@ -514,12 +516,15 @@ export class Pool {
       onCancel: (err) => result[kSettle](false, err),
     });
     if (job.failed) return result;
+    // Plain numbers are packed once for the whole input; each chunk is a view of it.
+    const packed = star === 0 && chunksize >= MIN_PACKED ? packNumbers(items) : null;
     for (let offset = 0; offset < total; offset += chunksize) {
+      const end = Math.min(total, offset + chunksize);
       this.#enqueue(
         job,
         fnId,
         star,
-        chunksize === total ? items : items.slice(offset, offset + chunksize),
+        packed ? packed.subarray(offset, end) : chunksize === total ? items : items.slice(offset, end),
         offset,
         null,
       );
@@ -586,7 +591,7 @@ export class Pool {
         }
         if (job.failed) return false;
         job.chunksLeft++;
-        this.#enqueue(job, fnId, 0, items, offset, null);
+        this.#enqueue(job, fnId, 0, packNumbers(items) ?? items, offset, null);
         this.#dispatch();
         return true;
       },
@@ -1012,7 +1017,14 @@ export class Pool {
 
   // ---- internals: chunks ----
 
-  #enqueue(job: Job, fnId: number, star: 0 | 1, items: unknown[], offset: number, fds: number[] | null): void {
+  #enqueue(
+    job: Job,
+    fnId: number,
+    star: 0 | 1,
+    items: unknown[] | Float64Array,
+    offset: number,
+    fds: number[] | null,
+  ): void {
     if (this.#outstanding === 0) this.#startWatchdog();
     this.#queue.push({
       seq: this.#nextSeq++,

@@ -32,6 +32,27 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       assert.deepEqual(r.imapEmpty, []);
     });
 
+    it('chunks of plain numbers (packed in transit) come back as exact numbers in plain arrays; mixed chunks are untouched', async () => {
+      const r = await scenario(method, 'numberChunks');
+      assert.equal(r.isArray, true);
+      assert.equal(r.echoedExactly, true, '-0, NaN, the infinities and subnormals survive the trip');
+      assert.deepEqual(r.taskSees, [
+        '-0',
+        '0',
+        'NaN',
+        'Infinity',
+        '-Infinity',
+        '0.1',
+        '-1.5e+300',
+        '9007199254740992',
+        '5e-324',
+      ]);
+      assert.deepEqual(r.mixedResults, ['text 0', 1, 2, 'text 3']);
+      assert.deepEqual(r.mixedInput, [38, 39, 'last']);
+      assert.equal(r.imap, true);
+      assert.equal(r.imapUnordered, true);
+    });
+
     it('AsyncResult: get(timeout) throws TimeoutError, wait/ready/successful, callbacks run before get resolves', async () => {
       const r = await scenario(method, 'asyncResults');
       assert.equal(r.early.ready, false);

@@ -11,11 +11,13 @@ import { ChannelEnd, fdPassing, receiveFds, restoreFds } from './pool_fds';
 import type { Queue } from '../queues';
 import type { RunningSlots } from './running_slots';
 import { NOT_READY, SpinPolicy, spinSync } from '../wait/spin_then_park';
+import { packNumbers } from './number_chunks';
 import './running_slots'; // registers the rebuilder of the slots in this worker's config
 
 /** A chunk to run: [seq, function id, its import reference (first time only), star, items, fd count]; [-1] stops. */
 export type TaskMessage =
-  [seq: number, fnId: number, ref: FunctionRef | null, star: 0 | 1, items: unknown[], nfds: number] | [-1];
+  | [seq: number, fnId: number, ref: FunctionRef | null, star: 0 | 1, items: unknown[] | Float64Array, nfds: number]
+  | [-1];
 /** [seq, 1, results, ms] or [seq, 0, error, ms] (errors cross like any value: lib/reduction.ts); then the worker's RSS in bytes when the pool asked for it. */
 export type ResultEntry = [seq: number, ok: 0 | 1, payload: unknown, ms: number, rss?: number];
 
@@ -88,6 +90,41 @@ function closeInheritedSockets(): void {
   }
 }
 
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+
+/**
+ * Runs a chunk's tasks: their results, or a promise of them once a task returns
+ * one. Small and synchronous on purpose: V8 optimises it after a few chunks,
+ * where the loop inside the large async poolWorkerMain took a long optimising
+ * compile (on the worker's own thread, under --single-threaded) in every new worker.
+ */
+function runChunk(fn: Function, args: ArrayLike<unknown>, star: 0 | 1): unknown[] | Promise<unknown[]> {
+  const out = new Array(args.length);
+  for (let i = 0; i < args.length; i++) {
+    const value = star ? fn(...(args[i] as unknown[])) : fn(args[i]);
+    if (isThenable(value)) return finishChunk(fn, args, star, out, i, value);
+    out[i] = value;
+  }
+  return out;
+}
+
+async function finishChunk(
+  fn: Function,
+  args: ArrayLike<unknown>,
+  star: 0 | 1,
+  out: unknown[],
+  at: number,
+  pending: PromiseLike<unknown>,
+): Promise<unknown[]> {
+  out[at] = await pending;
+  for (let i = at + 1; i < args.length; i++) {
+    const value = star ? fn(...(args[i] as unknown[])) : fn(args[i]);
+    out[i] = isThenable(value) ? await value : value;
+  }
+  return out;
+}
+
 export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
   const { inbox, results, running, index, registry } = config;
   if (registry) closeInheritedSockets();
@@ -136,14 +173,9 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
         imported.set(fnId, fn);
       }
       const args = nfds > 0 ? [restoreFds(items[0] as unknown[], receiveFds(channel, seq))] : items;
-      const out = new Array(args.length);
-      for (let i = 0; i < args.length; i++) {
-        let value = star ? fn(...(args[i] as unknown[])) : fn(args[i]);
-        if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function')
-          value = await value;
-        out[i] = value;
-      }
-      batch.push([seq, 1, out, performance.now() - started]);
+      let out = runChunk(fn, args, star);
+      if (out instanceof Promise) out = await out;
+      batch.push([seq, 1, packNumbers(out) ?? out, performance.now() - started]);
     } catch (err) {
       batch.push([seq, 0, taskError(err), performance.now() - started]);
     }

@@ -18,7 +18,7 @@ export class ResultIterator<R = unknown> implements AsyncIterableIterator<R> {
   #yielded = 0;
   #pending: unknown[] = [];
   #pendingHead = 0;
-  readonly #chunks = new Map<number, unknown[]>();
+  readonly #chunks = new Map<number, ArrayLike<unknown>>();
   #nextOffset = 0;
   #error: { offset: number; err: Error } | null = null;
   #finished = false;
@@ -36,15 +36,16 @@ export class ResultIterator<R = unknown> implements AsyncIterableIterator<R> {
     this.#notify();
   }
 
-  add(offset: number, values: unknown[]): void {
+  /** A chunk's results: an array, or a Float64Array (pool/number_chunks.ts). */
+  add(offset: number, values: ArrayLike<unknown>): void {
     if (!this.#ordered) {
-      for (const value of values) this.#pending.push(value);
+      for (let i = 0; i < values.length; i++) this.#pending.push(values[i]);
     } else {
       this.#chunks.set(offset, values);
-      let chunk: unknown[] | undefined;
+      let chunk: ArrayLike<unknown> | undefined;
       while ((chunk = this.#chunks.get(this.#nextOffset)) !== undefined) {
         this.#chunks.delete(this.#nextOffset);
-        for (const value of chunk) this.#pending.push(value);
+        for (let i = 0; i < chunk.length; i++) this.#pending.push(chunk[i]);
         this.#nextOffset += chunk.length;
       }
     }
