@@ -1,5 +1,6 @@
 // A child started by the posix `spawn` start method: `node spawn_main.js <main> <argv as JSON>`,
 // with its description (and any fds) waiting on fd 3.
+import '../internal/compile_cache'; // first: before the library loads
 import { native } from '../internal/native';
 import { runSpawnedChild } from './spawned_child';
 import '../index'; // every library object registers how to rebuild itself

@@ -1,6 +1,7 @@
 // A child started by the portable `spawn` start method (no addon):
 // `node spawn_main.js <main> <argv as JSON>`, with its description framed on
 // fd 3 (io/process_service.ts), which then stays open as its lifeline.
+import '../../internal/compile_cache'; // first: before the library loads
 import fs from 'node:fs';
 import { runSpawnedChild } from '../../child/spawned_child';
 import { adoptLifeline, LIFELINE_FD } from './lifeline';
