@@ -29,6 +29,14 @@ describe('values through a Queue', () => {
     assert.deepEqual(throughQueue(tree), tree);
   });
 
+  it('-0 keeps its sign alone and inside arrays and plain objects (cbor-x alone writes it as 0)', () => {
+    assert.ok(Object.is(throughQueue(-0), -0));
+    assert.ok(Object.is(throughQueue(0), 0));
+    const got = throughQueue({ list: [1, -0, 0, { deep: -0 }], zero: -0, plus: 0 });
+    assert.ok(Object.is(got.list[1], -0) && Object.is(got.list[3].deep, -0) && Object.is(got.zero, -0));
+    assert.ok(Object.is(got.list[2], 0) && Object.is(got.plus, 0));
+  });
+
   it('an object reached twice stays one object (shared reference)', () => {
     const shared = { n: 1 };
     const got = throughQueue({ a: shared, b: shared, list: [shared] });

@@ -38,7 +38,8 @@ const cloneable = fc.anything({
 
 /**
  * The value as it arrives. Two known limits of cbor-x, documented in the
- * README: -0 arrives as 0 (written as the integer 0; typed arrays keep it, as
+ * README: -0 may arrive as 0 (cbor-x writes the integer 0; the codec marks it in
+ * plain trees only, so both sides are normalised here; typed arrays keep it, as
  * raw bytes), and an own key '__proto__' arrives as '__proto_' (its guard
  * against prototype pollution).
  */

@@ -59,6 +59,8 @@ export const enum ExtensionTag {
   Error = 0x504d5002,
   /** A Date as its exact time value in ms (cbor-x's own tag 1 writes float seconds, which rounds far from 1970). */
   Date = 0x504d5003,
+  /** -0, which cbor-x writes as the integer 0 (structured clone and Python's pickle keep the sign). */
+  NegativeZero = 0x504d5004,
 }
 
 registerMessageClass(
@@ -66,6 +68,16 @@ registerMessageClass(
   ExtensionTag.Date,
   (date: Date) => date.getTime(),
   (ms: number) => new Date(ms),
+);
+
+/** Stands for -0 in a message (see ExtensionTag.NegativeZero). */
+class NegativeZero {}
+const NEGATIVE_ZERO = new NegativeZero();
+registerMessageClass(
+  NegativeZero,
+  ExtensionTag.NegativeZero,
+  () => 0,
+  () => -0,
 );
 
 /** First byte of every encoded message: how its body is to be read. */
@@ -123,6 +135,8 @@ const untracked: EncoderType = new Encoder(options);
 const PLAIN_TREE_LIMIT = 32;
 const treeSeen: (object | null)[] = new Array(PLAIN_TREE_LIMIT).fill(null);
 let treeSeenCount = 0;
+/** Whether the last isPlainTree() met a -0 (the tree is then copied with markers: withNegativeZeros). */
+let negativeZeroSeen = false;
 
 /**
  * True when `value` is made of plain objects, arrays and primitives only, with
@@ -133,6 +147,7 @@ let treeSeenCount = 0;
  */
 function isPlainTree(value: object): boolean {
   treeSeenCount = 0;
+  negativeZeroSeen = false;
   const plain = visitPlain(value);
   for (let i = 0; i < treeSeenCount; i++) treeSeen[i] = null;
   return plain;
@@ -158,8 +173,22 @@ function visitPlain(value: object): boolean {
 
 function plainMember(member: unknown): boolean {
   const type = typeof member;
+  if (type === 'number') {
+    if (member === 0 && 1 / (member as number) < 0) negativeZeroSeen = true;
+    return true;
+  }
   if (type === 'object') return member === null || visitPlain(member as object);
   return type !== 'function' && type !== 'symbol';
+}
+
+/** A copy of a plain tree (isPlainTree: no cycle, few objects) with each -0 replaced by its marker. */
+function withNegativeZeros(value: unknown): unknown {
+  if (typeof value === 'number') return value === 0 && 1 / value < 0 ? NEGATIVE_ZERO : value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(withNegativeZeros);
+  const copy: Record<string, unknown> = {};
+  for (const key in value) copy[key] = withNegativeZeros((value as Record<string, unknown>)[key]);
+  return copy;
 }
 
 export interface EncodedMessage {
@@ -193,8 +222,20 @@ export function encodeMessage(value: unknown): EncodedMessage {
     return { tag: MessageTag.ArrayBuffer, body: new Uint8Array(value), fds: NO_FDS };
   }
   try {
-    const encoder = typeof value !== 'object' || value === null || isPlainTree(value) ? untracked : structured;
-    return { tag: MessageTag.Structured, body: encoder.encode(value), fds: NO_FDS };
+    if (typeof value === 'number' && value === 0 && 1 / value < 0) {
+      return { tag: MessageTag.Structured, body: untracked.encode(NEGATIVE_ZERO), fds: NO_FDS };
+    }
+    if (typeof value !== 'object' || value === null) {
+      return { tag: MessageTag.Structured, body: untracked.encode(value), fds: NO_FDS };
+    }
+    if (isPlainTree(value)) {
+      return {
+        tag: MessageTag.Structured,
+        body: untracked.encode(negativeZeroSeen ? withNegativeZeros(value) : value),
+        fds: NO_FDS,
+      };
+    }
+    return { tag: MessageTag.Structured, body: structured.encode(value), fds: NO_FDS };
   } catch (err) {
     throw unclonable(value, err);
   }
