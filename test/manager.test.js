@@ -568,7 +568,12 @@ describe('Manager: other objects and lifetime', function () {
         assert.match(err.message, /did not start: ENAMETOOLONG/);
         return true;
       });
-      assert.deepEqual(fs.readdirSync(deep), []); // its socket directory was removed
+      // Its socket directory was removed. A spawned server (portable) on Node 22.1+ may
+      // leave V8's compile cache there: Node's own cache, kept on purpose (README, Compile cache).
+      assert.deepEqual(
+        fs.readdirSync(deep).filter((name) => name !== 'node-compile-cache'),
+        [],
+      );
     } finally {
       if (previous === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = previous;

@@ -95,12 +95,16 @@ export class FdConnection implements ConnectionEnd {
   readonly #header = Buffer.allocUnsafe(HEADER);
   readonly #readTurn = new TurnLock();
   readonly #writeTurn = new TurnLock();
-  // A reply often comes within microseconds: looking again for a moment costs
-  // less than a sleep and a wake-up (lib/wait/spin_then_park.ts).
+  // A reply often comes within microseconds, and a full socket often drains
+  // within microseconds: looking again for a moment costs less than a sleep and
+  // a wake-up (lib/wait/spin_then_park.ts).
   readonly #readSpins = new SpinPolicy();
+  readonly #writeSpins = new SpinPolicy();
   readonly #blockUntilReady = (events: number): void => {
     const fds = [this.#fd];
-    if (events === READABLE && spinSync(() => this.#lookReadable(fds), this.#readSpins) !== NOT_READY) return;
+    const spins = events === READABLE ? this.#readSpins : this.#writeSpins;
+    const look = (): true | typeof NOT_READY => (native.poll(fds, events, 0).length > 0 ? true : NOT_READY);
+    if (spinSync(look, spins) !== NOT_READY) return;
     native.poll(fds, events, -1);
   };
   readonly #whenReady = async (events: number): Promise<boolean> => {
