@@ -137,6 +137,7 @@ const treeSeen: (object | null)[] = new Array(PLAIN_TREE_LIMIT).fill(null);
 let treeSeenCount = 0;
 /** Whether the last isPlainTree() met a -0 (the tree is then copied with markers: withNegativeZeros). */
 let negativeZeroSeen = false;
+const isNegativeZero = (value: number): boolean => value === 0 && 1 / value < 0;
 
 /**
  * True when `value` is made of plain objects, arrays and primitives only, with
@@ -174,7 +175,7 @@ function visitPlain(value: object): boolean {
 function plainMember(member: unknown): boolean {
   const type = typeof member;
   if (type === 'number') {
-    if (member === 0 && 1 / (member as number) < 0) negativeZeroSeen = true;
+    if (isNegativeZero(member as number)) negativeZeroSeen = true;
     return true;
   }
   if (type === 'object') return member === null || visitPlain(member as object);
@@ -183,7 +184,7 @@ function plainMember(member: unknown): boolean {
 
 /** A copy of a plain tree (isPlainTree: no cycle, few objects) with each -0 replaced by its marker. */
 function withNegativeZeros(value: unknown): unknown {
-  if (typeof value === 'number') return value === 0 && 1 / value < 0 ? NEGATIVE_ZERO : value;
+  if (typeof value === 'number') return isNegativeZero(value) ? NEGATIVE_ZERO : value;
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(withNegativeZeros);
   const copy: Record<string, unknown> = {};
@@ -222,7 +223,7 @@ export function encodeMessage(value: unknown): EncodedMessage {
     return { tag: MessageTag.ArrayBuffer, body: new Uint8Array(value), fds: NO_FDS };
   }
   try {
-    if (typeof value === 'number' && value === 0 && 1 / value < 0) {
+    if (typeof value === 'number' && isNegativeZero(value)) {
       return { tag: MessageTag.Structured, body: untracked.encode(NEGATIVE_ZERO), fds: NO_FDS };
     }
     if (typeof value !== 'object' || value === null) {

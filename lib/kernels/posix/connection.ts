@@ -84,10 +84,16 @@ class TurnLock {
 type IoSteps<T> = Steps<number, unknown, T>;
 
 const NO_BYTES = Buffer.alloc(0);
+const asIs = (frame: Buffer): Buffer => frame;
 // A message longer than the reader's maxlength is read past in pieces of this size.
 const DISCARD_CHUNK = 64 * 1024;
 // How long a receiver waits for the fds of a message that says they follow.
 const FDS_FOLLOW_MS = 1000;
+
+/** One look at whether the fd is ready for `events`, for spinSync/spinAsync. */
+function lookReady(fds: number[], events: number): true | typeof NOT_READY {
+  return native.poll(fds, events, 0).length > 0 ? true : NOT_READY;
+}
 
 /** One end of a socketpair, pipe or unix socket; owns its fd (closes it in close()). */
 export class FdConnection implements ConnectionEnd {
@@ -103,8 +109,7 @@ export class FdConnection implements ConnectionEnd {
   readonly #blockUntilReady = (events: number): void => {
     const fds = [this.#fd];
     const spins = events === READABLE ? this.#readSpins : this.#writeSpins;
-    const look = (): true | typeof NOT_READY => (native.poll(fds, events, 0).length > 0 ? true : NOT_READY);
-    if (spinSync(look, spins) !== NOT_READY) return;
+    if (spinSync(() => lookReady(fds, events), spins) !== NOT_READY) return;
     native.poll(fds, events, -1);
   };
   readonly #whenReady = async (events: number): Promise<boolean> => {
@@ -112,7 +117,7 @@ export class FdConnection implements ConnectionEnd {
     if (events === READABLE) {
       const fds = [fd];
       const ready = await spinAsync(
-        () => this.#lookReadable(fds),
+        () => lookReady(fds, READABLE),
         this.#readSpins,
         () => this.#fd === fd,
       );
@@ -121,10 +126,6 @@ export class FdConnection implements ConnectionEnd {
     }
     return whenReady(fd, events, { keep: true });
   };
-
-  #lookReadable(fds: number[]): true | typeof NOT_READY {
-    return native.poll(fds, READABLE, 0).length > 0 ? true : NOT_READY;
-  }
 
   constructor(fd: number) {
     this.#fd = fd;
@@ -270,7 +271,7 @@ export class FdConnection implements ConnectionEnd {
   // ---- receiving ----
 
   recv(): Promise<unknown> {
-    return this.#readFrame(Infinity).then((frame) => this.#load(frame));
+    return this.#readFrame(Infinity, this.#loadFrame);
   }
 
   recvSync(): unknown {
@@ -278,21 +279,29 @@ export class FdConnection implements ConnectionEnd {
   }
 
   recvBytes(limit: number): Promise<Buffer> {
-    return this.#readFrame(limit);
+    return this.#readFrame(limit, asIs);
   }
 
-  #readFrame(limit: number): Promise<Buffer> {
+  readonly #loadFrame = (frame: Buffer): unknown => this.#load(frame);
+
+  /**
+   * Reads one frame and gives it to `load` inside the read turn: a message's
+   * fds follow its frame, so no other read may start before load() took them.
+   */
+  #readFrame<T>(limit: number, load: (frame: Buffer) => T): Promise<T> {
     if (this.#readTurn.idle) {
       // Nothing queued ahead: take a message that is already there without
       // the waiting machinery (a frame only partly there is finished async).
       try {
-        const frame = this.#readFrameNow(limit, this.#finishInTurn);
-        if (frame !== null) return frame instanceof Promise ? frame : Promise.resolve(frame);
+        const frame = this.#readFrameNow(limit, (rest) =>
+          this.#readTurn.run(async () => load(await this.#async(rest))),
+        );
+        if (frame !== null) return frame instanceof Promise ? frame : Promise.resolve(load(frame));
       } catch (err) {
         return Promise.reject(err);
       }
     }
-    return this.#readTurn.run(() => this.#async(this.#readFrameSteps(limit)));
+    return this.#readTurn.run(async () => load(await this.#async(this.#readFrameSteps(limit))));
   }
 
   recvBytesSync(limit: number): Buffer {
@@ -343,9 +352,6 @@ export class FdConnection implements ConnectionEnd {
     const frame = spinSync(() => this.#readFrameNow(limit, this.#sync) ?? NOT_READY, this.#readSpins);
     return frame !== NOT_READY ? frame : this.#sync(this.#readFrameSteps(limit));
   }
-
-  /** Finishes a frame begun by #readFrameNow in the read turn. */
-  readonly #finishInTurn = (rest: IoSteps<Buffer>): Promise<Buffer> => this.#readTurn.run(() => this.#async(rest));
 
   *#restOfBodySteps(body: Buffer, done: number, limit: number): IoSteps<Buffer> {
     yield* this.#readExactSteps(body, done, body.length - done, true);
