@@ -4,6 +4,7 @@
 // on Windows one named pipe.
 import fs from 'node:fs';
 import { CodedError } from '../../errors';
+import { NOT_READY, SpinPolicy, spinSync } from '../../wait/spin_then_park';
 import { FrameKind, HEADER, writeHeader, type DirectAnnouncement } from './wire';
 
 export interface DirectReply {
@@ -14,6 +15,7 @@ export interface DirectReply {
 export class DirectCaller {
   readonly #header = Buffer.alloc(HEADER);
   readonly #requestHeader = Buffer.alloc(HEADER);
+  readonly #spin = new SpinPolicy();
   #closed = false;
 
   private constructor(
@@ -21,6 +23,8 @@ export class DirectCaller {
     readonly kind: 'fifos' | 'pipe',
     private readonly requests: number,
     private readonly replies: number,
+    /** The replies FIFO opened again with O_NONBLOCK, to look for an answer without sleeping; -1 if none. */
+    private readonly repliesNow = -1,
   ) {}
 
   /** Opens the channel the broker announced (it is listening, so no open waits); null if it cannot be. */
@@ -30,12 +34,16 @@ export class DirectCaller {
 
   static #openFifos([requests, replies]: [string, string]): DirectCaller | null {
     let requestsFd = -1;
+    let repliesFd = -1;
     try {
       requestsFd = fs.openSync(requests, fs.constants.O_WRONLY);
-      const repliesFd = fs.openSync(replies, fs.constants.O_RDONLY);
-      return new DirectCaller('fifos', requestsFd, repliesFd);
+      repliesFd = fs.openSync(replies, fs.constants.O_RDONLY);
+      // O_NONBLOCK belongs to the open file, so a second open gives a twin that never sleeps.
+      const repliesNow = fs.openSync(replies, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      return new DirectCaller('fifos', requestsFd, repliesFd, repliesNow);
     } catch {
       if (requestsFd >= 0) fs.closeSync(requestsFd);
+      if (repliesFd >= 0) fs.closeSync(repliesFd);
       return null;
     } finally {
       // Open ends are all either side needs: nobody else can open them now.
@@ -74,7 +82,7 @@ export class DirectCaller {
   call(after: number, payload: Uint8Array): DirectReply {
     try {
       this.#write(FrameKind.Call, payload, after);
-      this.#readFully(this.#header);
+      this.#readFully(this.#header, this.#spinForReply(this.#header));
       const bytes = new Uint8Array(this.#header.readUInt32LE(0));
       this.#readFully(bytes);
       return { ok: this.#header[8] === FrameKind.ReplyOk, bytes };
@@ -105,8 +113,38 @@ export class DirectCaller {
     );
   }
 
-  #readFully(into: Uint8Array): void {
-    for (let at = 0; at < into.length;) {
+  /**
+   * Looks for the first bytes of the answer through the non-blocking twin for a
+   * short window (spin_then_park.ts: the broker answers in microseconds when its
+   * CPU is awake, and a sleeping thread takes 50-150 us to wake on a VM); returns
+   * how many bytes of `into` it read.
+   */
+  #spinForReply(into: Uint8Array): number {
+    if (this.repliesNow < 0) return 0;
+    // An empty FIFO answers EAGAIN as an exception: without a stack it costs a third.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      const got = spinSync(() => this.#readNow(into), this.#spin);
+      return got === NOT_READY ? 0 : got;
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
+  }
+
+  #readNow(into: Uint8Array): number | typeof NOT_READY {
+    try {
+      const got = fs.readSync(this.repliesNow, into, 0, into.length, null);
+      if (got === 0) throw new Error('end of file on the replies FIFO');
+      return got;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return NOT_READY;
+      throw err;
+    }
+  }
+
+  #readFully(into: Uint8Array, from = 0): void {
+    for (let at = from; at < into.length;) {
       const got = fs.readSync(this.replies, into, at, into.length - at, null);
       if (got === 0) throw new Error('end of file on the replies FIFO');
       at += got;
@@ -121,7 +159,8 @@ export class DirectCaller {
     if (this.#closed) return;
     this.#closed = true;
     // One fd both ways on Windows: closed once, or the second close could hit a reused number.
-    for (const fd of new Set([this.requests, this.replies])) {
+    for (const fd of new Set([this.requests, this.replies, this.repliesNow])) {
+      if (fd < 0) continue;
       try {
         fs.closeSync(fd);
       } catch {
