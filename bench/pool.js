@@ -46,6 +46,7 @@ async function ours(method, share = 1) {
   const applies = Math.round(APPLIES * share);
   // Warm up (and start the workers), as piscina's run below is warmed up.
   await pool.map(double, items.slice(0, 1000));
+  await pool.map(double, items.slice(0, Math.round(1000 * share)), 1);
   for (let i = 0; i < Math.round(200 * share); i++) await pool.apply(double, [i]);
   const out = {
     map_default: await timeRounds(() => pool.map(double, items)),

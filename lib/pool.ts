@@ -28,7 +28,15 @@ import { locateExport, type FunctionRef } from './internal/function_ref';
 import { registerAfterForkInChild } from './child/after_fork';
 import { backend, kernels } from './backend';
 import { ChannelEnd, closeFds, fdPassing, sendFds, takeFds } from './pool/pool_fds';
-import { poolWorkerMain, type ResultEntry, type TaskMessage, type WorkerConfig } from './pool/pool_worker';
+import {
+  poolWorkerMain,
+  RESULT_RUN,
+  type ChunkMessage,
+  type ResultEntry,
+  type RunMessage,
+  type TaskMessage,
+  type WorkerConfig,
+} from './pool/pool_worker';
 import type { StartMethodName } from './context';
 import { NOT_READY, nextTurn, SpinPolicy, spinAsync, type Look } from './wait/spin_then_park';
 import { MIN_PACKED, packNumbers } from './pool/number_chunks';
@@ -168,6 +176,10 @@ const INBOX_BYTES = 1024 * 1024;
 // (so a worker never idles while the pool reacts), at least 1, at most 256.
 const TARGET_QUEUED_MS = 2;
 const MAX_QUEUED_CHUNKS = 256;
+// One-item chunks queued for one worker in one dispatch go as one inbox message
+// of up to this many (a run): with chunksize 1, a message per task cost the pool
+// more than the task.
+const MAX_RUN = 32;
 const TERMINATE_GRACE_MS = 2000;
 const MAX_START_FAILURES = 3;
 const WATCHDOG_MS = 1000;
@@ -592,9 +604,9 @@ export class Pool {
         if (job.failed) return false;
         job.chunksLeft++;
         this.#enqueue(job, fnId, 0, packNumbers(items) ?? items, offset, null);
-        this.#dispatch();
         return true;
       },
+      flush: () => this.#dispatch(),
       end: (count) => {
         iterator.expect(count);
         stopReading();
@@ -1049,20 +1061,40 @@ export class Pool {
       if (!this.#knows(worker, chunk)) continue;
       // A chunk that may be stopped runs alone, so that killing its worker stops nothing else.
       if (worker.inflight.length > 0 && (chunk.job.runsAlone || worker.inflight[0].job.runsAlone)) continue;
-      // A map's chunks may queue two deep even when slow: the next one is ready
-      // when a worker finishes; single tasks (apply) wait for an idle worker.
-      // A task its signal may still remove waits in the pool's queue, where it
-      // can be removed, rather than deep in an inbox: at most one behind the
-      // running task (as Python's executor queues one call beyond its workers).
-      const cap = chunk.partOfMap
-        ? Math.max(2, this.#queuedPerWorker)
-        : chunk.job.limits?.signal
-          ? Math.min(2, this.#queuedPerWorker)
-          : this.#queuedPerWorker;
-      if (worker.inflight.length >= cap) continue;
+      if (worker.inflight.length >= this.#queueCap(chunk)) continue;
       if (best === null || worker.inflight.length < best.inflight.length) best = worker;
     }
     return best;
+  }
+
+  /** How many chunks may wait for one worker (running one included) before `chunk` goes elsewhere. */
+  #queueCap(chunk: Chunk): number {
+    // A map's chunks may queue two deep even when slow: the next one is ready
+    // when a worker finishes; single tasks (apply) wait for an idle worker.
+    // A task its signal may still remove waits in the pool's queue, where it
+    // can be removed, rather than deep in an inbox: at most one behind the
+    // running task (as Python's executor queues one call beyond its workers).
+    if (chunk.partOfMap) return Math.max(2, this.#queuedPerWorker);
+    return chunk.job.limits?.signal ? Math.min(2, this.#queuedPerWorker) : this.#queuedPerWorker;
+  }
+
+  /**
+   * How many chunks from the head of the queue may go to `worker` as one run:
+   * one-item chunks of one function with consecutive seqs, with no fds and no
+   * limits, within the worker's queue cap and its maxtasksperchild.
+   */
+  #runLength(worker: Worker): number {
+    const first = this.#queue[this.#head];
+    const room = this.#maxtasks === null ? MAX_RUN : Math.min(MAX_RUN, this.#maxtasks - worker.sent);
+    let length = 0;
+    while (length < room && this.#head + length < this.#queue.length) {
+      const chunk = this.#queue[this.#head + length];
+      if (chunk.seq !== first.seq + length || chunk.fnId !== first.fnId || chunk.star !== first.star) break;
+      if (chunk.items.length !== 1 || chunk.fds || chunk.job.limits !== null || chunk.job.failed) break;
+      if (!this.#knows(worker, chunk) || worker.inflight.length + length >= this.#queueCap(chunk)) break;
+      length++;
+    }
+    return length;
   }
 
   #dispatch(): void {
@@ -1082,6 +1114,8 @@ export class Pool {
         blocked = true;
         break;
       }
+      const run = this.#runLength(worker);
+      if (run > 1 && this.#sendRun(worker, run)) continue;
       this.#head++;
       if (!this.#send(worker, chunk)) {
         this.#head--; // its inbox is full: try again when results come back
@@ -1111,11 +1145,32 @@ export class Pool {
     return this.#refs[chunk.fnId] !== null || chunk.fnId < worker.generation;
   }
 
+  /**
+   * Takes the `length` chunks at the head of the queue into the worker's inbox
+   * as one run; false if it cannot go whole (no room now, or a value that cannot
+   * be sent), and then the chunks go one by one as usual.
+   */
+  #sendRun(worker: Worker, length: number): boolean {
+    const chunks = this.#queue.slice(this.#head, this.#head + length);
+    const [first] = chunks;
+    const values = chunks.map((chunk) => chunk.items[0]);
+    const ref = worker.knownRefs.has(first.fnId) ? null : this.#refs[first.fnId];
+    const run: RunMessage = [-2, first.seq, first.fnId, ref, first.star, packNumbers(values) ?? values];
+    try {
+      worker.inbox.putSync(run, { block: false });
+    } catch {
+      return false;
+    }
+    if (ref) worker.knownRefs.add(first.fnId);
+    this.#head += length; // before any onStart callback runs
+    for (const chunk of chunks) this.#noteSent(worker, chunk);
+    return true;
+  }
+
   /** Queues the chunk in the worker's inbox; false when the inbox has no room for it now. */
   #send(worker: Worker, chunk: Chunk): boolean {
-    let ref: FunctionRef | null = null;
-    if (!worker.knownRefs.has(chunk.fnId)) ref = this.#refs[chunk.fnId];
-    const message: TaskMessage = [
+    const ref = worker.knownRefs.has(chunk.fnId) ? null : this.#refs[chunk.fnId];
+    const message: ChunkMessage = [
       chunk.seq,
       chunk.fnId,
       ref,
@@ -1144,6 +1199,12 @@ export class Pool {
       }
     }
     if (ref) worker.knownRefs.add(chunk.fnId);
+    this.#noteSent(worker, chunk);
+    return true;
+  }
+
+  /** Books a chunk that is now in the worker's inbox. */
+  #noteSent(worker: Worker, chunk: Chunk): void {
     chunk.worker = worker;
     worker.inflight.push(chunk);
     worker.sent++;
@@ -1170,7 +1231,6 @@ export class Pool {
       this.#workers[worker.index] = null;
       this.#scheduleMaintenance();
     }
-    return true;
   }
 
   #finishChunk(chunk: Chunk): void {
@@ -1305,28 +1365,39 @@ export class Pool {
 
   #handleBatch(batch: ResultEntry[]): void {
     for (const [seq, ok, payload, ms, rss] of batch) {
-      const chunk = this.#inflight.get(seq);
-      if (chunk === undefined) continue; // already failed (its worker was declared lost) or terminated
-      this.#inflight.delete(seq);
-      const worker = chunk.worker;
-      if (worker) {
-        worker.answered = true;
-        const at = worker.inflight[0] === chunk ? 0 : worker.inflight.indexOf(chunk);
-        if (at === 0) worker.inflight.shift();
-        else if (at > 0) worker.inflight.splice(at, 1);
+      if (ok !== RESULT_RUN) {
+        this.#handleResult(seq, ok, payload, ms, rss);
+        continue;
       }
-      this.#avgChunkMs = this.#avgChunkMs === Infinity ? ms : this.#avgChunkMs * 0.8 + ms * 0.2;
-      this.#queuedPerWorker = Math.max(
-        1,
-        Math.min(MAX_QUEUED_CHUNKS, Math.floor(TARGET_QUEUED_MS / Math.max(this.#avgChunkMs, 1e-3))),
-      );
-      this.#finishChunk(chunk);
-      if (worker && rss !== undefined && rss > this.#maxMemory! && !worker.leaving) this.#retire(worker);
-      if (chunk.job.failed) continue;
-      if (ok) this.#completed++;
-      if (ok) chunk.job.onChunk(chunk, payload as unknown[]);
-      else this.#failJob(chunk, payload as Error);
+      const values = payload as ArrayLike<unknown>;
+      for (let i = 0; i < values.length; i++)
+        this.#handleResult(seq + i, 1, [values[i]], ms / values.length, undefined);
     }
+  }
+
+  /** One chunk's outcome, as its worker reported it. */
+  #handleResult(seq: number, ok: 0 | 1, payload: unknown, ms: number, rss: number | undefined): void {
+    const chunk = this.#inflight.get(seq);
+    if (chunk === undefined) return; // already failed (its worker was declared lost) or terminated
+    this.#inflight.delete(seq);
+    const worker = chunk.worker;
+    if (worker) {
+      worker.answered = true;
+      const at = worker.inflight[0] === chunk ? 0 : worker.inflight.indexOf(chunk);
+      if (at === 0) worker.inflight.shift();
+      else if (at > 0) worker.inflight.splice(at, 1);
+    }
+    this.#avgChunkMs = this.#avgChunkMs === Infinity ? ms : this.#avgChunkMs * 0.8 + ms * 0.2;
+    this.#queuedPerWorker = Math.max(
+      1,
+      Math.min(MAX_QUEUED_CHUNKS, Math.floor(TARGET_QUEUED_MS / Math.max(this.#avgChunkMs, 1e-3))),
+    );
+    this.#finishChunk(chunk);
+    if (worker && rss !== undefined && rss > this.#maxMemory! && !worker.leaving) this.#retire(worker);
+    if (chunk.job.failed) return;
+    if (ok) this.#completed++;
+    if (ok) chunk.job.onChunk(chunk, payload as unknown[]);
+    else this.#failJob(chunk, payload as Error);
   }
 
   #stopIdleWorkersIfDone(): void {

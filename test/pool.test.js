@@ -53,7 +53,17 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       assert.equal(r.imapUnordered, true);
     });
 
-    it('AsyncResult: get(timeout) throws TimeoutError, wait/ready/successful, callbacks run before get resolves', async () => {
+    it('chunksize 1 (one-item chunks sent and answered in runs): results in order, an unclonable result fails only its task, a worker killed inside a run loses nothing with maxRetries', async () => {
+      const r = await scenario(method, 'runs');
+      assert.equal(r.mixed, true, 'numbers and strings, in order');
+      assert.equal(r.unclonable?.code, 'ERR_UNCLONABLE');
+      assert.equal(r.yielded, true, 'imap yields the 70 results before the unclonable one');
+      assert.equal(r.killed, true, 'the task killed its worker once');
+      assert.equal(r.retried, true, 'every task of the run, before and after the killed one, gave its result');
+      assert.equal(r.after, true);
+    });
+
+        it('AsyncResult: get(timeout) throws TimeoutError, wait/ready/successful, callbacks run before get resolves', async () => {
       const r = await scenario(method, 'asyncResults');
       assert.equal(r.early.ready, false);
       assert.equal(r.early.successful.code, 'ERR_RESULT_NOT_READY');

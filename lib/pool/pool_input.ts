@@ -9,6 +9,12 @@ export interface FeedTarget {
   room(): number;
   /** A chunk read; false when the job no longer takes chunks (then reading stops). */
   chunk(offset: number, items: unknown[]): boolean;
+  /**
+   * The chunks read so far may go to the workers now: called once per burst of
+   * reading (before the feed waits for an async input, and when it stops), so
+   * that one-item chunks read together are sent together.
+   */
+  flush(): void;
   /** The input ended after `count` items. */
   end(count: number): void;
   /** Reading the input threw after `offset` items. */
@@ -75,7 +81,10 @@ export class InputFeed {
           try {
             const next = this.#iterator!.next();
             // Only an async iterator costs an await: a plain one is read without leaving this turn.
-            step = next instanceof Promise ? await next : (next as IteratorResult<unknown>);
+            if (next instanceof Promise) {
+              this.#target.flush(); // the chunks read so far go out before the wait
+              step = await next;
+            } else step = next as IteratorResult<unknown>;
           } catch (err) {
             this.#done = true;
             this.#submit(items);
@@ -101,6 +110,7 @@ export class InputFeed {
       }
     } finally {
       this.#reading = false;
+      this.#target.flush();
       if (this.#done) this.#release();
     }
   }

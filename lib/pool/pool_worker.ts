@@ -14,12 +14,42 @@ import { NOT_READY, SpinPolicy, spinSync } from '../wait/spin_then_park';
 import { packNumbers } from './number_chunks';
 import './running_slots'; // registers the rebuilder of the slots in this worker's config
 
-/** A chunk to run: [seq, function id, its import reference (first time only), star, items, fd count]; [-1] stops. */
-export type TaskMessage =
-  | [seq: number, fnId: number, ref: FunctionRef | null, star: 0 | 1, items: unknown[] | Float64Array, nfds: number]
-  | [-1];
-/** [seq, 1, results, ms] or [seq, 0, error, ms] (errors cross like any value: lib/reduction.ts); then the worker's RSS in bytes when the pool asked for it. */
-export type ResultEntry = [seq: number, ok: 0 | 1, payload: unknown, ms: number, rss?: number];
+/** A chunk to run: [seq, function id, its import reference (first time only), star, items, fd count]. */
+export type ChunkMessage = [
+  seq: number,
+  fnId: number,
+  ref: FunctionRef | null,
+  star: 0 | 1,
+  items: unknown[] | Float64Array,
+  nfds: number,
+];
+/**
+ * A run of one-item chunks in one message (a map with chunksize 1, or many
+ * apply() calls): chunk i has the seq firstSeq + i and the one item items[i].
+ */
+export type RunMessage = [
+  run: -2,
+  firstSeq: number,
+  fnId: number,
+  ref: FunctionRef | null,
+  star: 0 | 1,
+  items: unknown[] | Float64Array,
+];
+/** One chunk, a run of them, or [-1]: stop. */
+export type TaskMessage = ChunkMessage | RunMessage | [-1];
+
+/** The chunk at `at` of a run, as if it had come alone. */
+function chunkOfRun([, firstSeq, fnId, ref, star, items]: RunMessage, at: number): ChunkMessage {
+  return [firstSeq + at, fnId, at === 0 ? ref : null, star, [items[at]], 0];
+}
+/**
+ * [seq, 1, results, ms] or [seq, 0, error, ms] (errors cross like any value:
+ * lib/reduction.ts), then the worker's RSS in bytes when the pool asked for it;
+ * or [firstSeq, RESULT_RUN, values, ms]: the one result of each of a run of
+ * one-item chunks (chunk firstSeq + i gave [values[i]]), ms their total.
+ */
+export type ResultEntry = [seq: number, ok: 0 | 1 | typeof RESULT_RUN, payload: unknown, ms: number, rss?: number];
+export const RESULT_RUN = 2;
 
 export interface WorkerConfig {
   index: number;
@@ -51,15 +81,26 @@ function taskError(err: unknown): Error {
   return Object.assign(new Error(`a pool task threw a non-Error value: ${String(err)}`), { thrown: err });
 }
 
+/** The run's values as one Float64Array when they are all numbers (pool/number_chunks.ts). */
+const packRun = (entry: ResultEntry): ResultEntry =>
+  entry[1] === RESULT_RUN ? [entry[0], RESULT_RUN, packNumbers(entry[2] as unknown[]) ?? entry[2], entry[3]] : entry;
+
+/** A run as the single entries it stands for (each result then fails or crosses on its own). */
+function unrolled(entry: ResultEntry): ResultEntry[] {
+  if (entry[1] !== RESULT_RUN) return [entry];
+  const values = entry[2] as unknown[];
+  return values.map((value, i): ResultEntry => [entry[0] + i, 1, [value], entry[3] / values.length]);
+}
+
 /** Sends a batch; an entry whose result cannot be cloned becomes an ERR_UNCLONABLE error instead. */
 function sendBatch(results: Queue<ResultEntry[]>, batch: ResultEntry[]): void {
   try {
-    results.putSync(batch);
+    results.putSync(batch.map(packRun));
     return;
   } catch (err) {
     if ((err as { code?: string }).code !== 'ERR_UNCLONABLE') throw err;
   }
-  const checked = batch.map((entry): ResultEntry => {
+  const checked = batch.flatMap(unrolled).map((entry): ResultEntry => {
     try {
       dump(entry, channels.poolResult);
       return entry;
@@ -141,14 +182,27 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
   const look = inbox.looker();
   const spinning = new SpinPolicy();
   let batch: ResultEntry[] = [];
+  /** Tasks whose results the batch holds (a run holds several). */
+  let batchTasks = 0;
   let batchMs = 0;
   let chunksDone = 0;
+  let run: RunMessage | null = null;
+  let runAt = 0;
   for (;;) {
-    let message = inbox.tryGetNow();
+    let message: TaskMessage | typeof NOT_READY = NOT_READY;
+    let fromRun = false;
+    if (run !== null && runAt < run[5].length) {
+      message = chunkOfRun(run, runAt++);
+      fromRun = true;
+    } else {
+      run = null;
+      message = inbox.tryGetNow();
+    }
     if (message === NOT_READY) {
       if (batch.length > 0) {
         sendBatch(results, batch);
         batch = [];
+        batchTasks = 0;
         batchMs = 0;
       }
       // A worker has nothing else to do: it may spin on its thread before it parks on its event loop.
@@ -156,9 +210,16 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
       if (message === NOT_READY) message = await inbox.get();
     }
     if (message[0] === -1) break;
-    const [seq, fnId, ref, star, items, nfds] = message as Exclude<TaskMessage, [-1]>;
+    if (message[0] === -2) {
+      run = message as RunMessage;
+      runAt = 1;
+      message = chunkOfRun(run, 0);
+      fromRun = true;
+    }
+    const [seq, fnId, ref, star, items, nfds] = message as ChunkMessage;
     running.mark(index, seq);
     const started = performance.now();
+    let entry: ResultEntry;
     try {
       let fn = registry?.[fnId] ?? imported.get(fnId);
       if (!fn) {
@@ -175,17 +236,32 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
       const args = nfds > 0 ? [restoreFds(items[0] as unknown[], receiveFds(channel, seq))] : items;
       let out = runChunk(fn, args, star);
       if (out instanceof Promise) out = await out;
-      batch.push([seq, 1, packNumbers(out) ?? out, performance.now() - started]);
+      entry = [seq, 1, out, performance.now() - started];
     } catch (err) {
-      batch.push([seq, 0, taskError(err), performance.now() - started]);
+      entry = [seq, 0, taskError(err), performance.now() - started];
     }
-    if (config.reportMemory) batch[batch.length - 1][4] = process.memoryUsage.rss();
     running.clear(index);
     chunksDone++;
-    batchMs += batch[batch.length - 1][3];
-    if (batch.length >= MAX_BATCH || batchMs >= MAX_BATCH_MS) {
+    const ms = entry[3];
+    const last = batch[batch.length - 1];
+    if (entry[1] === 1 && fromRun && !config.reportMemory) {
+      // The result of a one-item chunk of a run joins the run of results it follows.
+      const value = (entry[2] as unknown[])[0];
+      if (last?.[1] === RESULT_RUN && last[0] + (last[2] as unknown[]).length === seq) {
+        (last[2] as unknown[]).push(value);
+        last[3] += ms;
+      } else batch.push([seq, RESULT_RUN, [value], ms]);
+    } else {
+      if (entry[1] === 1) entry[2] = packNumbers(entry[2] as unknown[]) ?? entry[2];
+      if (config.reportMemory) entry[4] = process.memoryUsage.rss();
+      batch.push(entry);
+    }
+    batchTasks++;
+    batchMs += ms;
+    if (batchTasks >= MAX_BATCH || batchMs >= MAX_BATCH_MS) {
       sendBatch(results, batch);
       batch = [];
+      batchTasks = 0;
       batchMs = 0;
     }
     if (config.maxtasks !== null && chunksDone >= config.maxtasks) break;
