@@ -189,7 +189,7 @@ export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
   let run: RunMessage | null = null;
   let runAt = 0;
   for (;;) {
-    let message: TaskMessage | typeof NOT_READY = NOT_READY;
+    let message: TaskMessage | typeof NOT_READY;
     let fromRun = false;
     if (run !== null && runAt < run[5].length) {
       message = chunkOfRun(run, runAt++);
