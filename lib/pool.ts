@@ -116,7 +116,8 @@ interface Job {
   deliversAfterError?: boolean;
   /** applyAsync's onStart: called once, when its chunk is sent to a worker. */
   onStart?: (() => void) | null;
-  onChunk(chunk: Chunk, values: ArrayLike<unknown>): void;
+  /** The chunk's results: `count` values of `values` from `from` (a run's results share one array). */
+  onChunk(chunk: Chunk, values: ArrayLike<unknown>, from: number, count: number): void;
   onError(chunk: Chunk, err: Error): void;
 }
 
@@ -127,11 +128,17 @@ interface Chunk {
   offset: number;
   fnId: number;
   star: 0 | 1;
-  /** The chunk's arguments; plain numbers travel packed (pool/number_chunks.ts). */
+  /**
+   * The array holding the chunk's arguments, `itemsCount` of them from
+   * `itemsFrom` (a map's chunks share its input and are cut only when sent);
+   * plain numbers travel packed (pool/number_chunks.ts).
+   */
   items: unknown[] | Float64Array;
+  itemsFrom: number;
+  itemsCount: number;
   /** Duplicated fds to hand over with the chunk (apply with sockets), else null. */
   fds: number[] | null;
-  fdsSent?: boolean;
+  fdsSent: boolean;
   /** One of several chunks of a map/starmap/imap. */
   partOfMap: boolean;
   worker: Worker | null;
@@ -197,6 +204,13 @@ registerAfterForkInChild(() => {
   livePools.clear();
 });
 const kForgetInChild = Symbol('posix-multiprocessing.poolForgetInChild');
+
+/** The chunk's own arguments, cut from the array that holds them (a view for packed numbers). */
+function argumentsOf({ items, itemsFrom, itemsCount }: Chunk): unknown[] | Float64Array {
+  if (itemsFrom === 0 && itemsCount === items.length) return items;
+  const end = itemsFrom + itemsCount;
+  return items instanceof Float64Array ? items.subarray(itemsFrom, end) : items.slice(itemsFrom, end);
+}
 
 function invalid(message: string): CodedError {
   return new CodedError('ERR_INVALID_ARG_VALUE', message);
@@ -394,9 +408,9 @@ export class Pool {
       1,
       limits,
       {
-        onChunk: (_chunk, values) => {
+        onChunk: (_chunk, values, from) => {
           job.detach();
-          result[kSettle](true, values[0]);
+          result[kSettle](true, values[from]);
         },
         onError: (_chunk, err) => {
           job.detach();
@@ -506,9 +520,9 @@ export class Pool {
     const values = new Array(total);
     let done = 0;
     const job = this.#newJob(Math.ceil(total / chunksize), limits, {
-      onChunk: (chunk, chunkValues) => {
-        for (let i = 0; i < chunkValues.length; i++) values[chunk.offset + i] = chunkValues[i];
-        done += chunkValues.length;
+      onChunk: (chunk, chunkValues, from, count) => {
+        for (let i = 0; i < count; i++) values[chunk.offset + i] = chunkValues[from + i];
+        done += count;
         if (onProgress) {
           try {
             onProgress(done, total);
@@ -532,14 +546,7 @@ export class Pool {
     const packed = star === 0 && chunksize >= MIN_PACKED ? packNumbers(items) : null;
     for (let offset = 0; offset < total; offset += chunksize) {
       const end = Math.min(total, offset + chunksize);
-      this.#enqueue(
-        job,
-        fnId,
-        star,
-        packed ? packed.subarray(offset, end) : chunksize === total ? items : items.slice(offset, end),
-        offset,
-        null,
-      );
+      this.#enqueue(job, fnId, star, packed ?? items, offset, null, offset, end - offset);
     }
     this.#dispatch();
     return result;
@@ -581,7 +588,11 @@ export class Pool {
       0,
       limits,
       {
-        onChunk: (chunk, values) => iterator.add(chunk.offset, values),
+        onChunk: (chunk, values, from, count) =>
+          iterator.add(
+            chunk.offset,
+            count === values.length ? values : Array.prototype.slice.call(values, from, from + count),
+          ),
         onError: (chunk, err) => iterator.fail(chunk.offset, err),
         onCancel: (err) => {
           stopReading();
@@ -1036,6 +1047,8 @@ export class Pool {
     items: unknown[] | Float64Array,
     offset: number,
     fds: number[] | null,
+    itemsFrom = 0,
+    itemsCount = items.length,
   ): void {
     if (this.#outstanding === 0) this.#startWatchdog();
     this.#queue.push({
@@ -1045,7 +1058,10 @@ export class Pool {
       fnId,
       star,
       items,
+      itemsFrom,
+      itemsCount,
       fds,
+      fdsSent: false,
       partOfMap: job.chunksLeft > 1 || job.deliversAfterError === true,
       worker: null,
       retries: 0,
@@ -1090,7 +1106,7 @@ export class Pool {
     while (length < room && this.#head + length < this.#queue.length) {
       const chunk = this.#queue[this.#head + length];
       if (chunk.seq !== first.seq + length || chunk.fnId !== first.fnId || chunk.star !== first.star) break;
-      if (chunk.items.length !== 1 || chunk.fds || chunk.job.limits !== null || chunk.job.failed) break;
+      if (chunk.itemsCount !== 1 || chunk.fds || chunk.job.limits !== null || chunk.job.failed) break;
       if (!this.#knows(worker, chunk) || worker.inflight.length + length >= this.#queueCap(chunk)) break;
       length++;
     }
@@ -1153,7 +1169,7 @@ export class Pool {
   #sendRun(worker: Worker, length: number): boolean {
     const chunks = this.#queue.slice(this.#head, this.#head + length);
     const [first] = chunks;
-    const values = chunks.map((chunk) => chunk.items[0]);
+    const values = chunks.map((chunk) => chunk.items[chunk.itemsFrom]);
     const ref = worker.knownRefs.has(first.fnId) ? null : this.#refs[first.fnId];
     const run: RunMessage = [-2, first.seq, first.fnId, ref, first.star, packNumbers(values) ?? values];
     try {
@@ -1175,7 +1191,7 @@ export class Pool {
       chunk.fnId,
       ref,
       chunk.star,
-      chunk.items,
+      argumentsOf(chunk),
       chunk.fds ? chunk.fds.length : 0,
     ];
     try {
@@ -1364,19 +1380,32 @@ export class Pool {
   }
 
   #handleBatch(batch: ResultEntry[]): void {
-    for (const [seq, ok, payload, ms, rss] of batch) {
+    for (let at = 0; at < batch.length; at++) {
+      const entry = batch[at];
+      const [seq, ok, payload, ms] = entry;
       if (ok !== RESULT_RUN) {
-        this.#handleResult(seq, ok, payload, ms, rss);
+        this.#handleResult(seq, ok, payload, 0, ok ? (payload as ArrayLike<unknown>).length : 0, ms, entry[4]);
         continue;
       }
       const values = payload as ArrayLike<unknown>;
       for (let i = 0; i < values.length; i++)
-        this.#handleResult(seq + i, 1, [values[i]], ms / values.length, undefined);
+        this.#handleResult(seq + i, 1, values, i, 1, ms / values.length, undefined);
     }
   }
 
-  /** One chunk's outcome, as its worker reported it. */
-  #handleResult(seq: number, ok: 0 | 1, payload: unknown, ms: number, rss: number | undefined): void {
+  /**
+   * One chunk's outcome, as its worker reported it: its error, or its `count`
+   * results in `payload` from `from` (a chunk of a run has one in the run's array).
+   */
+  #handleResult(
+    seq: number,
+    ok: 0 | 1,
+    payload: unknown,
+    from: number,
+    count: number,
+    ms: number,
+    rss: number | undefined,
+  ): void {
     const chunk = this.#inflight.get(seq);
     if (chunk === undefined) return; // already failed (its worker was declared lost) or terminated
     this.#inflight.delete(seq);
@@ -1396,7 +1425,7 @@ export class Pool {
     if (worker && rss !== undefined && rss > this.#maxMemory! && !worker.leaving) this.#retire(worker);
     if (chunk.job.failed) return;
     if (ok) this.#completed++;
-    if (ok) chunk.job.onChunk(chunk, payload as unknown[]);
+    if (ok) chunk.job.onChunk(chunk, payload as ArrayLike<unknown>, from, count);
     else this.#failJob(chunk, payload as Error);
   }
 
