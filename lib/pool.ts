@@ -314,7 +314,6 @@ export class Pool {
   #queue: Chunk[] = [];
   #head = 0;
   #nextSeq = 0;
-  readonly #inflight = new Map<number, Chunk>();
   /** Chunks queued or in flight. */
   #outstanding = 0;
   #avgChunkMs = Infinity;
@@ -682,7 +681,8 @@ export class Pool {
     }
     this.#queue = kept;
     this.#head = 0;
-    for (const chunk of [...this.#inflight.values()]) if (chunk.job === job) this.#stopRunningChunk(chunk);
+    for (const worker of this.#allWorkers())
+      for (const chunk of [...worker.inflight]) if (chunk.job === job) this.#stopRunningChunk(chunk);
     job.failed = true;
     this.#failed++;
     job.onCancel(err);
@@ -692,9 +692,9 @@ export class Pool {
   /** The chunk's running time is up: its worker is killed and the job fails with ERR_TASK_TIMEOUT. */
   #timeOut(chunk: Chunk): void {
     chunk.stopTimer = null;
-    if (!this.#inflight.has(chunk.seq)) return;
+    if (chunk.worker === null) return;
     this.#drainResults();
-    if (!this.#inflight.has(chunk.seq)) return; // it finished just now
+    if (chunk.worker === null) return; // it finished just now
     const { pid } = chunk.worker!;
     this.#stopRunningChunk(chunk);
     chunk.job.detach();
@@ -705,7 +705,6 @@ export class Pool {
   /** Takes an in-flight chunk back and kills its worker (such chunks run alone), which is then replaced. */
   #stopRunningChunk(chunk: Chunk): void {
     const worker = chunk.worker!;
-    this.#inflight.delete(chunk.seq);
     const at = worker.inflight.indexOf(chunk);
     if (at >= 0) worker.inflight.splice(at, 1);
     chunk.worker = null;
@@ -732,13 +731,13 @@ export class Pool {
     for (const feed of this.#feeds) feed.close();
     this.#feeds.clear();
     const err = new CodedError('ERR_POOL_TERMINATED', 'the pool was terminated before this task finished');
-    const chunks = [...this.#inflight.values(), ...this.#queue.slice(this.#head)];
+    const chunks = [...this.#allWorkers().flatMap((worker) => worker.inflight), ...this.#queue.slice(this.#head)];
     this.#queue = [];
     this.#head = 0;
-    this.#inflight.clear();
     this.#outstanding = 0;
     this.#stopWatchdog();
-    for (const worker of this.#workers) if (worker) worker.inflight = [];
+    for (const worker of this.#allWorkers()) worker.inflight = [];
+    for (const chunk of chunks) chunk.worker = null;
     for (const chunk of chunks) {
       chunk.stopTimer?.();
       if (chunk.fds) closeFds(chunk.fds);
@@ -824,6 +823,21 @@ export class Pool {
   }
 
   // ---- internals: workers ----
+
+  /**
+   * The chunk numbered `seq` if a worker has it: a worker answers its chunks in
+   * the order it was sent them, so it is at the head of its worker's list but
+   * after a worker's death or a stopped chunk.
+   */
+  #inflightChunk(seq: number): Chunk | undefined {
+    for (const worker of this.#workers)
+      if (worker !== null && worker.inflight[0]?.seq === seq) return worker.inflight[0];
+    for (const worker of this.#allWorkers()) {
+      const chunk = worker.inflight.find((c) => c.seq === seq);
+      if (chunk) return chunk;
+    }
+    return undefined;
+  }
 
   #allWorkers(): Worker[] {
     return [...this.#workers.filter((w): w is Worker => w !== null), ...this.#leaving];
@@ -922,11 +936,13 @@ export class Pool {
     } catch {
       /* not reaped yet */
     }
+    const lostWork = this.#state !== PoolState.Terminate && worker.inflight.length > 0;
+    // Results it sent before dying are in the result queue: take them first (while it is still
+    // one of the pool's workers, where their chunks are found).
+    if (lostWork) this.#drainResults();
     this.#leaving.delete(worker);
     if (this.#workers[worker.index] === worker) this.#workers[worker.index] = null;
-    if (this.#state !== PoolState.Terminate && worker.inflight.length > 0) {
-      // Results it sent before dying are in the result queue: take them first.
-      this.#drainResults();
+    if (lostWork && worker.inflight.length > 0) {
       const lost = worker.inflight;
       worker.inflight = [];
       const runningSeq = this.#running.running(worker.index);
@@ -935,14 +951,12 @@ export class Pool {
         chunk.worker = null;
         if (chunk.fdsSent || (chunk.seq === runningSeq && chunk.retries >= this.#maxRetries)) {
           // (a chunk whose fds went to this worker cannot run elsewhere)
-          this.#inflight.delete(chunk.seq);
           this.#finishChunk(chunk);
           this.#failJob(chunk, new WorkerLostError(worker.pid, signalName(code), code >= 0 ? code : null));
         } else {
           if (chunk.seq === runningSeq) chunk.retries++;
           chunk.stopTimer?.();
           chunk.stopTimer = null;
-          this.#inflight.delete(chunk.seq);
           requeue.push(chunk); // it never started (or finished unreported): run it elsewhere
         }
       }
@@ -1224,7 +1238,6 @@ export class Pool {
     chunk.worker = worker;
     worker.inflight.push(chunk);
     worker.sent++;
-    this.#inflight.set(chunk.seq, chunk);
     if (chunk.job.limits !== null && !chunk.job.runsAlone) chunk.job.detach(); // (abortRunning false) its signal is done with
     const { onStart } = chunk.job;
     if (onStart) {
@@ -1406,16 +1419,13 @@ export class Pool {
     ms: number,
     rss: number | undefined,
   ): void {
-    const chunk = this.#inflight.get(seq);
+    const chunk = this.#inflightChunk(seq);
     if (chunk === undefined) return; // already failed (its worker was declared lost) or terminated
-    this.#inflight.delete(seq);
-    const worker = chunk.worker;
-    if (worker) {
-      worker.answered = true;
-      const at = worker.inflight[0] === chunk ? 0 : worker.inflight.indexOf(chunk);
-      if (at === 0) worker.inflight.shift();
-      else if (at > 0) worker.inflight.splice(at, 1);
-    }
+    const worker = chunk.worker!;
+    worker.answered = true;
+    if (worker.inflight[0] === chunk) worker.inflight.shift();
+    else worker.inflight.splice(worker.inflight.indexOf(chunk), 1);
+    chunk.worker = null;
     this.#avgChunkMs = this.#avgChunkMs === Infinity ? ms : this.#avgChunkMs * 0.8 + ms * 0.2;
     this.#queuedPerWorker = Math.max(
       1,
