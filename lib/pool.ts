@@ -146,6 +146,15 @@ interface Chunk {
   retries: number;
   /** Stops the watch that fires when the chunk has run longer than its job's timeout. */
   stopTimer: (() => void) | null;
+  /** The chunks of its map still to be made after this one (when this one reaches the dispatcher), else null. */
+  rest: MapRest | null;
+}
+
+/** A map's chunks not made yet: offsets `next`, `next + chunksize` ... up to `end`. */
+interface MapRest {
+  next: number;
+  end: number;
+  chunksize: number;
 }
 
 interface Worker {
@@ -187,6 +196,10 @@ const MAX_QUEUED_CHUNKS = 256;
 // of up to this many (a run): with chunksize 1, a message per task cost the pool
 // more than the task.
 const MAX_RUN = 32;
+// A map makes its chunks this many at a time, as the dispatcher reaches them: a
+// Chunk per task made up front for a large input cost a fifth of the pool's CPU
+// in garbage collection (and with chunksize 1, a gigabyte per 10M items).
+const CHUNKS_MADE_AT_ONCE = 1024;
 const TERMINATE_GRACE_MS = 2000;
 const MAX_START_FAILURES = 3;
 const WATCHDOG_MS = 1000;
@@ -204,6 +217,11 @@ registerAfterForkInChild(() => {
   livePools.clear();
 });
 const kForgetInChild = Symbol('posix-multiprocessing.poolForgetInChild');
+
+/** How many chunks `rest` stands for. */
+function unmade(rest: MapRest | null): number {
+  return rest === null ? 0 : Math.ceil((rest.end - rest.next) / rest.chunksize);
+}
 
 /** The chunk's own arguments, cut from the array that holds them (a view for packed numbers). */
 function argumentsOf({ items, itemsFrom, itemsCount }: Chunk): unknown[] | Float64Array {
@@ -491,7 +509,7 @@ export class Pool {
     return {
       processes: this.#processes,
       busy: this.#allWorkers().filter((w) => !w.hasExited && w.inflight.length > 0).length,
-      queued: this.#queue.length - this.#head,
+      queued: this.#queue.slice(this.#head).reduce((n, chunk) => n + 1 + unmade(chunk.rest), 0),
       completed: this.#completed,
       failed: this.#failed,
     };
@@ -543,9 +561,10 @@ export class Pool {
     if (job.failed) return result;
     // Plain numbers are packed once for the whole input; each chunk is a view of it.
     const packed = star === 0 && chunksize >= MIN_PACKED ? packNumbers(items) : null;
-    for (let offset = 0; offset < total; offset += chunksize) {
-      const end = Math.min(total, offset + chunksize);
-      this.#enqueue(job, fnId, star, packed ?? items, offset, null, offset, end - offset);
+    this.#enqueue(job, fnId, star, packed ?? items, 0, null, 0, Math.min(chunksize, total));
+    if (chunksize < total) {
+      this.#queue[this.#queue.length - 1].rest = { next: chunksize, end: total, chunksize };
+      this.#outstanding += unmade(this.#queue[this.#queue.length - 1].rest);
     }
     this.#dispatch();
     return result;
@@ -677,6 +696,7 @@ export class Pool {
         continue;
       }
       if (chunk.fds) closeFds(chunk.fds);
+      this.#dropRest(chunk);
       this.#finishChunk(chunk);
     }
     this.#queue = kept;
@@ -737,7 +757,10 @@ export class Pool {
     this.#outstanding = 0;
     this.#stopWatchdog();
     for (const worker of this.#allWorkers()) worker.inflight = [];
-    for (const chunk of chunks) chunk.worker = null;
+    for (const chunk of chunks) {
+      chunk.worker = null;
+      chunk.rest = null; // a failed map's unmade chunks are never made
+    }
     for (const chunk of chunks) {
       chunk.stopTimer?.();
       if (chunk.fds) closeFds(chunk.fds);
@@ -996,6 +1019,7 @@ export class Pool {
     this.#head = 0;
     for (const chunk of chunks) {
       if (chunk.fds) closeFds(chunk.fds);
+      this.#dropRest(chunk);
       this.#finishChunk(chunk);
       this.#failJob(chunk, err);
     }
@@ -1065,7 +1089,21 @@ export class Pool {
     itemsCount = items.length,
   ): void {
     if (this.#outstanding === 0) this.#startWatchdog();
-    this.#queue.push({
+    this.#queue.push(this.#newChunk(job, fnId, star, items, offset, fds, itemsFrom, itemsCount));
+    this.#outstanding++;
+  }
+
+  #newChunk(
+    job: Job,
+    fnId: number,
+    star: 0 | 1,
+    items: unknown[] | Float64Array,
+    offset: number,
+    fds: number[] | null,
+    itemsFrom: number,
+    itemsCount: number,
+  ): Chunk {
+    return {
       seq: this.#nextSeq++,
       job,
       offset,
@@ -1080,8 +1118,34 @@ export class Pool {
       worker: null,
       retries: 0,
       stopTimer: null,
-    });
-    this.#outstanding++;
+      rest: null,
+    };
+  }
+
+  /** Makes the next chunks of the map whose last made chunk is queue[index], and queues them after it. */
+  #makeRest(index: number): void {
+    const chunk = this.#queue[index];
+    const { next, end, chunksize } = chunk.rest!;
+    chunk.rest = null;
+    const made: Chunk[] = [];
+    let offset = next;
+    for (; offset < end && made.length < CHUNKS_MADE_AT_ONCE; offset += chunksize) {
+      const count = Math.min(chunksize, end - offset);
+      made.push(this.#newChunk(chunk.job, chunk.fnId, chunk.star, chunk.items, offset, null, offset, count));
+    }
+    for (const one of made) one.partOfMap = chunk.partOfMap;
+    if (offset < end) made[made.length - 1].rest = { next: offset, end, chunksize };
+    this.#queue.splice(index + 1, 0, ...made);
+  }
+
+  /** Counts the chunks of its map never made after `chunk` as done (the map failed, or the pool ends). */
+  #dropRest(chunk: Chunk): void {
+    const count = unmade(chunk.rest);
+    if (count === 0) return;
+    chunk.rest = null;
+    chunk.job.chunksLeft -= count;
+    this.#outstanding -= count;
+    if (this.#outstanding === 0) this.#linger();
   }
 
   #pickWorker(chunk: Chunk): Worker | null {
@@ -1119,6 +1183,7 @@ export class Pool {
     let length = 0;
     while (length < room && this.#head + length < this.#queue.length) {
       const chunk = this.#queue[this.#head + length];
+      if (chunk.rest) this.#makeRest(this.#head + length);
       if (chunk.seq !== first.seq + length || chunk.fnId !== first.fnId || chunk.star !== first.star) break;
       if (chunk.itemsCount !== 1 || chunk.fds || chunk.job.limits !== null || chunk.job.failed) break;
       if (!this.#knows(worker, chunk) || worker.inflight.length + length >= this.#queueCap(chunk)) break;
@@ -1135,10 +1200,12 @@ export class Pool {
       if (chunk.job.failed) {
         // Python runs them anyway; nobody can see their results, so skip them.
         this.#head++;
+        this.#dropRest(chunk);
         this.#finishChunk(chunk);
         if (chunk.fds) closeFds(chunk.fds);
         continue;
       }
+      if (chunk.rest) this.#makeRest(this.#head);
       const worker = this.#pickWorker(chunk);
       if (worker === null) {
         blocked = true;

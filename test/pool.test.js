@@ -63,6 +63,17 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       assert.equal(r.after, true);
     });
 
+        it('a large map makes its chunks as they are dispatched: all counted as queued; failed, aborted or terminated half-way, nothing stays outstanding', async () => {
+      const r = await scenario(method, 'lazyChunks');
+      assert.ok(r.queuedAtStart > 1024 && r.queuedAtStart <= 5000, `queued at start: ${r.queuedAtStart}`);
+      assert.equal(r.doubled, true);
+      assert.equal(r.failed?.message, 'bad item 3');
+      assert.equal(r.aborted?.name, 'AbortError');
+      assert.equal(r.queuedAfterAbort, 0);
+      assert.equal(r.after, true, 'the pool carries on, and join() returned');
+      assert.equal(r.terminated?.code, 'ERR_POOL_TERMINATED');
+    });
+
         it('AsyncResult: get(timeout) throws TimeoutError, wait/ready/successful, callbacks run before get resolves', async () => {
       const r = await scenario(method, 'asyncResults');
       assert.equal(r.early.ready, false);
