@@ -63,7 +63,7 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       assert.equal(r.after, true);
     });
 
-        it('a large map makes its chunks as they are dispatched: all counted as queued; failed, aborted or terminated half-way, nothing stays outstanding', async () => {
+    it('a large map makes its chunks as they are dispatched: all counted as queued; failed, aborted or terminated half-way, nothing stays outstanding', async () => {
       const r = await scenario(method, 'lazyChunks');
       assert.ok(r.queuedAtStart > 1024 && r.queuedAtStart <= 5000, `queued at start: ${r.queuedAtStart}`);
       assert.equal(r.doubled, true);
@@ -74,7 +74,7 @@ for (const method of ['fork', 'forkserver', 'spawn']) {
       assert.equal(r.terminated?.code, 'ERR_POOL_TERMINATED');
     });
 
-        it('AsyncResult: get(timeout) throws TimeoutError, wait/ready/successful, callbacks run before get resolves', async () => {
+    it('AsyncResult: get(timeout) throws TimeoutError, wait/ready/successful, callbacks run before get resolves', async () => {
       const r = await scenario(method, 'asyncResults');
       assert.equal(r.early.ready, false);
       assert.equal(r.early.successful.code, 'ERR_RESULT_NOT_READY');

@@ -27,7 +27,6 @@ export function runAfterForkInChild(): void {
 
 // The library's own process listeners, which a child of the fork start method
 // keeps when it drops the parent's (lib/child/child_loop.ts).
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 const libraryListeners = new WeakSet<Function>();
 
 /** Marks a process listener as the library's: a fork-method child keeps it. */
@@ -36,7 +35,6 @@ export function libraryListener<T extends (...args: never[]) => unknown>(listene
   return listener;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export function isLibraryListener(listener: Function): boolean {
   return libraryListeners.has(listener);
 }
