@@ -102,6 +102,12 @@ interface TaskLimits {
 }
 
 interface Job {
+  /** The function its tasks run (an index into the pool's functions). */
+  fnId: number;
+  /** Its tasks spread each item as the arguments (starmap). */
+  star: 0 | 1;
+  /** Several chunks (a map/starmap of more than one chunk, or an imap): may queue deeper (#queueCap). */
+  partOfMap: boolean;
   /** Chunks not yet finished. */
   chunksLeft: number;
   failed: boolean;
@@ -126,8 +132,6 @@ interface Chunk {
   job: Job;
   /** Index of the chunk's first item in the job's input. */
   offset: number;
-  fnId: number;
-  star: 0 | 1;
   /**
    * The array holding the chunk's arguments, `itemsCount` of them from
    * `itemsFrom` (a map's chunks share its input and are cut only when sent);
@@ -139,8 +143,6 @@ interface Chunk {
   /** Duplicated fds to hand over with the chunk (apply with sockets), else null. */
   fds: number[] | null;
   fdsSent: boolean;
-  /** One of several chunks of a map/starmap/imap. */
-  partOfMap: boolean;
   worker: Worker | null;
   /** Times it was run again after its worker died (maxRetries). */
   retries: number;
@@ -422,6 +424,8 @@ export class Pool {
     const limits = taskLimits(opts, 'Pool.applyAsync()');
     const result = new AsyncResult<R>(opts ?? {});
     const job = this.#newJob(
+      fnId,
+      1,
       1,
       limits,
       {
@@ -441,7 +445,7 @@ export class Pool {
     );
     if (job.failed) return result; // its signal was aborted already
     const withFds = takeFds(args);
-    this.#enqueue(job, fnId, 1, [withFds ? withFds.args : args], 0, withFds?.fds ?? null);
+    this.#enqueue(this.#newChunk(job, [withFds ? withFds.args : args], 0, withFds?.fds ?? null));
     this.#dispatch();
     return result;
   }
@@ -536,7 +540,7 @@ export class Pool {
     const chunksize = given ?? Math.ceil(total / (this.#processes * 4));
     const values = new Array(total);
     let done = 0;
-    const job = this.#newJob(Math.ceil(total / chunksize), limits, {
+    const job = this.#newJob(fnId, star, Math.ceil(total / chunksize), limits, {
       onChunk: (chunk, chunkValues, from, count) => {
         for (let i = 0; i < count; i++) values[chunk.offset + i] = chunkValues[from + i];
         done += count;
@@ -561,7 +565,7 @@ export class Pool {
     if (job.failed) return result;
     // Plain numbers are packed once for the whole input; each chunk is a view of it.
     const packed = star === 0 && chunksize >= MIN_PACKED ? packNumbers(items) : null;
-    this.#enqueue(job, fnId, star, packed ?? items, 0, null, 0, Math.min(chunksize, total));
+    this.#enqueue(this.#newChunk(job, packed ?? items, 0, null, 0, Math.min(chunksize, total)));
     if (chunksize < total) {
       this.#queue[this.#queue.length - 1].rest = { next: chunksize, end: total, chunksize };
       this.#outstanding += unmade(this.#queue[this.#queue.length - 1].rest);
@@ -603,6 +607,8 @@ export class Pool {
       },
     });
     const job = this.#newJob(
+      fnId,
+      0,
       0,
       limits,
       {
@@ -632,7 +638,7 @@ export class Pool {
         }
         if (job.failed) return false;
         job.chunksLeft++;
-        this.#enqueue(job, fnId, 0, packNumbers(items) ?? items, offset, null);
+        this.#enqueue(this.#newChunk(job, packNumbers(items) ?? items, offset));
         return true;
       },
       flush: () => this.#dispatch(),
@@ -656,6 +662,8 @@ export class Pool {
    * kills the workers running the others. Already aborted: the job is failed.
    */
   #newJob(
+    fnId: number,
+    star: 0 | 1,
     chunks: number,
     limits: TaskLimits | null,
     handlers: Pick<Job, 'onChunk' | 'onError' | 'onCancel' | 'onStart'>,
@@ -663,6 +671,9 @@ export class Pool {
     runsAlone = limits !== null,
   ): Job {
     const job: Job = {
+      fnId,
+      star,
+      partOfMap: chunks > 1 || deliversAfterError,
       chunksLeft: chunks,
       failed: false,
       limits,
@@ -1078,43 +1089,31 @@ export class Pool {
 
   // ---- internals: chunks ----
 
-  #enqueue(
-    job: Job,
-    fnId: number,
-    star: 0 | 1,
-    items: unknown[] | Float64Array,
-    offset: number,
-    fds: number[] | null,
-    itemsFrom = 0,
-    itemsCount = items.length,
-  ): void {
+  /** Queues a chunk made by #newChunk at the tail. */
+  #enqueue(chunk: Chunk): void {
     if (this.#outstanding === 0) this.#startWatchdog();
-    this.#queue.push(this.#newChunk(job, fnId, star, items, offset, fds, itemsFrom, itemsCount));
+    this.#queue.push(chunk);
     this.#outstanding++;
   }
 
+  /** The chunk of `job` whose arguments are `itemsCount` of `items` from `itemsFrom` (all of them by default). */
   #newChunk(
     job: Job,
-    fnId: number,
-    star: 0 | 1,
     items: unknown[] | Float64Array,
     offset: number,
-    fds: number[] | null,
-    itemsFrom: number,
-    itemsCount: number,
+    fds: number[] | null = null,
+    itemsFrom = 0,
+    itemsCount = items.length,
   ): Chunk {
     return {
       seq: this.#nextSeq++,
       job,
       offset,
-      fnId,
-      star,
       items,
       itemsFrom,
       itemsCount,
       fds,
       fdsSent: false,
-      partOfMap: job.chunksLeft > 1 || job.deliversAfterError === true,
       worker: null,
       retries: 0,
       stopTimer: null,
@@ -1131,9 +1130,8 @@ export class Pool {
     let offset = next;
     for (; offset < end && made.length < CHUNKS_MADE_AT_ONCE; offset += chunksize) {
       const count = Math.min(chunksize, end - offset);
-      made.push(this.#newChunk(chunk.job, chunk.fnId, chunk.star, chunk.items, offset, null, offset, count));
+      made.push(this.#newChunk(chunk.job, chunk.items, offset, null, offset, count));
     }
-    for (const one of made) one.partOfMap = chunk.partOfMap;
     if (offset < end) made[made.length - 1].rest = { next: offset, end, chunksize };
     this.#queue.splice(index + 1, 0, ...made);
   }
@@ -1168,7 +1166,7 @@ export class Pool {
     // A task its signal may still remove waits in the pool's queue, where it
     // can be removed, rather than deep in an inbox: at most one behind the
     // running task (as Python's executor queues one call beyond its workers).
-    if (chunk.partOfMap) return Math.max(2, this.#queuedPerWorker);
+    if (chunk.job.partOfMap) return Math.max(2, this.#queuedPerWorker);
     return chunk.job.limits?.signal ? Math.min(2, this.#queuedPerWorker) : this.#queuedPerWorker;
   }
 
@@ -1184,7 +1182,7 @@ export class Pool {
     while (length < room && this.#head + length < this.#queue.length) {
       const chunk = this.#queue[this.#head + length];
       if (chunk.rest) this.#makeRest(this.#head + length);
-      if (chunk.seq !== first.seq + length || chunk.fnId !== first.fnId || chunk.star !== first.star) break;
+      if (chunk.seq !== first.seq + length || chunk.job.fnId !== first.job.fnId || chunk.job.star !== first.job.star) break;
       if (chunk.itemsCount !== 1 || chunk.fds || chunk.job.limits !== null || chunk.job.failed) break;
       if (!this.#knows(worker, chunk) || worker.inflight.length + length >= this.#queueCap(chunk)) break;
       length++;
@@ -1239,7 +1237,7 @@ export class Pool {
 
   /** Whether the worker can run the chunk's function (under fork, a closure must predate the worker). */
   #knows(worker: Worker, chunk: Chunk): boolean {
-    return this.#refs[chunk.fnId] !== null || chunk.fnId < worker.generation;
+    return this.#refs[chunk.job.fnId] !== null || chunk.job.fnId < worker.generation;
   }
 
   /**
@@ -1251,14 +1249,15 @@ export class Pool {
     const chunks = this.#queue.slice(this.#head, this.#head + length);
     const [first] = chunks;
     const values = chunks.map((chunk) => chunk.items[chunk.itemsFrom]);
-    const ref = worker.knownRefs.has(first.fnId) ? null : this.#refs[first.fnId];
-    const run: RunMessage = [-2, first.seq, first.fnId, ref, first.star, packNumbers(values) ?? values];
+    const { fnId, star } = first.job;
+    const ref = worker.knownRefs.has(fnId) ? null : this.#refs[fnId];
+    const run: RunMessage = [-2, first.seq, fnId, ref, star, packNumbers(values) ?? values];
     try {
       worker.inbox.putSync(run, { block: false });
     } catch {
       return false;
     }
-    if (ref) worker.knownRefs.add(first.fnId);
+    if (ref) worker.knownRefs.add(fnId);
     this.#head += length; // before any onStart callback runs
     for (const chunk of chunks) this.#noteSent(worker, chunk);
     return true;
@@ -1266,12 +1265,13 @@ export class Pool {
 
   /** Queues the chunk in the worker's inbox; false when the inbox has no room for it now. */
   #send(worker: Worker, chunk: Chunk): boolean {
-    const ref = worker.knownRefs.has(chunk.fnId) ? null : this.#refs[chunk.fnId];
+    const { fnId, star } = chunk.job;
+    const ref = worker.knownRefs.has(fnId) ? null : this.#refs[fnId];
     const message: ChunkMessage = [
       chunk.seq,
-      chunk.fnId,
+      fnId,
       ref,
-      chunk.star,
+      star,
       argumentsOf(chunk),
       chunk.fds ? chunk.fds.length : 0,
     ];
@@ -1295,7 +1295,7 @@ export class Pool {
         chunk.fds = null;
       }
     }
-    if (ref) worker.knownRefs.add(chunk.fnId);
+    if (ref) worker.knownRefs.add(fnId);
     this.#noteSent(worker, chunk);
     return true;
   }

@@ -66,6 +66,7 @@ describe('package: prebuilt addon', function () {
     );
     env = { ...process.env, NODE_OPTIONS: '', PATH: bin };
     for (const key of Object.keys(env)) if (/^npm_/i.test(key)) delete env[key];
+    delete env.PMP_NATIVE_ADDON_PATH; // (set by test:sanitize) the installed package loads its own prebuild
     execFileSync(
       process.execPath,
       [

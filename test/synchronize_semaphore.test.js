@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert');
 const { Array: SharedArray } = require('..');
-const { Semaphore, BoundedSemaphore, Event } = require('../dist/synchronize');
+const { Semaphore, BoundedSemaphore, Barrier, Event } = require('../dist/synchronize');
 const { startChild, joinChild, exitsCleanly, reapChildren } = require('./helpers/children');
 const { elapsedSince } = require('./helpers/sync_helpers');
 const targets = require('./fixtures/sync_targets');
@@ -14,9 +14,8 @@ describe('Semaphore', function () {
     const sem = new Semaphore(2);
     const shared = SharedArray('i', 3); // [0] inside now, [1] most ever inside, [2] entries
     const children = [];
-    const go = new Event();
-    for (let p = 0; p < 6; p++) children.push(startChild(targets.semaphoreRounds, sem, shared, 50, go));
-    go.set();
+    const start = new Barrier(6);
+    for (let p = 0; p < 6; p++) children.push(startChild(targets.semaphoreRounds, sem, shared, 50, start));
     for (const child of children) await exitsCleanly(child, 25000);
     assert.strictEqual(shared[2], 300);
     assert.strictEqual(shared[1], 2);
