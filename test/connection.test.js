@@ -300,6 +300,17 @@ describe('Pipe and Connection', () => {
     b.close();
   });
 
+  it('a recv() still spinning when its connection is closed rejects with ERR_CONNECTION_CLOSED, not EBADF', async () => {
+    // The read looks again once per turn of the loop for a moment before it
+    // waits: a close() in that moment must not have it poll the closed fd.
+    const [a, b] = Pipe();
+    const pending = a.recv();
+    await new Promise((resolve) => setImmediate(resolve)); // one turn into the read's spin
+    a.close();
+    await assert.rejects(pending, { code: 'ERR_CONNECTION_CLOSED' });
+    b.close();
+  });
+
   it('sending a function throws ERR_UNCLONABLE and the connection stays usable', () => {
     const [a, b] = Pipe();
     assert.throws(() => a.sendSync({ callback() {} }), { code: 'ERR_UNCLONABLE', message: /function/ });

@@ -45,19 +45,30 @@ async function round() {
     gone: count((o) => o.code === 'ERR_MANAGER_GONE'),
     hung: count((o) => o.hung),
     other: count((o) => !o.ok && !o.hung && o.code !== 'ERR_MANAGER_GONE'),
+    otherCodes: outcomes.filter((o) => !o.ok && !o.hung && o.code !== 'ERR_MANAGER_GONE').map((o) => o.code),
     afterKill: after.code ?? (after.hung ? 'hung' : 'succeeded'),
     settledMs,
   };
 }
 
 async function main() {
-  const total = { rounds: ROUNDS, completed: 0, gone: 0, hung: 0, other: 0, afterKillNotGone: 0, worstSettleMs: 0 };
+  const total = {
+    rounds: ROUNDS,
+    completed: 0,
+    gone: 0,
+    hung: 0,
+    other: 0,
+    otherCodes: [],
+    afterKillNotGone: 0,
+    worstSettleMs: 0,
+  };
   for (let i = 0; i < ROUNDS; i++) {
     const r = await round();
     total.completed += r.completed;
     total.gone += r.gone;
     total.hung += r.hung;
     total.other += r.other;
+    for (const code of r.otherCodes) if (!total.otherCodes.includes(code)) total.otherCodes.push(code);
     if (r.afterKill !== 'ERR_MANAGER_GONE') total.afterKillNotGone++;
     total.worstSettleMs = Math.max(total.worstSettleMs, Math.round(r.settledMs));
   }

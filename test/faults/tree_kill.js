@@ -78,7 +78,7 @@ async function main() {
     killedAfterReady: killedReady,
     killedDuringStart: ROUNDS - killedReady,
     seconds: (Date.now() - started) / 1000,
-    leftInDevShm: left.shm.length,
+    leftInDevShm: left.shm,
     leftInTmp: left.tmp,
     leftProcesses: left.procs.length,
   };

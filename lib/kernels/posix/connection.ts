@@ -116,8 +116,10 @@ export class FdConnection implements ConnectionEnd {
     const fd = this.#fd;
     if (events === READABLE) {
       const fds = [fd];
+      // Closed between two looks (the spin yields to the loop): no poll of an fd
+      // that is gone (EBADF) or already reused; the steps report the close.
       const ready = await spinAsync(
-        () => lookReady(fds, READABLE),
+        () => (this.#fd !== fd ? true : lookReady(fds, READABLE)),
         this.#readSpins,
         () => this.#fd === fd,
       );
