@@ -1182,7 +1182,8 @@ export class Pool {
     while (length < room && this.#head + length < this.#queue.length) {
       const chunk = this.#queue[this.#head + length];
       if (chunk.rest) this.#makeRest(this.#head + length);
-      if (chunk.seq !== first.seq + length || chunk.job.fnId !== first.job.fnId || chunk.job.star !== first.job.star) break;
+      if (chunk.seq !== first.seq + length || chunk.job.fnId !== first.job.fnId || chunk.job.star !== first.job.star)
+        break;
       if (chunk.itemsCount !== 1 || chunk.fds || chunk.job.limits !== null || chunk.job.failed) break;
       if (!this.#knows(worker, chunk) || worker.inflight.length + length >= this.#queueCap(chunk)) break;
       length++;
@@ -1267,14 +1268,7 @@ export class Pool {
   #send(worker: Worker, chunk: Chunk): boolean {
     const { fnId, star } = chunk.job;
     const ref = worker.knownRefs.has(fnId) ? null : this.#refs[fnId];
-    const message: ChunkMessage = [
-      chunk.seq,
-      fnId,
-      ref,
-      star,
-      argumentsOf(chunk),
-      chunk.fds ? chunk.fds.length : 0,
-    ];
+    const message: ChunkMessage = [chunk.seq, fnId, ref, star, argumentsOf(chunk), chunk.fds ? chunk.fds.length : 0];
     try {
       // Encode first: unclonable args must fail before any fd is handed over.
       worker.inbox.putSync(message, { block: false });
@@ -1401,16 +1395,14 @@ export class Pool {
         let batch = await this.#spinForResults();
         if (batch === NOT_READY) {
           if (!this.#wantsResults()) break; // the linger ended while this turn waited
-          const abort = new AbortController();
-          this.#pumpAbort = abort;
+          // One controller for every park until it is used: a new one per park cost 2% of a chunksize-1 map.
+          if (this.#pumpAbort === null || this.#pumpAbort.signal.aborted) this.#pumpAbort = new AbortController();
           try {
-            batch = await this.#results.get({ signal: abort.signal });
+            batch = await this.#results.get({ signal: this.#pumpAbort.signal });
           } catch (err) {
             if (process.pid !== this.#ownerPid) return;
             if ((err as Error).name === 'AbortError') continue; // a worker was being forked, or terminate()
             throw err;
-          } finally {
-            if (this.#pumpAbort === abort) this.#pumpAbort = null;
           }
         }
         if (process.pid !== this.#ownerPid) return;
@@ -1467,10 +1459,48 @@ export class Pool {
         this.#handleResult(seq, ok, payload, 0, ok ? (payload as ArrayLike<unknown>).length : 0, ms, entry[4]);
         continue;
       }
-      const values = payload as ArrayLike<unknown>;
-      for (let i = 0; i < values.length; i++)
-        this.#handleResult(seq + i, 1, values, i, 1, ms / values.length, undefined);
+      this.#handleRun(seq, payload as ArrayLike<unknown>, ms);
     }
+  }
+
+  /**
+   * The results of a run (#sendRun): one value per chunk, chunks seq, seq + 1 ...
+   * At chunksize 1 this is every task, so the common case is booked once per
+   * run: its chunks are then the head of their worker's list, in order.
+   */
+  #handleRun(seq: number, values: ArrayLike<unknown>, ms: number): void {
+    const count = values.length;
+    const worker = this.#inflightChunk(seq)?.worker ?? null;
+    const list = worker === null ? [] : worker.inflight;
+    let atHead = list.length >= count;
+    for (let i = 0; atHead && i < count; i++) atHead = list[i].seq === seq + i;
+    if (worker === null || !atHead) {
+      // A chunk of it was stopped, or its worker is being replaced: one by one.
+      for (let i = 0; i < count; i++) this.#handleResult(seq + i, 1, values, i, 1, ms / count, undefined);
+      return;
+    }
+    worker.answered = true;
+    const chunks = list.splice(0, count);
+    this.#noteChunkMs(ms / count, count);
+    for (let i = 0; i < count; i++) {
+      const chunk = chunks[i];
+      chunk.worker = null;
+      this.#finishChunk(chunk);
+      if (chunk.job.failed) continue;
+      this.#completed++;
+      chunk.job.onChunk(chunk, values, i, 1);
+    }
+  }
+
+  /** Folds `times` chunks of `ms` each into the running average that sizes the workers' queues. */
+  #noteChunkMs(ms: number, times = 1): void {
+    const avg = this.#avgChunkMs;
+    // The average after `times` updates of avg * 0.8 + ms * 0.2, at once.
+    this.#avgChunkMs = avg === Infinity ? ms : ms + (avg - ms) * 0.8 ** times;
+    this.#queuedPerWorker = Math.max(
+      1,
+      Math.min(MAX_QUEUED_CHUNKS, Math.floor(TARGET_QUEUED_MS / Math.max(this.#avgChunkMs, 1e-3))),
+    );
   }
 
   /**
@@ -1493,11 +1523,7 @@ export class Pool {
     if (worker.inflight[0] === chunk) worker.inflight.shift();
     else worker.inflight.splice(worker.inflight.indexOf(chunk), 1);
     chunk.worker = null;
-    this.#avgChunkMs = this.#avgChunkMs === Infinity ? ms : this.#avgChunkMs * 0.8 + ms * 0.2;
-    this.#queuedPerWorker = Math.max(
-      1,
-      Math.min(MAX_QUEUED_CHUNKS, Math.floor(TARGET_QUEUED_MS / Math.max(this.#avgChunkMs, 1e-3))),
-    );
+    this.#noteChunkMs(ms);
     this.#finishChunk(chunk);
     if (worker && rss !== undefined && rss > this.#maxMemory! && !worker.leaving) this.#retire(worker);
     if (chunk.job.failed) return;
