@@ -1486,9 +1486,7 @@ export class Pool {
       const chunk = chunks[i];
       chunk.worker = null;
       this.#finishChunk(chunk);
-      if (chunk.job.failed) continue;
-      this.#completed++;
-      chunk.job.onChunk(chunk, values, i, 1);
+      this.#deliver(chunk, 1, values, i, 1);
     }
   }
 
@@ -1526,6 +1524,11 @@ export class Pool {
     this.#noteChunkMs(ms);
     this.#finishChunk(chunk);
     if (worker && rss !== undefined && rss > this.#maxMemory! && !worker.leaving) this.#retire(worker);
+    this.#deliver(chunk, ok, payload, from, count);
+  }
+
+  /** Hands a finished chunk's outcome to its job (unless the job has failed meanwhile). */
+  #deliver(chunk: Chunk, ok: 0 | 1, payload: unknown, from: number, count: number): void {
     if (chunk.job.failed) return;
     if (ok) this.#completed++;
     if (ok) chunk.job.onChunk(chunk, payload as ArrayLike<unknown>, from, count);
