@@ -50,6 +50,20 @@ static Napi::Value SocketPair(const Napi::CallbackInfo& info) {
   return FdPair(env, fds);
 }
 
+// setSendBuffer(fd, bytes) -> the send buffer the kernel granted (it caps the
+// request at net.core.wmem_max on Linux, kern.ipc.maxsockbuf on macOS). Best
+// effort: a refusal leaves the socket as it was, and the size is still reported.
+static Napi::Value SetSendBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = Int32Arg(info[0], "fd");
+  int bytes = Int32Arg(info[1], "bytes");
+  (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+  int granted = 0;
+  socklen_t length = sizeof(granted);
+  if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &granted, &length) != 0) ThrowErrno(env, errno, "getsockopt");
+  return Napi::Number::New(env, granted);
+}
+
 static Napi::Value CloseFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   // Never retried: on Linux the fd is released even when close() reports EINTR.
@@ -141,6 +155,7 @@ void InitFdIo(Napi::Env env, Napi::Object exports) {
   ExportFunctions(env, exports,
                   {{"pipe", Pipe},
                    {"socketpair", SocketPair},
+                   {"setSendBuffer", SetSendBuffer},
                    {"close", CloseFd},
                    {"dup", Dup},
                    {"setNonBlocking", SetNonBlockingJs},

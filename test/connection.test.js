@@ -390,4 +390,26 @@ describe('Pipe and Connection', () => {
     assert.equal(a.recvSync(), 'via the rebuilt copy');
     for (const c of [a, b, copy]) c.close();
   });
+  it('a duplex Pipe takes a 1 MiB message whole before the other end reads (where the kernel allows the buffer)', async function () {
+    if (portable) this.skip(); // the socket buffer is the posix kernel's; the portable broker has its own flow
+    let cap = 0;
+    try {
+      cap = Number(require('node:fs').readFileSync('/proc/sys/net/core/wmem_max', 'utf8'));
+    } catch {
+      this.skip(); // not Linux: the cap is not readable this way
+    }
+    if (cap < 2 * 1024 * 1024) this.skip(); // capped below a whole message: writes go in pieces, as before
+    const [a, b] = Pipe();
+    const big = Buffer.alloc(1 << 20, 3);
+    let sent = false;
+    const sending = b.sendBytes(big).then(() => {
+      sent = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(sent, true, 'a 1 MiB send waited for the reader: the send buffer was not widened');
+    await sending;
+    assert.deepEqual(await a.recvBytes(), big);
+    a.close();
+    b.close();
+  });
 });

@@ -1,5 +1,5 @@
 // The posix listener kernel: an AF_UNIX socket bound to a filesystem path.
-// Accepted and connected ends are ordinary FdConnections.
+// Accepted and connected ends are ordinary FdConnections over sockets (socketConnection).
 import { makePrivateDirectory, removePrivateDirectory } from '../../internal/private_directory';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { ownPid } from '../../internal/current_process';
 import { atLibraryExit } from '../../internal/exit_tasks';
 import { runTwinAsync, runTwinSync, type Twin, type TwinSteps } from '../../wait/steps';
 import { listenerClosed, listenerClosedWhileAccepting } from '../../connection/connection_errors';
-import { FdConnection } from './connection';
+import { socketConnection, type FdConnection } from './connection';
 import type { ListenerEnd } from '../connections';
 
 // connect() retries a connect that found the listener's backlog full, backing off up to this.
@@ -86,7 +86,7 @@ export class UnixListener implements ListenerEnd {
     for (;;) {
       this.#checkOpen();
       const fd = native.unixAccept(this.#fd);
-      if (fd >= 0) return new FdConnection(fd);
+      if (fd >= 0) return socketConnection(fd);
       yield this.#incoming;
     }
   }
@@ -142,7 +142,7 @@ function* connectSteps(address: string): TwinSteps<FdConnection> {
     } catch (err) {
       throw withAddress(err, address);
     }
-    if (fd >= 0) return new FdConnection(fd);
+    if (fd >= 0) return socketConnection(fd);
     yield pause(backoff); // the listener's backlog is full: it has no readiness to wait for
     backoff = Math.min(backoff * 2, MAX_CONNECT_BACKOFF_MS);
   }
