@@ -110,10 +110,13 @@ function closeInheritedEndpoints(): void {
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
   for (const endpoint of handles) {
     if (!(endpoint instanceof net.Server || endpoint instanceof net.Socket)) continue;
-    if (endpoint === process.stdin || endpoint === process.stdout || endpoint === process.stderr) continue;
-    const owner = endpoint as unknown as { _handle?: { close(): void } | null };
+    const owner = endpoint as unknown as { _handle?: { close(): void; fd?: number } | null };
     const handle = owner._handle;
     if (!handle) continue;
+    // Standard streams are the child's too. Told apart by fd, not by comparing
+    // with process.stdin: that getter creates stdin on first use (6-8 ms in a
+    // fresh child, and a stream over the parent's input).
+    if (typeof handle.fd === 'number' && handle.fd >= 0 && handle.fd <= 2) continue;
     // The handle's own close, with no callback: the parent's listeners must
     // not run here. The parent keeps its copy of the fd.
     owner._handle = null;
