@@ -6,7 +6,7 @@
 // trip to a server.
 import { makePrivateDirectory, removePrivateDirectory } from './internal/private_directory';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from './internal/node_crypto';
 import { getContext, type Context, type Process } from './context';
 
 import type { StartMethodName } from './context';
@@ -66,7 +66,7 @@ function launch(opts: ManagerOptions): Launch {
   const timeout = toTimeout(opts.startTimeout ?? DEFAULT_START_TIMEOUT_MS, 'Manager(): startTimeout');
   const dir = makePrivateDirectory('manager');
   const address = path.join(dir, 'socket');
-  const authkey = randomBytes(32);
+  const authkey = nodeCrypto().randomBytes(32);
   const [ready, readyForServer] = Pipe<ReadyMessage>(false);
   const proc = new ctx.Process({
     target: managerServerMain,

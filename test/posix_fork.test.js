@@ -62,20 +62,35 @@ describe('posix.fork', () => {
     await waitExit(pid);
   });
 
-  it('the child draws fresh Math.random and randomUUID values', async () => {
+  it('the child draws fresh Math.random and randomUUID values, also through an ES module import and Web Crypto', async () => {
+    const esmCrypto = await import('node:crypto');
+    crypto.randomUUID(); // the parent's batch of UUIDs exists before the forks
     const draw = () => ({
       random: Math.random(),
       uuid: crypto.randomUUID(),
+      esmUuid: esmCrypto.randomUUID(),
+      webUuid: globalThis.crypto.randomUUID(),
       bytes: crypto.randomBytes(8).toString('hex'),
     });
     const first = childReport(draw);
     const second = childReport(draw);
     await waitExit(first.pid);
     await waitExit(second.pid);
-    assert.notEqual(first.report.random, second.report.random);
-    assert.notEqual(first.report.uuid, second.report.uuid);
-    assert.notEqual(first.report.bytes, second.report.bytes);
+    const mine = draw();
+    for (const key of ['random', 'uuid', 'esmUuid', 'webUuid', 'bytes']) {
+      const values = new Set([first.report[key], second.report[key], mine[key]]);
+      assert.equal(values.size, 3, `${key}: the two children and the parent drew ${[...values]}`);
+    }
     assert.ok(first.report.random >= 0 && first.report.random < 1);
+  });
+
+  it('importing the package leaves node:crypto unloaded, and children of a parent that never loaded it still draw distinct values', async () => {
+    const { code, stdout, stderr, pid } = await runNode([fixture('fork_without_crypto.js')], { timeout: 30000 });
+    assert.equal(code, 0, `pid ${pid}: ${stderr}`);
+    const { loadedByImport, first, second } = JSON.parse(stdout);
+    assert.equal(loadedByImport, false, 'importing the package loaded node:crypto (5-9 ms of start-up)');
+    assert.notEqual(first.uuid, second.uuid);
+    assert.notEqual(first.random, second.random);
   });
 
   it('restores MADV_DONTFORK on the heap in the parent after fork', async () => {

@@ -2,10 +2,10 @@
 // (design.md, facts 2 and 4): its own pid, fresh random state, and every exit
 // path routed to _exit, because Node's own exit path joins V8 platform threads
 // that do not exist in the child and crashes.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { native } from '../internal/native';
+import { nodeCrypto } from '../internal/node_crypto';
 import { libraryListener, runAfterForkInChild } from './after_fork';
 
 let inForkedChild = false;
@@ -39,17 +39,34 @@ function reseedRandomness(): void {
   let next = pool.length;
   Math.random = function random(): number {
     if (next >= pool.length) {
-      crypto.randomFillSync(pool);
+      nodeCrypto().randomFillSync(pool);
       next = 0;
     }
     const high = pool[next++] >>> 5; // 27 bits
     const low = pool[next++] >>> 6; // 26 bits
     return (high * 67108864 + low) / 9007199254740992;
   };
+  if (uuidBatchMayBeInherited()) renewInheritedUuidBatch();
+}
+
+/**
+ * Whether the parent had loaded randomUUID's machinery (node:crypto or
+ * globalThis.crypto) before the fork: only then can a batch it drew be served
+ * again here; otherwise the child's first UUID draws a batch of its own.
+ * process.moduleLoadList names the builtins loaded; a Node without it is
+ * assumed to have loaded them.
+ */
+function uuidBatchMayBeInherited(): boolean {
+  const loaded = (process as { moduleLoadList?: unknown }).moduleLoadList;
+  return !Array.isArray(loaded) || loaded.includes('NativeModule internal/crypto/random');
+}
+
+function renewInheritedUuidBatch(): void {
   // randomUUID() (node:crypto and globalThis.crypto share it) serves UUIDs from
   // a batch of 128 drawn before the fork; cycling through one full batch forces
   // a fresh draw. Done on first use: initialising it costs ~9 ms in a process
   // that never used it.
+  const crypto = nodeCrypto();
   const nodeRandomUUID = crypto.randomUUID;
   let batchRenewed = false;
   const renewBatch = (): void => {
@@ -57,7 +74,7 @@ function reseedRandomness(): void {
     batchRenewed = true;
     for (let i = 0; i < 128; i++) nodeRandomUUID.call(crypto);
   };
-  crypto.randomUUID = function randomUUID(options?: crypto.RandomUUIDOptions) {
+  crypto.randomUUID = function randomUUID(options?: import('node:crypto').RandomUUIDOptions) {
     renewBatch();
     return nodeRandomUUID.call(crypto, options);
   };

@@ -4,7 +4,7 @@
 // FAILURE. Each side challenges the other, so neither trusts a peer that only
 // replays answers. The key itself never crosses the connection. Each side is
 // written once, as steps that Listener/Client run sync or async (wait/steps.ts).
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../internal/node_crypto';
 import type { Connection } from '../connection';
 import { AuthenticationError } from '../errors';
 import type { Twin, TwinSteps } from '../wait/steps';
@@ -24,7 +24,7 @@ export const HANDSHAKE_TIMEOUT_MS = 10000;
 const TIMED_OUT = Symbol('timed out');
 
 function digest(authkey: Buffer, nonce: Buffer): Buffer {
-  return createHmac('sha256', authkey).update(nonce).digest();
+  return nodeCrypto().createHmac('sha256', authkey).update(nonce).digest();
 }
 
 function nonceOf(message: Buffer): Buffer {
@@ -37,7 +37,7 @@ function nonceOf(message: Buffer): Buffer {
 }
 
 function verdict(expected: Buffer, answer: Buffer): Buffer {
-  return answer.length === expected.length && timingSafeEqual(answer, expected) ? WELCOME : FAILURE;
+  return answer.length === expected.length && nodeCrypto().timingSafeEqual(answer, expected) ? WELCOME : FAILURE;
 }
 
 function checkWelcome(reply: Buffer): void {
@@ -89,7 +89,7 @@ interface HandshakeWait {
 
 /** Challenges the peer; throws AuthenticationError when its answer is wrong (after telling it so). */
 function* deliverChallenge(conn: Connection, authkey: Buffer, wait: HandshakeWait): TwinSteps<void> {
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = nodeCrypto().randomBytes(NONCE_BYTES);
   yield sendBytes(conn, Buffer.concat([CHALLENGE, nonce]));
   const result = verdict(digest(authkey, nonce), (yield recvMessage(conn, wait.deadline, wait.timeout)) as Buffer);
   if (result === WELCOME) {

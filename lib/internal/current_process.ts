@@ -1,8 +1,8 @@
 // Who this process is, in Python's terms: the main process or a child with a
 // name, an identity (1, 2 for "Process-1:2"), a daemon flag, an authkey and a
 // logical parent (the process that called start(), not the forkserver).
-import crypto from 'node:crypto';
 import { kernels } from '../backend';
+import { nodeCrypto } from './node_crypto';
 
 export interface ProcessIdentity {
   name: string;
@@ -11,6 +11,24 @@ export interface ProcessIdentity {
   authkey: Buffer;
   parentPid: number | null;
   parentName: string | null;
+}
+
+/** The main process's identity; its authkey is drawn on first use (lib/internal/node_crypto.ts). */
+function mainProcessIdentity(): ProcessIdentity {
+  let authkey: Buffer | undefined;
+  return {
+    name: 'MainProcess',
+    identity: [],
+    daemon: false,
+    get authkey(): Buffer {
+      return (authkey ??= nodeCrypto().randomBytes(32));
+    },
+    set authkey(value: Buffer) {
+      authkey = value;
+    },
+    parentPid: null,
+    parentName: null,
+  };
 }
 
 export const current = {
@@ -22,14 +40,7 @@ export const current = {
    * require.main is the library's own entry script; undefined in a main process.
    */
   mainPath: undefined as string | null | undefined,
-  identity: {
-    name: 'MainProcess',
-    identity: [],
-    daemon: false,
-    authkey: crypto.randomBytes(32),
-    parentPid: null,
-    parentName: null,
-  } as ProcessIdentity,
+  identity: mainProcessIdentity(),
   /** Counter for the identities of children this process creates. */
   childCounter: 0,
   /** The Process object that stands for this process (currentProcess()); made lazily in the main process. */
