@@ -78,12 +78,19 @@ describe('a fork-method child runs only its target', function () {
     });
   }
 
-  it("leaves the parent's standard input alone: the child does not create process.stdin (which would make a shared stdin pipe non-blocking)", async function () {
-    if (process.platform !== 'linux') this.skip(); // reads the flag from /proc/self/fdinfo
-    const { code, stdout, stderr, pid } = await runNode([fixture('fork_stdin_untouched.js')], { timeout: 30000 });
-    assert.strictEqual(code, 0, `pid ${pid}: ${stderr}`);
-    assert.deepStrictEqual(stdout.trim().split('\n'), ['before false', 'child false', 'after false exitcode 0']);
-  });
+  for (const [mode, last] of [
+    ['process', 'exitcode 0'],
+    ['pool', 'pool done'],
+  ]) {
+    it(`leaves the parent's standard input alone (${mode}): the child does not create process.stdin, which would make a shared stdin pipe non-blocking`, async function () {
+      if (process.platform !== 'linux') this.skip(); // reads the flag from /proc/self/fdinfo
+      const { code, stdout, stderr, pid } = await runNode([fixture('fork_stdin_untouched.js'), mode], {
+        timeout: 30000,
+      });
+      assert.strictEqual(code, 0, `pid ${pid}: ${stderr}`);
+      assert.deepStrictEqual(stdout.trim().split('\n'), ['before false', 'child false', `after false ${last}`]);
+    });
+  }
 
   it('a Node that cannot leave the stack refuses start() from a promise continuation with ERR_FORK_UNSAFE, before forking; the Process still starts from a callback', async function () {
     const { code, stdout, stderr, pid } = await runNode(

@@ -9,6 +9,7 @@
 // (a few calls, about a millisecond; walking the heap for them took ~100 ms).
 import { closureVariable, inspectorSession } from '../internal/inspector_session';
 import { isLibraryListener } from './after_fork';
+import { isStandardStream } from '../internal/stdio';
 
 /** A timer list or the immediate queue: a ring of items linked by _idleNext. */
 interface Linked {
@@ -110,13 +111,10 @@ function closeInheritedEndpoints(): void {
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
   for (const endpoint of handles) {
     if (!(endpoint instanceof net.Server || endpoint instanceof net.Socket)) continue;
-    const owner = endpoint as unknown as { _handle?: { close(): void; fd?: number } | null };
+    if (isStandardStream(endpoint)) continue; // the child's too
+    const owner = endpoint as unknown as { _handle?: { close(): void } | null };
     const handle = owner._handle;
     if (!handle) continue;
-    // Standard streams are the child's too. Told apart by fd, not by comparing
-    // with process.stdin: that getter creates stdin on first use (6-8 ms in a
-    // fresh child, and a stream over the parent's input).
-    if (typeof handle.fd === 'number' && handle.fd >= 0 && handle.fd <= 2) continue;
     // The handle's own close, with no callback: the parent's listeners must
     // not run here. The parent keeps its copy of the fd.
     owner._handle = null;

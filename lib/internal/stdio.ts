@@ -22,6 +22,17 @@ export function makeStdioBlocking(): void {
   }
 }
 
+/**
+ * Whether an endpoint from process._getActiveHandles() is one of the standard
+ * streams, which a forked child keeps. Told by fd: comparing with process.stdin
+ * would create stdin on first use (6-8 ms in a fresh child, and a stream over
+ * the parent's input that makes a shared stdin pipe non-blocking).
+ */
+export function isStandardStream(endpoint: unknown): boolean {
+  const fd = (endpoint as { _handle?: { fd?: unknown } | null })?._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 && fd <= 2;
+}
+
 /** Bytes written to stdout/stderr that the OS has not taken yet. */
 export function pendingStdioBytes(): { stdout: number; stderr: number } {
   return { stdout: process.stdout.writableLength, stderr: process.stderr.writableLength };

@@ -4,8 +4,8 @@
 // slot in a shared array holds the chunk's number, so if the worker dies the
 // pool knows which task was lost (and that the others never started).
 import net from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { channels, dump } from '../reduction';
+import { isStandardStream } from '../internal/stdio';
 import { importExport, type FunctionRef } from '../internal/function_ref';
 import { ChannelEnd, fdPassing, receiveFds, restoreFds } from './pool_fds';
 import type { Queue } from '../queues';
@@ -121,7 +121,7 @@ function sendBatch(results: Queue<ResultEntry[]>, batch: ResultEntry[]): void {
 function closeInheritedSockets(): void {
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
   for (const handle of handles) {
-    if (handle === process.stdin || handle === process.stdout || handle === process.stderr) continue;
+    if (isStandardStream(handle)) continue;
     try {
       if (handle instanceof net.Server) handle.close();
       else if (handle instanceof net.Socket) handle.destroy();
