@@ -84,11 +84,13 @@ describe('posix.fork', () => {
     assert.ok(first.report.random >= 0 && first.report.random < 1);
   });
 
-  it('importing the package leaves node:crypto unloaded, and children of a parent that never loaded it still draw distinct values', async () => {
-    const { code, stdout, stderr, pid } = await runNode([fixture('fork_without_crypto.js')], { timeout: 30000 });
+  it('importing the package leaves node:crypto unloaded; a child forked before anything read the authkey shares it and draws its own values', async () => {
+    const { code, stdout, stderr, pid } = await runNode([fixture('import_then_fork.js')], { timeout: 30000 });
     assert.equal(code, 0, `pid ${pid}: ${stderr}`);
-    const { loadedByImport, first, second } = JSON.parse(stdout);
+    const { loadedByImport, first, second, authkey } = JSON.parse(stdout);
     assert.equal(loadedByImport, false, 'importing the package loaded node:crypto (5-9 ms of start-up)');
+    assert.equal(first.authkey, authkey, 'the first child has the parent authkey');
+    assert.equal(second.authkey, authkey, 'the second child has the parent authkey');
     assert.notEqual(first.uuid, second.uuid);
     assert.notEqual(first.random, second.random);
   });

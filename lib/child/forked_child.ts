@@ -6,9 +6,20 @@ import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { native } from '../internal/native';
 import { nodeCrypto } from '../internal/node_crypto';
+import { current } from '../internal/current_process';
 import { libraryListener, runAfterForkInChild } from './after_fork';
 
 let inForkedChild = false;
+
+/**
+ * What the parent settles before each fork, so that no child has to: node:crypto
+ * is loaded (each child reseeds its randomness from it; loading it takes 5-9 ms)
+ * and the authkey is drawn (parent and child share one, as in Python).
+ */
+export function prepareParentForFork(): void {
+  nodeCrypto();
+  void current.identity.authkey;
+}
 
 export function isForkedChild(): boolean {
   return inForkedChild;
@@ -46,19 +57,7 @@ function reseedRandomness(): void {
     const low = pool[next++] >>> 6; // 26 bits
     return (high * 67108864 + low) / 9007199254740992;
   };
-  if (uuidBatchMayBeInherited()) renewInheritedUuidBatch();
-}
-
-/**
- * Whether the parent had loaded randomUUID's machinery (node:crypto or
- * globalThis.crypto) before the fork: only then can a batch it drew be served
- * again here; otherwise the child's first UUID draws a batch of its own.
- * process.moduleLoadList names the builtins loaded; a Node without it is
- * assumed to have loaded them.
- */
-function uuidBatchMayBeInherited(): boolean {
-  const loaded = (process as { moduleLoadList?: unknown }).moduleLoadList;
-  return !Array.isArray(loaded) || loaded.includes('NativeModule internal/crypto/random');
+  renewInheritedUuidBatch();
 }
 
 function renewInheritedUuidBatch(): void {

@@ -1,8 +1,7 @@
 // node:crypto, loaded on first use. Loading it is the largest single cost of
 // importing this library (5-9 ms of 65 on Node 24), paid by every program and
-// every spawned child; most never draw an authkey or an OS object's name, and
-// a forked child reseeds randomUUID only where crypto was loaded before the
-// fork (lib/child/forked_child.ts).
+// every spawned child; most never draw an authkey or an OS object's name. A
+// process that forks loads it before its first fork (lib/child/forked_child.ts).
 type NodeCrypto = typeof import('node:crypto');
 
 let loaded: NodeCrypto | undefined;

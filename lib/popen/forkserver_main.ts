@@ -15,7 +15,6 @@ import { exitCodeOf } from './popen';
 import { current } from '../internal/current_process';
 import { registerAfterForkInChild } from '../child/after_fork';
 import '../index'; // every library object registers how to rebuild itself
-import { nodeCrypto } from '../internal/node_crypto';
 
 const CONTROL = 3;
 /** Our children's OS parent: they end when we do (lib/kernels/posix/processes.ts, endWithParent). */
@@ -169,7 +168,6 @@ function workerThreadCount(): number {
 }
 
 async function main(): Promise<void> {
-  nodeCrypto(); // loaded once here, not in each child: a child's Math.random draws from it (forked_child.ts)
   native.setParentDeathSignal(SIGKILL); // never outlive the process we serve
   native.setNonBlocking(CONTROL, false);
   current.isMain = false;

@@ -8,7 +8,7 @@ import {
   forkUnsafeReason,
   startedSingleThreaded,
 } from '../../internal/fork_safety';
-import { becomeForkedChild, exitForkedChild } from '../../child/forked_child';
+import { becomeForkedChild, exitForkedChild, prepareParentForFork } from '../../child/forked_child';
 import { makeStdioBlocking } from '../../internal/stdio';
 import { onProcessExit } from './pid_watch';
 import { trackResource, untrackResource } from '../../resource_tracker';
@@ -45,6 +45,7 @@ const fdPassing: FdPassing = {
 
 const posixCalls: PosixProcessCalls = {
   fork(adviceMode) {
+    prepareParentForFork();
     const pid = native.fork(adviceMode);
     if (pid === 0) becomeForkedChild();
     return pid;
