@@ -50,18 +50,14 @@ static Napi::Value SocketPair(const Napi::CallbackInfo& info) {
   return FdPair(env, fds);
 }
 
-// setSendBuffer(fd, bytes) -> the send buffer the kernel granted (it caps the
-// request at net.core.wmem_max on Linux, kern.ipc.maxsockbuf on macOS). Best
-// effort: a refusal leaves the socket as it was, and the size is still reported.
+// setSendBuffer(fd, bytes): asks for a socket send buffer of `bytes`. Best
+// effort: the kernel caps the request (net.core.wmem_max on Linux,
+// kern.ipc.maxsockbuf on macOS), and a refusal leaves the socket as it was.
 static Napi::Value SetSendBuffer(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   int fd = Int32Arg(info[0], "fd");
   int bytes = Int32Arg(info[1], "bytes");
   (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
-  int granted = 0;
-  socklen_t length = sizeof(granted);
-  if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &granted, &length) != 0) ThrowErrno(env, errno, "getsockopt");
-  return Napi::Number::New(env, granted);
+  return info.Env().Undefined();
 }
 
 static Napi::Value CloseFd(const Napi::CallbackInfo& info) {

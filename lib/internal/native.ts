@@ -84,8 +84,8 @@ export interface NativeBinding {
   unmap(buffer: Buffer): void;
   /** AF_UNIX stream pair, close-on-exec and non-blocking. */
   socketpair(): [number, number];
-  /** Asks for a socket send buffer of `bytes` (the kernel caps it); returns the size granted. */
-  setSendBuffer(fd: number, bytes: number): number;
+  /** Asks for a socket send buffer of `bytes`; best effort (the kernel caps it). */
+  setSendBuffer(fd: number, bytes: number): void;
   setNonBlocking(fd: number, on: boolean): void;
   /** Bytes read, 0 at end of file, -1 when it would block. */
   read(fd: number, buffer: Uint8Array, offset: number, length: number): number;

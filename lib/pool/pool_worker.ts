@@ -3,9 +3,7 @@
 // batches through the pool's result queue. While it runs a chunk, the worker's
 // slot in a shared array holds the chunk's number, so if the worker dies the
 // pool knows which task was lost (and that the others never started).
-import net from 'node:net';
 import { channels, dump } from '../reduction';
-import { isStandardStream } from '../internal/stdio';
 import { importExport, type FunctionRef } from '../internal/function_ref';
 import { ChannelEnd, fdPassing, receiveFds, restoreFds } from './pool_fds';
 import type { Queue } from '../queues';
@@ -113,24 +111,6 @@ function sendBatch(results: Queue<ResultEntry[]>, batch: ResultEntry[]): void {
   results.putSync(checked);
 }
 
-/**
- * A worker forked from a busy process has copies of its servers and sockets on
- * its event loop, where they would accept and read on the parent's behalf:
- * close the copies (the parent's own stay open).
- */
-function closeInheritedSockets(): void {
-  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
-  for (const handle of handles) {
-    if (isStandardStream(handle)) continue;
-    try {
-      if (handle instanceof net.Server) handle.close();
-      else if (handle instanceof net.Socket) handle.destroy();
-    } catch {
-      // already closing
-    }
-  }
-}
-
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
 
@@ -168,7 +148,6 @@ async function finishChunk(
 
 export async function poolWorkerMain(config: WorkerConfig): Promise<void> {
   const { inbox, results, running, index, registry } = config;
-  if (registry) closeInheritedSockets();
   const channel = config.channel?.fd ?? -1;
   if (channel >= 0) fdPassing().setBlocking(channel);
   if (config.initializer) {
