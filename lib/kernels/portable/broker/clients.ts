@@ -32,8 +32,22 @@ function replyFrame(id: number, ok: boolean, value: unknown): Buffer {
   return frame(id, ok ? FrameKind.ReplyOk : FrameKind.ReplyError, payload);
 }
 
+// Replies written in one job (64 gets answered from one read, or the getters one
+// read's puts served) leave together: one write(2) per client, not one per reply.
+const corked = new Set<Socket>();
+const uncorkAll = (): void => {
+  for (const socket of corked) socket.uncork();
+  corked.clear();
+};
+
 function reply(socket: Socket, id: number, ok: boolean, value: unknown): void {
-  if (!socket.destroyed) socket.write(replyFrame(id, ok, value));
+  if (socket.destroyed) return;
+  if (!corked.has(socket)) {
+    if (corked.size === 0) process.nextTick(uncorkAll);
+    socket.cork();
+    corked.add(socket);
+  }
+  socket.write(replyFrame(id, ok, value));
 }
 
 type Respond = (ok: boolean, value: unknown) => void;
