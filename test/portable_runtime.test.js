@@ -84,6 +84,22 @@ describe('portable runtime', function () {
     });
   });
 
+  it("a job's calls cross together: every answer whole and its own, small ones not holding large ones, and ordered before a later send", async () => {
+    const { code, stdout, stderr } = await runNode([user, 'one-job']);
+    assert.strictEqual(code, 0, stderr);
+    const [seen] = lines(stdout);
+    assert.strictEqual(seen.whole, true);
+    assert.ok(seen.smallHolds < 1 << 20, `a small answer holds ${seen.smallHolds} bytes`);
+    assert.deepStrictEqual([seen.early, seen.late], ['Empty', 'got an item']);
+  });
+
+  it("a job's first call acts at once, while the job goes on computing", async () => {
+    const { code, stdout, stderr } = await runNode([user, 'first-call-at-once']);
+    assert.strictEqual(code, 0, stderr);
+    const [seen] = lines(stdout);
+    assert.strictEqual(seen.gotBeforeLoopEnded, true, `the child said: ${seen.said}`);
+  });
+
   it('a message past the 1 GiB limit throws ERR_MESSAGE_TOO_LONG, direct and through the I/O thread, and the next call is answered', async function () {
     this.timeout(90000); // encoding 1 GiB twice touches about 4 GiB of fresh pages: 15 s on a small VM
     const { code, stdout, stderr } = await runNode([user, 'too-long'], { timeout: 80000 });

@@ -20,7 +20,8 @@ export function adoptLifeline(fd: number): void {
 export function endWithParentLifeline(): boolean {
   if (lifeline === null) return false;
   // A call, not a send: a send would make this process flush it through the broker at exit.
-  call('process.watchLifeline', [lifeline]).catch(() => {
+  // At once: the target may start a CPU loop in this same job.
+  call('process.watchLifeline', [lifeline], { atOnce: true }).catch(() => {
     // the I/O thread did not start: nothing can watch, as without the parent-death signal
   });
   lifeline = null;

@@ -13,15 +13,16 @@ import { DirectCaller } from './direct_calls';
 import { isLocalCall } from './io/local_services';
 import { brokerAddressEnv, inheritedBrokerAddress, newBrokerAddress, type BrokerAddress } from './broker_address';
 import {
+  BatchWriter,
+  batchOf,
+  EntryFlag,
   FLAG_ANSWERED,
   FLAG_DEAD,
   FLAG_WAITING,
+  forEachEntry,
   type IoBatch,
-  type IoCancel,
   type IoReply,
-  type IoRequest,
   type IoThreadData,
-  ownBuffer,
 } from './io/io_messages';
 
 const NO_BYTES = new Uint8Array(0);
@@ -45,12 +46,12 @@ class IoThread {
   #direct: DirectCaller | null = null;
   /** One-way sends since the last call: flushed at exit so that none is lost. */
   #unflushed = false;
-  // A call's promise cannot settle before the current job ends, so the calls a job
-  // makes (64 get()s in flight) travel to the I/O thread together at its end: one
-  // message instead of 64. Anything posted at once (a send, a blocking call, a
-  // cancel, a write to the direct channel) sends the held calls first, in order.
-  #heldCalls: IoRequest[] = [];
-  #heldFrames: Uint8Array[] = [];
+  // The first call of a job goes to the I/O thread at once, as sends and blocking
+  // calls do; the job's later calls (a window of 64 get()s) go together at its
+  // end, one message instead of 63. Whatever goes at once (a send, a blocking call,
+  // a cancel, a write to the direct channel) sends the held calls first, in order.
+  readonly #heldCalls = new BatchWriter();
+  #callInJob = false;
 
   constructor(
     readonly broker: BrokerAddress,
@@ -84,9 +85,7 @@ class IoThread {
     worker.unref();
     worker.on('error', (err) => this.#failAll(err));
     worker.on('exit', () => this.#failAll(ioThreadDied()));
-    this.#port.on('message', (replies: IoReply[]) => {
-      for (const reply of replies) this.#settle(reply);
-    });
+    this.#port.on('message', (replies: IoBatch) => forEachEntry(replies, this.#settle));
     this.#port.unref();
     process.on('exit', () => {
       if (!this.#unflushed) return;
@@ -104,74 +103,59 @@ class IoThread {
     this.#port.unref();
   }
 
-  #settle(reply: IoReply): void {
-    const pending = this.#pending.get(reply.id);
+  readonly #settle = (id: number, flags: number, bytes: Uint8Array): void => {
+    const pending = this.#pending.get(id);
     if (!pending) return;
-    this.#pending.delete(reply.id);
+    this.#pending.delete(id);
     if (this.#pending.size === 0) this.#port.unref();
     let value: unknown;
     try {
-      value = loadFrame(reply.bytes);
+      value = loadFrame(bytes);
     } catch (err) {
       pending.reject(err);
       return;
     }
-    if (reply.ok) pending.resolve(value);
+    if (flags & EntryFlag.Ok) pending.resolve(value);
     else pending.reject(value);
-  }
+  };
 
-  #post(op: string, args: unknown[], oneWay: boolean, sync: boolean): number {
+  #post(op: string, args: unknown[], oneWay: boolean, sync: boolean, atOnce = false): number {
     const id = this.#nextId++;
     if (this.#nextId > 0xffffffff) this.#nextId = 1;
     const payload = brokerPayload(op, args);
     const framed = frame(id, oneWay ? FrameKind.Send : FrameKind.Call, payload, this.#directFrames);
-    if (!isLocalCall(op)) this.#socketFrames = (this.#socketFrames + 1) >>> 0;
-    const request: IoRequest = { id, op, oneWay, sync, start: 0, end: framed.length };
-    if (oneWay || sync) {
+    let flags = (oneWay ? EntryFlag.OneWay : 0) | (sync ? EntryFlag.Sync : 0);
+    if (isLocalCall(op)) flags |= EntryFlag.Local;
+    else this.#socketFrames = (this.#socketFrames + 1) >>> 0;
+    if (!oneWay && !sync && !this.#callInJob) {
+      this.#callInJob = true;
+      queueMicrotask(this.#endJob);
+      atOnce = true;
+    }
+    if (oneWay || sync || atOnce) {
+      // A release or a put followed by a long computation must reach the other
+      // processes now, as under posix; so must a job's first call.
       this.#flushCalls();
-      this.#postBatch([request], framed);
+      this.#port.postMessage(batchOf(id, flags, framed));
     } else {
-      this.#holdCall(request, framed);
+      this.#heldCalls.add(id, flags, framed);
     }
     return id;
   }
 
-  #holdCall(request: IoRequest, framed: Uint8Array): void {
-    if (this.#heldCalls.length === 0) queueMicrotask(this.#flushCalls);
-    this.#heldCalls.push(request);
-    this.#heldFrames.push(framed);
-  }
-
   readonly #flushCalls = (): void => {
-    const calls = this.#heldCalls;
-    if (calls.length === 0) return;
-    const frames = this.#heldFrames;
-    this.#heldCalls = [];
-    this.#heldFrames = [];
-    if (calls.length === 1) {
-      this.#postBatch(calls, frames[0]);
-      return;
-    }
-    const bytes = new Uint8Array(totalLength(frames));
-    let at = 0;
-    const messages = calls.map((call, i): IoRequest => {
-      bytes.set(frames[i], at);
-      at += frames[i].byteLength;
-      return { ...call, start: at - frames[i].byteLength, end: at };
-    });
-    this.#postBatch(messages, bytes);
+    if (this.#heldCalls.size > 0) this.#port.postMessage(this.#heldCalls.take());
   };
 
-  // Sends and blocking calls are posted at once, never held for the end of the job: a release
-  // or a put followed by a long computation must reach the other processes now, as under posix.
-  #postBatch(messages: Array<IoRequest | IoCancel>, framed: Uint8Array): void {
-    this.#port.postMessage({ messages, bytes: ownBuffer(framed) } satisfies IoBatch);
-  }
+  readonly #endJob = (): void => {
+    this.#callInJob = false;
+    this.#flushCalls();
+  };
 
-  call(op: string, args: unknown[], signal?: AbortSignal): Promise<unknown> {
+  call(op: string, args: unknown[], signal?: AbortSignal, atOnce = false): Promise<unknown> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     this.#unflushed = false;
-    const id = this.#post(op, args, false, false);
+    const id = this.#post(op, args, false, false, atOnce);
     if (this.#pending.size === 0) this.#port.ref();
     return new Promise((resolve, reject) => {
       if (!signal) {
@@ -182,7 +166,7 @@ class IoThread {
       // so that nothing it did (a lock taken, an item removed) is lost.
       const onAbort = (): void => {
         this.#flushCalls();
-        this.#postBatch([{ cancel: id }], NO_BYTES);
+        this.#port.postMessage(batchOf(id, EntryFlag.Cancel, NO_BYTES));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       this.#pending.set(id, {
@@ -263,12 +247,6 @@ function brokerPayload(op: string, args: unknown[]): Uint8Array {
   return bytes;
 }
 
-function totalLength(parts: Uint8Array[]): number {
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  return length;
-}
-
 function isAbort(err: unknown): boolean {
   return (err as { name?: string })?.name === 'AbortError';
 }
@@ -289,9 +267,16 @@ function ioThread(): IoThread {
   return io;
 }
 
-/** Calls `op` ('<service>.<method>') in the broker or the I/O thread; never blocks the event loop. */
-export function call(op: string, args: unknown[], opts: { signal?: AbortSignal } = {}): Promise<unknown> {
-  return ioThread().call(op, args, opts.signal);
+/**
+ * Calls `op` ('<service>.<method>') in the broker or the I/O thread; never blocks the event loop.
+ * `atOnce`: never held for the end of the job, for a call that must act while this thread computes.
+ */
+export function call(
+  op: string,
+  args: unknown[],
+  opts: { signal?: AbortSignal; atOnce?: boolean } = {},
+): Promise<unknown> {
+  return ioThread().call(op, args, opts.signal, opts.atOnce);
 }
 
 /** Calls `op` and blocks this thread until it answers. */

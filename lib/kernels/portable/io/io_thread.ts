@@ -13,12 +13,13 @@ import { frame, readFrames, FrameKind, HEADER } from '../wire';
 import { localServices } from './local_services';
 import { CallScope } from '../service_registry';
 import {
+  BatchWriter,
+  EntryFlag,
   FLAG_ANSWERED,
   FLAG_DEAD,
+  forEachEntry,
   type IoBatch,
-  type IoCancel,
   type IoReply,
-  type IoRequest,
   type IoThreadData,
   ownBuffer,
 } from './io_messages';
@@ -40,22 +41,19 @@ let socket: net.Socket | null = null;
 let queued: Uint8Array[] | null = [];
 let brokerError: Error | null = null;
 
-// Replies for the event loop of the calling thread travel together, one message per tick here.
-let replies: IoReply[] = [];
-const postReplies = (): void => {
-  const batch = replies;
-  replies = [];
-  port.postMessage(batch);
-};
+// Replies for the event loop of the calling thread travel together, one message per job here.
+const replies = new BatchWriter();
+const postReplies = (): void => port.postMessage(replies.take());
 
-function answer(reply: IoReply): void {
-  if (syncIds.delete(reply.id)) {
-    syncPort.postMessage(reply);
+/** Answers call `id` with `bytes`, which must not change until the end of this job. */
+function answer(id: number, ok: boolean, bytes: Uint8Array): void {
+  if (syncIds.delete(id)) {
+    syncPort.postMessage({ id, ok, bytes: ownBuffer(bytes) } satisfies IoReply);
     Atomics.store(flagWord, 0, FLAG_ANSWERED);
     Atomics.notify(flagWord, 0);
   } else {
-    replies.push(reply);
-    if (replies.length === 1) queueMicrotask(postReplies);
+    if (replies.size === 0) queueMicrotask(postReplies);
+    replies.add(id, ok ? EntryFlag.Ok : 0, bytes);
   }
 }
 
@@ -67,31 +65,32 @@ function answerValue(id: number, ok: boolean, value: unknown): void {
     ok = false;
     bytes = dumpFrame(err, channels.broker).bytes;
   }
-  answer({ id, ok, bytes: ownBuffer(bytes) });
+  // The codec may write its next value over these bytes: they are copied now.
+  answer(id, ok, ownBuffer(bytes));
 }
 
-function serveLocally(request: IoRequest, framed: Uint8Array): void {
+function serveLocally(id: number, oneWay: boolean, framed: Uint8Array): void {
   const scope = new CallScope(self);
   let result: unknown;
   try {
     const [op, args] = loadFrame(framed.subarray(HEADER)) as [string, unknown[]];
     result = localServices.invoke(op, scope, args);
   } catch (err) {
-    if (!request.oneWay) answerValue(request.id, false, err);
+    if (!oneWay) answerValue(id, false, err);
     return;
   }
-  if (request.oneWay) return;
+  if (oneWay) return;
   if (!(result instanceof Promise)) {
-    answerValue(request.id, true, result);
+    answerValue(id, true, result);
     return;
   }
-  localCalls.set(request.id, scope);
+  localCalls.set(id, scope);
   result
     .then(
-      (value) => answerValue(request.id, true, value),
-      (err) => answerValue(request.id, false, err),
+      (value) => answerValue(id, true, value),
+      (err) => answerValue(id, false, err),
     )
-    .finally(() => localCalls.delete(request.id));
+    .finally(() => localCalls.delete(id));
 }
 
 function toBroker(bytes: Uint8Array): void {
@@ -113,33 +112,33 @@ const uncork = (): void => {
   corked = null;
 };
 
-port.on('message', ({ messages, bytes }: IoBatch) => {
+port.on('message', (batch: IoBatch) => {
   if (socket && !corked) {
     corked = socket;
     corked.cork();
     setImmediate(uncork);
   }
-  for (const message of messages) handle(message, bytes);
+  forEachEntry(batch, handle);
 });
 
-function handle(message: IoRequest | IoCancel, bytes: Uint8Array): void {
-  if ('cancel' in message) {
-    const local = localCalls.get(message.cancel);
+function handle(id: number, flags: number, framed: Uint8Array): void {
+  if (flags & EntryFlag.Cancel) {
+    const local = localCalls.get(id);
     if (local) local.abort();
-    else if (brokerCalls.has(message.cancel)) toBroker(frame(message.cancel, FrameKind.Cancel, Buffer.alloc(0)));
+    else if (brokerCalls.has(id)) toBroker(frame(id, FrameKind.Cancel, Buffer.alloc(0)));
     return;
   }
-  if (message.sync) syncIds.add(message.id);
-  const framed = bytes.subarray(message.start, message.end);
-  if (localServices.serves(message.op)) {
-    serveLocally(message, framed);
+  const oneWay = (flags & EntryFlag.OneWay) !== 0;
+  if (flags & EntryFlag.Sync) syncIds.add(id);
+  if (flags & EntryFlag.Local) {
+    serveLocally(id, oneWay, framed);
     return;
   }
   if (brokerError) {
-    if (!message.oneWay) answerValue(message.id, false, brokerError);
+    if (!oneWay) answerValue(id, false, brokerError);
     return;
   }
-  if (!message.oneWay) brokerCalls.add(message.id);
+  if (!oneWay) brokerCalls.add(id);
   reachBroker();
   toBroker(framed);
 }
@@ -176,7 +175,7 @@ function onConnected(connection: net.Socket): void {
       return;
     }
     if (!brokerCalls.delete(id)) return;
-    answer({ id, ok: kind === FrameKind.ReplyOk, bytes: new Uint8Array(payload) });
+    answer(id, kind === FrameKind.ReplyOk, payload);
   });
   connection.on('error', () => {});
   connection.on('close', () => {
