@@ -4,7 +4,6 @@
 // later get sees it); bounded puts, gets and joins are calls the broker
 // answers when it can, with the timeout counted there.
 import { call, callSync, send, sendAfterCrossing } from './crossing_sends';
-import { load } from '../../reduction';
 import type { EncodedMessage } from '../../internal/codec';
 import type { Timeout } from '../../wait/timeout';
 import { queueClosed } from '../../queues/queue_errors';
@@ -19,11 +18,6 @@ const releaseOnCollect = new FinalizationRegistry<number>((id) => {
     /* the process is ending */
   }
 });
-
-function itemOf(reply: unknown): unknown {
-  const [tag, body] = reply as [number, Uint8Array];
-  return load(tag, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-}
 
 export class BrokerQueue implements QueueKernel {
   readonly #id: number;
@@ -71,17 +65,16 @@ export class BrokerQueue implements QueueKernel {
   }
 
   get(limit: Timeout, signal: AbortSignal | undefined): Promise<unknown> {
-    return call('queue.get', [this.#id, limit], { signal }).then(itemOf, this.#noteClosed);
+    // The broker answers with the item's own encoding: the reply is the item.
+    return call('queue.get', [this.#id, limit], { signal }).catch(this.#noteClosed);
   }
 
   getSync(limit: Timeout): unknown {
-    let reply: unknown;
     try {
-      reply = callSync('queue.get', [this.#id, limit]);
+      return callSync('queue.get', [this.#id, limit]);
     } catch (err) {
-      this.#noteClosed(err);
+      return this.#noteClosed(err);
     }
-    return itemOf(reply);
   }
 
   #state(): [size: number, closed: boolean] {

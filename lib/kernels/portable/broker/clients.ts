@@ -10,6 +10,7 @@ import { brokerServices, type ClientInfo } from './services';
 import { CallScope } from '../service_registry';
 import { openDirectChannel, type ChannelPlace, type DirectChannel } from './direct_channels';
 import { TwoWayOrder, Way } from './two_way_order';
+import { EncodedReply } from './encoded_reply';
 
 /** A process that has not answered the challenge within this long is dropped. */
 const HANDSHAKE_MS = 5000;
@@ -22,9 +23,9 @@ export function connectedClients(): ClientInfo[] {
 }
 
 function replyFrame(id: number, ok: boolean, value: unknown): Buffer {
-  let payload: Buffer;
+  let payload: Uint8Array;
   try {
-    payload = dumpFrame(value, channels.broker).bytes;
+    payload = value instanceof EncodedReply ? value.frame : dumpFrame(value, channels.broker).bytes;
   } catch (err) {
     ok = false;
     payload = dumpFrame(err, channels.broker).bytes;

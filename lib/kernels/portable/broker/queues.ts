@@ -9,9 +9,17 @@ import { joinTimedOut, queueClosed, queueEmpty, queueFull, taskDoneTooMany } fro
 import { defineService, type CallContext } from './services';
 import { HeldObjects } from './held_objects';
 import { Waiters } from './waiters';
+import { EncodedReply } from './encoded_reply';
 
-/** An encoded item: its codec tag and body. */
-type Item = [tag: number, body: Uint8Array];
+/** An encoded item, as the getter decodes it: its codec tag, then its body (lib/reduction.ts's frame). */
+type Item = Uint8Array;
+
+function itemOf(tag: number, body: Uint8Array): Item {
+  const item = new Uint8Array(1 + body.byteLength);
+  item[0] = tag;
+  item.set(body, 1);
+  return item;
+}
 
 class BrokerQueue {
   #items: Item[] = [];
@@ -89,14 +97,14 @@ defineService(
     /** A one-way put on an unbounded queue: dropped once the queue is closed (the putter learns on its next call). */
     push: (_ctx, id: number, tag: number, body: Uint8Array) => {
       const queue = queues.get(id);
-      if (!queue.closed) queue.push([tag, body]);
+      if (!queue.closed) queue.push(itemOf(tag, body));
     },
 
     put: (ctx, id: number, tag: number, body: Uint8Array, limit: Timeout) => {
       const queue = queues.get(id);
       if (queue.closed) throw queueClosed();
       if (queue.hasRoom) {
-        queue.push([tag, body]);
+        queue.push(itemOf(tag, body));
         return null;
       }
       return settle<null>(
@@ -108,7 +116,7 @@ defineService(
           else if (queue.hasRoom) {
             // Resolve first: push() serves getters, which may serve putters again.
             resolve(null);
-            queue.push([tag, body]);
+            queue.push(itemOf(tag, body));
           } else return false;
           return true;
         },
@@ -118,14 +126,14 @@ defineService(
 
     get: (ctx, id: number, limit: Timeout) => {
       const queue = queues.get(id);
-      if (queue.size > 0) return queue.shift();
+      if (queue.size > 0) return new EncodedReply(queue.shift());
       if (queue.closed) throw queueClosed();
-      return settle<Item>(
+      return settle<EncodedReply>(
         ctx,
         limit,
         queue.getters,
         (resolve, reject) => {
-          if (queue.size > 0) resolve(queue.shift());
+          if (queue.size > 0) resolve(new EncodedReply(queue.shift()));
           else if (queue.closed) reject(queueClosed());
           else return false;
           return true;
