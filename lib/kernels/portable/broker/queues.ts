@@ -10,16 +10,12 @@ import { defineService, type CallContext } from './services';
 import { HeldObjects } from './held_objects';
 import { Waiters } from './waiters';
 import { EncodedReply } from './encoded_reply';
+import { frameOf } from '../../../internal/codec';
 
 /** An encoded item, as the getter decodes it: its codec tag, then its body (lib/reduction.ts's frame). */
 type Item = Uint8Array;
 
-function itemOf(tag: number, body: Uint8Array): Item {
-  const item = new Uint8Array(1 + body.byteLength);
-  item[0] = tag;
-  item.set(body, 1);
-  return item;
-}
+const itemOf = (tag: number, body: Uint8Array): Item => frameOf({ tag, body });
 
 class BrokerQueue {
   #items: Item[] = [];

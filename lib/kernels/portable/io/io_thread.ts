@@ -65,8 +65,7 @@ function answerValue(id: number, ok: boolean, value: unknown): void {
     ok = false;
     bytes = dumpFrame(err, channels.broker).bytes;
   }
-  // The codec may write its next value over these bytes: they are copied now.
-  answer(id, ok, ownBuffer(bytes));
+  answer(id, ok, bytes);
 }
 
 function serveLocally(id: number, oneWay: boolean, framed: Uint8Array): void {
