@@ -13,12 +13,14 @@ let inForkedChild = false;
 
 /**
  * What the parent settles before each fork, so that no child has to: node:crypto
- * is loaded (each child reseeds its randomness from it; loading it takes 5-9 ms)
- * and the authkey is drawn (parent and child share one, as in Python).
+ * is loaded (each child reseeds its randomness from it; loading it takes 5-9 ms),
+ * the authkey is drawn (parent and child share one, as in Python) and the
+ * randomUUID() wrappers are in place (installing them costs a child ~2 ms).
  */
 export function prepareParentForFork(): void {
   nodeCrypto();
   void current.identity.authkey;
+  renewUuidBatchAfterFork();
 }
 
 export function isForkedChild(): boolean {
@@ -27,13 +29,14 @@ export function isForkedChild(): boolean {
 
 export function becomeForkedChild(): void {
   inForkedChild = true;
+  uuidBatchInherited = true;
   Object.defineProperty(process, 'pid', {
     value: native.getpid(),
     writable: false,
     enumerable: true,
     configurable: true,
   });
-  reseedRandomness();
+  reseedMathRandom();
   routeExitPathsToExit();
   runAfterForkInChild();
 }
@@ -43,13 +46,14 @@ export function exitForkedChild(code: number): never {
   return native.exit(code);
 }
 
-function reseedRandomness(): void {
+function reseedMathRandom(): void {
   // V8 keeps Math.random's state per isolate and offers no reseed: replace it
   // with draws from OpenSSL, which reseeds itself after fork().
-  const pool = new Uint32Array(2048);
-  let next = pool.length;
+  let pool: Uint32Array | undefined;
+  let next = 0;
   Math.random = function random(): number {
-    if (next >= pool.length) {
+    if (pool === undefined || next >= pool.length) {
+      pool ??= new Uint32Array(2048);
       nodeCrypto().randomFillSync(pool);
       next = 0;
     }
@@ -57,24 +61,31 @@ function reseedRandomness(): void {
     const low = pool[next++] >>> 6; // 26 bits
     return (high * 67108864 + low) / 9007199254740992;
   };
-  renewInheritedUuidBatch();
 }
 
-function renewInheritedUuidBatch(): void {
-  // randomUUID() (node:crypto and globalThis.crypto share it) serves UUIDs from
-  // a batch of 128 drawn before the fork; cycling through one full batch forces
-  // a fresh draw. Done on first use: initialising it costs ~9 ms in a process
-  // that never used it.
+/** Set in a forked child: its randomUUID() batch is the parent's until renewed. */
+let uuidBatchInherited = false;
+let uuidRenewalInstalled = false;
+
+/**
+ * randomUUID() (node:crypto and globalThis.crypto share it) serves UUIDs from a
+ * batch of 128 drawn before the fork; cycling through one full batch forces a
+ * fresh draw. The wrappers go in once, in the parent before its first fork:
+ * they pass calls straight through until a fork, and a child renews its batch
+ * on its first call. Installing them in each child cost it ~2 ms
+ * (syncBuiltinESMExports), most of a fork child's start.
+ */
+function renewUuidBatchAfterFork(): void {
+  if (uuidRenewalInstalled) return;
+  uuidRenewalInstalled = true;
   const crypto = nodeCrypto();
   const nodeRandomUUID = crypto.randomUUID;
-  let batchRenewed = false;
-  const renewBatch = (): void => {
-    if (batchRenewed) return;
-    batchRenewed = true;
+  const renewInheritedBatch = (): void => {
+    uuidBatchInherited = false;
     for (let i = 0; i < 128; i++) nodeRandomUUID.call(crypto);
   };
   crypto.randomUUID = function randomUUID(options?: import('node:crypto').RandomUUIDOptions) {
-    renewBatch();
+    if (uuidBatchInherited) renewInheritedBatch();
     return nodeRandomUUID.call(crypto, options);
   };
   // globalThis.crypto loads lazily (~2 ms): patch it when, and if, it is used.
@@ -85,7 +96,7 @@ function renewInheritedUuidBatch(): void {
     const proto = Object.getPrototypeOf(webCrypto) as { randomUUID(): string };
     const webRandomUUID = proto.randomUUID;
     proto.randomUUID = function randomUUID(this: unknown) {
-      renewBatch();
+      if (uuidBatchInherited) renewInheritedBatch();
       return webRandomUUID.call(this);
     };
   };
@@ -103,6 +114,7 @@ function renewInheritedUuidBatch(): void {
   } else if (descriptor?.value) {
     patchWebCrypto(descriptor.value);
   }
+  // An ES module that imported node:crypto before now sees the wrapper too.
   syncBuiltinESMExports();
 }
 
