@@ -12,7 +12,6 @@
 // registered, and exits. It is started through `sh -c '... &'` in its own
 // session, so it is reparented away from the tree and killing the tree (or its
 // process group) does not kill it.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { kernels, requirePosix } from './backend';
@@ -53,6 +52,9 @@ function startTracker(): number {
   try {
     // `sh` backgrounds the tracker and exits at once: the tracker is
     // reparented to init (or the nearest subreaper), outside this tree.
+    // node:child_process (~2 ms to load) only here: most processes inherit a tracker.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { spawn } = require('node:child_process') as typeof import('node:child_process');
     const child = spawn('/bin/sh', ['-c', '"$0" "$@" &', process.execPath, main], {
       detached: true,
       stdio: ['ignore', 'ignore', 'ignore', readFd],

@@ -5,7 +5,6 @@
 // thread, and with no libuv thread-pool request in flight (a pool thread may
 // hold a lock the child needs).
 import fs from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
 import { native } from './native';
 import { CodedError } from '../errors';
 import { pendingStdioBytes } from './stdio';
@@ -62,7 +61,9 @@ export function busyThreadPoolRequests(): string[] {
 
 /** Why fork() can never be safe in this process (the thread, the flags), or null. */
 export function forkImpossibleReason(): string | null {
-  if (!isMainThread) {
+  // node:worker_threads loads perf_hooks and more (~2 ms): only a process about to fork asks.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (!(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) {
     return (
       'fork() was called from a worker thread; only the main thread of a process can fork. ' +
       "Call it from the main thread, or use the 'forkserver' start method."

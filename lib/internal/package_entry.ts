@@ -7,7 +7,13 @@
 // copy to load registers itself (lib/index.ts); every entry returns that one.
 import type * as Library from '../index';
 import { LIBRARY_INSTANCE } from './library_instance';
+import { preloadFromPack } from './module_pack';
 
 const registered = (globalThis as { [LIBRARY_INSTANCE]?: typeof Library })[LIBRARY_INSTANCE];
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export = registered ?? (require('../index') as typeof Library);
+function loadLibrary(): typeof Library {
+  preloadFromPack('index.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../index') as typeof Library;
+}
+
+export = registered ?? loadLibrary();

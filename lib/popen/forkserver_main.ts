@@ -2,6 +2,7 @@
 // with the control socket on fd 3. It imports the main module behind the
 // guard, says it is ready, then waits idle; each request is forked from here.
 import '../internal/compile_cache'; // first: before the library loads
+import '../internal/preload_library'; // then the library, from the module pack
 import { native } from '../internal/native';
 import * as posix from '../posix';
 import { waitForExit } from '../wait/child_watch';

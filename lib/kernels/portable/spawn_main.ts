@@ -2,6 +2,7 @@
 // `node spawn_main.js <main> <argv as JSON>`, with its description framed on
 // fd 3 (io/process_service.ts), which then stays open as its lifeline.
 import '../../internal/compile_cache'; // first: before the library loads
+import '../../internal/preload_library'; // then the library, from the module pack
 import fs from 'node:fs';
 import { runSpawnedChild } from '../../child/spawned_child';
 import { adoptLifeline, LIFELINE_FD } from './lifeline';
