@@ -146,11 +146,14 @@ describe('Pipe and Connection', () => {
     const [a, b] = Pipe();
     const pid = forkChild(() => {
       a.close();
+      // Read only after a while: a reader that starts at once can drain the
+      // socket while the sender still spins, and the send never waits.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
       for (let i = 0; i < 2; i++) b.recvBytesSync();
       b.close();
     });
     const fd = a.fileno();
-    // 8 MiB is far more than the socket buffer: the sends wait for room on the event loop.
+    // 8 MiB is far more than the socket buffer: the first send waits for room on the event loop.
     await a.sendBytes(Buffer.alloc(8 << 20, 1));
     await a.sendBytes(Buffer.alloc(8 << 20, 2));
     assert.ok(keptWatchFds().includes(fd), 'the write watch (on a dup of the fd) is kept');
