@@ -6,6 +6,7 @@ module.exports = [
   'process_orphans.test.js',
   'backend_portable.test.js',
   'portable_runtime.test.js',
+  'module_pack.test.js',
   'shared_memory_access.test.js',
   'shared_memory.test.js',
   'shared_memory_values.test.js',

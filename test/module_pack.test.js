@@ -1,0 +1,78 @@
+'use strict';
+// The library's modules load from dist/module_pack.js (lib/internal/module_pack.ts),
+// each under its real file name, unless the file on disk changed after the pack
+// was written. Each case runs on a copy of the package, whose files it edits.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { runNode } = require('./helpers/run_node');
+
+const root = path.join(__dirname, '..');
+
+/** A copy of the built package in a temporary directory, its dependencies linked. */
+function copyPackage() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmp-pack-'));
+  fs.cpSync(path.join(root, 'dist'), path.join(dir, 'dist'), { recursive: true, preserveTimestamps: true });
+  fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
+  for (const linked of ['node_modules', 'build', 'prebuilds']) {
+    if (fs.existsSync(path.join(root, linked))) fs.symlinkSync(path.join(root, linked), path.join(dir, linked));
+  }
+  return dir;
+}
+
+/** Appends an export to dist/errors.js of the copy and dates the file `secondsAfterPack` from the pack's time. */
+function editErrorsModule(dir, secondsAfterPack) {
+  const file = path.join(dir, 'dist', 'errors.js');
+  fs.appendFileSync(file, "\nexports.whereFrom = 'the file';\n");
+  const packTime = fs.statSync(path.join(dir, 'dist', 'module_pack.js')).mtime.getTime();
+  const when = new Date(packTime + secondsAfterPack * 1000);
+  fs.utimesSync(file, when, when);
+}
+
+/** Imports the copy in a fresh process; what its errors module exports, and whether the library works. */
+async function importCopy(dir) {
+  const script = `
+    const lib = require(${JSON.stringify(dir)});
+    const errors = require(${JSON.stringify(path.join(dir, 'dist', 'errors.js'))});
+    const sameInstance = errors.CodedError === require(${JSON.stringify(path.join(dir, 'dist', 'index.js'))}).CodedError;
+    console.log(JSON.stringify({ whereFrom: errors.whereFrom ?? 'the pack', sameInstance, works: typeof lib.Queue === 'function' }));
+  `;
+  const { code, stdout, stderr, pid } = await runNode(['-e', script], { timeout: 20000 });
+  assert.equal(code, 0, `pid ${pid}: ${stderr}`);
+  return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+describe('module pack', () => {
+  let dir;
+  beforeEach(() => {
+    dir = copyPackage();
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the library runs the packed module, and a require() of its file by path returns that same instance', async () => {
+    editErrorsModule(dir, -60); // changed, but dated before the pack: the pack's copy stands
+    const report = await importCopy(dir);
+    assert.equal(report.whereFrom, 'the pack', 'the module was read from its file, not from the pack');
+    assert.equal(report.sameInstance, true, 'a require() by path made a second instance of the module');
+    assert.equal(report.works, true);
+  });
+
+  it('a file changed after the pack was written is loaded from the file itself', async () => {
+    editErrorsModule(dir, 60);
+    const report = await importCopy(dir);
+    assert.equal(report.whereFrom, 'the file', 'the pack ran older code than the file on disk');
+    assert.equal(report.sameInstance, true);
+    assert.equal(report.works, true);
+  });
+
+  it('without a pack every module loads from its file', async () => {
+    editErrorsModule(dir, -60);
+    fs.rmSync(path.join(dir, 'dist', 'module_pack.js'));
+    const report = await importCopy(dir);
+    assert.equal(report.whereFrom, 'the file');
+    assert.equal(report.works, true);
+  });
+});
