@@ -27,14 +27,17 @@ type ModuleFunction = (
 const distDirectory = path.join(__dirname, '..');
 const PACK_FILE = path.join(distDirectory, 'module_pack.js');
 
-let pack: Record<string, ModuleFunction> | null | undefined;
+/** By key; a module's function is dropped once it has run (null), so its top-level code can be collected. */
+let pack: Record<string, ModuleFunction | null> | null | undefined;
 let packTime = 0;
 
-function readPack(): Record<string, ModuleFunction> | null {
+function readPack(): Record<string, ModuleFunction | null> | null {
   try {
     packTime = fs.statSync(PACK_FILE).mtimeMs;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a generated file
-    return require(PACK_FILE) as Record<string, ModuleFunction>;
+    const functions = require(PACK_FILE) as Record<string, ModuleFunction>;
+    delete require.cache[PACK_FILE]; // held here alone, so that what has run can go
+    return functions;
   } catch {
     return null; // no pack (a build without it): the usual loader
   }
@@ -62,7 +65,7 @@ function fileOf(key: string): string {
 function packedTarget(fromKey: string, specifier: string): string | null {
   const base = path.posix.join(path.posix.dirname(fromKey), specifier);
   for (const candidate of [base, `${base}.js`, `${base}/index.js`]) {
-    if (pack![candidate] !== undefined) return candidate;
+    if (candidate in pack!) return candidate;
   }
   return null;
 }
@@ -71,9 +74,12 @@ function loadPacked(key: string): unknown {
   const filename = fileOf(key);
   const cached = require.cache[filename];
   if (cached) return cached.exports;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (changedSincePacked(filename)) return require(filename);
   const run = pack![key];
+  // A file changed since the pack, or a module that ran and was deleted from
+  // require.cache since (to load it afresh): Node's loader, from the file.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (!run || changedSincePacked(filename)) return require(filename);
+  pack![key] = null;
   let nodeRequire: NodeJS.Require | undefined; // made on first use: most requires are our own modules or builtins
   const requireHere = (): NodeJS.Require => (nodeRequire ??= Module.createRequire(filename));
   const packedRequire = ((specifier: string) => {
@@ -93,6 +99,7 @@ function loadPacked(key: string): unknown {
     run.call(mod.exports, mod.exports, packedRequire, mod, filename, path.dirname(filename));
   } catch (err) {
     delete require.cache[filename];
+    pack![key] = run;
     throw err;
   }
   mod.loaded = true;
@@ -107,5 +114,5 @@ function loadPacked(key: string): unknown {
 export function preloadFromPack(modulePath: string): void {
   pack ??= readPack();
   if (pack === null) return;
-  if (pack[modulePath] !== undefined) loadPacked(modulePath);
+  if (modulePath in pack) loadPacked(modulePath);
 }
