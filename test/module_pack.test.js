@@ -21,10 +21,23 @@ function copyPackage() {
   return dir;
 }
 
-/** Appends an export to dist/errors.js of the copy and dates the file `secondsAfterPack` from the pack's time. */
-function editErrorsModule(dir, secondsAfterPack) {
+const MARKER = "\nexports.whereFrom = 'the file';\n";
+
+/**
+ * Adds an export to dist/errors.js of the copy and dates the file
+ * `secondsAfterPack` from the pack's time. With `sameSize`, its comment lines
+ * make room, so the file keeps the size it was packed with.
+ */
+function editErrorsModule(dir, secondsAfterPack, { sameSize = false } = {}) {
   const file = path.join(dir, 'dist', 'errors.js');
-  fs.appendFileSync(file, "\nexports.whereFrom = 'the file';\n");
+  const original = fs.readFileSync(file, 'utf8');
+  let edited = original + MARKER;
+  if (sameSize) {
+    const withoutComments = original.replace(/^\s*\/\/.*$/gm, '');
+    assert.ok(original.length - withoutComments.length >= MARKER.length, 'errors.js has comments to make room');
+    edited = (withoutComments + MARKER).padEnd(original.length, ' ');
+  }
+  fs.writeFileSync(file, edited);
   const packTime = fs.statSync(path.join(dir, 'dist', 'module_pack.js')).mtime.getTime();
   const when = new Date(packTime + secondsAfterPack * 1000);
   fs.utimesSync(file, when, when);
@@ -53,15 +66,23 @@ describe('module pack', () => {
   });
 
   it('the library runs the packed module, and a require() of its file by path returns that same instance', async () => {
-    editErrorsModule(dir, -60); // changed, but dated before the pack: the pack's copy stands
+    editErrorsModule(dir, -60, { sameSize: true }); // changed, but not so that the pack could tell
     const report = await importCopy(dir);
     assert.equal(report.whereFrom, 'the pack', 'the module was read from its file, not from the pack');
     assert.equal(report.sameInstance, true, 'a require() by path made a second instance of the module');
     assert.equal(report.works, true);
   });
 
-  it('a file changed after the pack was written is loaded from the file itself', async () => {
-    editErrorsModule(dir, 60);
+  it('a file of another size than the one packed is loaded from the file itself', async () => {
+    editErrorsModule(dir, -60);
+    const report = await importCopy(dir);
+    assert.equal(report.whereFrom, 'the file', 'the pack ran other code than the file on disk');
+    assert.equal(report.sameInstance, true);
+    assert.equal(report.works, true);
+  });
+
+  it('a file dated well after the pack is loaded from the file itself, even at the same size', async () => {
+    editErrorsModule(dir, 60, { sameSize: true });
     const report = await importCopy(dir);
     assert.equal(report.whereFrom, 'the file', 'the pack ran older code than the file on disk');
     assert.equal(report.sameInstance, true);

@@ -8,8 +8,8 @@
 // and __dirname and is entered in require.cache under its real file name
 // before it runs, as Node would. So a later require() of the same file by
 // path (a test, a pool worker named by URL) finds this very instance, and a
-// module already loaded the usual way is used as it is. A file newer than the
-// pack is loaded from itself. Only stack traces differ: they name
+// module already loaded the usual way is used as it is. A file changed since
+// it was packed is loaded from itself. Only stack traces differ: they name
 // module_pack.js and its line.
 import fs from 'node:fs';
 import Module from 'node:module';
@@ -29,28 +29,42 @@ const PACK_FILE = path.join(distDirectory, 'module_pack.js');
 
 /** By key; a module's function is dropped once it has run (null), so its top-level code can be collected. */
 let pack: Record<string, ModuleFunction | null> | null | undefined;
+/** Each packed module's file size when it was packed. */
+let packedSizes: Record<string, number> = {};
 let packTime = 0;
 
 function readPack(): Record<string, ModuleFunction | null> | null {
   try {
     packTime = fs.statSync(PACK_FILE).mtimeMs;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a generated file
-    const functions = require(PACK_FILE) as Record<string, ModuleFunction>;
+    const { modules, sizes } = require(PACK_FILE) as {
+      modules: Record<string, ModuleFunction>;
+      sizes: Record<string, number>;
+    };
     delete require.cache[PACK_FILE]; // held here alone, so that what has run can go
-    return functions;
+    packedSizes = sizes;
+    return modules;
   } catch {
     return null; // no pack (a build without it): the usual loader
   }
 }
 
 /**
+ * Files installed with the package (npm writes them in its own order, pnpm
+ * and tarballs keep their times) may be dated a little after the pack;
+ * anything changed later than this is taken for an edit.
+ */
+const INSTALL_SLACK_MS = 10_000;
+
+/**
  * A file changed after the pack was written (tsc run alone, a patch-package
  * fix, a hand edit while debugging) is loaded from the file itself, as it
- * is now.
+ * is now: its size differs from the packed one, or it is dated well after.
  */
-function changedSincePacked(filename: string): boolean {
+function changedSincePacked(key: string, filename: string): boolean {
   try {
-    return fs.statSync(filename).mtimeMs > packTime;
+    const stat = fs.statSync(filename);
+    return stat.size !== packedSizes[key] || stat.mtimeMs > packTime + INSTALL_SLACK_MS;
   } catch {
     return true;
   }
@@ -78,7 +92,7 @@ function loadPacked(key: string): unknown {
   // A file changed since the pack, or a module that ran and was deleted from
   // require.cache since (to load it afresh): Node's loader, from the file.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (!run || changedSincePacked(filename)) return require(filename);
+  if (!run || changedSincePacked(key, filename)) return require(filename);
   pack![key] = null;
   let nodeRequire: NodeJS.Require | undefined; // made on first use: most requires are our own modules or builtins
   const requireHere = (): NodeJS.Require => (nodeRequire ??= Module.createRequire(filename));
