@@ -31,6 +31,23 @@ function forced(): BackendName | null {
 const SHORTAGES = new Set(['EMFILE', 'ENFILE', 'ENOMEM']);
 
 /**
+ * The shortage behind a failed load, if it was one. Node 22 and later report
+ * a package.json they could not open for want of an fd (node-gyp-build's, as
+ * the addon loads) as ERR_INVALID_PACKAGE_CONFIG, with the errno only in the
+ * message.
+ */
+function shortageCode(err: unknown): string | null {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code !== undefined && SHORTAGES.has(code)) return code;
+  if (code !== 'ERR_INVALID_PACKAGE_CONFIG') return null;
+  const message = String((err as Error).message);
+  if (/too many open files in system/i.test(message)) return 'ENFILE';
+  if (/too many open files/i.test(message)) return 'EMFILE';
+  if (/cannot allocate memory|out of memory/i.test(message)) return 'ENOMEM';
+  return null;
+}
+
+/**
  * Whether the addon loads here; the first line of why not, when it does not.
  * A shortage (no fd left to open the file) is thrown instead: the process
  * must not settle on the portable backend for good because of a moment.
@@ -41,8 +58,9 @@ function addonProblem(): string | null {
     require('./internal/native');
     return null;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException)?.code;
-    if (code !== undefined && SHORTAGES.has(code)) {
+    const shortage = shortageCode(err);
+    if (shortage !== null) {
+      (err as NodeJS.ErrnoException).code = shortage;
       (err as Error).message +=
         ' (posix-multiprocessing could not load its addon: this process is out of file descriptors or memory; ' +
         'close what it no longer uses, or raise the limit with ulimit -n, and call again)';
