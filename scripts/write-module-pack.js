@@ -41,6 +41,7 @@ const entries = new Set(ENTRIES.map((entry) => path.join(dist, entry)));
 const pending = [...entries];
 while (pending.length > 0) {
   const file = pending.pop();
+  if (packed.has(key(file))) continue; // required by two modules before it was read
   const source = fs.readFileSync(file, 'utf8');
   if (!entries.has(file)) packed.set(key(file), source);
   for (const specifier of relativeRequires(source)) {
@@ -57,7 +58,7 @@ const parts = [
 ];
 const sizes = {};
 for (const [name, source] of [...packed].sort(([a], [b]) => a.localeCompare(b))) {
-  sizes[name] = fs.statSync(path.join(dist, name)).size;
+  sizes[name] = Buffer.byteLength(source);
   // In parentheses: V8 compiles the function with the file rather than at its
   // first call, so Node's compile cache (which keeps what was compiled with
   // the file) holds each module's body, as it would for a file of its own.

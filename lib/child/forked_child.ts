@@ -20,7 +20,7 @@ let inForkedChild = false;
 export function prepareParentForFork(): void {
   nodeCrypto();
   void current.identity.authkey;
-  renewUuidBatchAfterFork();
+  installUuidBatchRenewal();
 }
 
 export function isForkedChild(): boolean {
@@ -75,7 +75,7 @@ let uuidRenewalInstalled = false;
  * on its first call. Installing them in each child cost it ~2 ms
  * (syncBuiltinESMExports), most of a fork child's start.
  */
-function renewUuidBatchAfterFork(): void {
+function installUuidBatchRenewal(): void {
   if (uuidRenewalInstalled) return;
   uuidRenewalInstalled = true;
   const crypto = nodeCrypto();
