@@ -23,9 +23,12 @@ const PACK = 'module_pack.js';
 
 const key = (file) => path.relative(dist, file).split(path.sep).join('/');
 
-/** Relative require()s as tsc writes them: require("./x") or require("../x"). */
+/**
+ * Relative require()s: require("./x") as tsc writes an import, and
+ * require('./x') as our lazy loads are written (kernels, start methods).
+ */
 function relativeRequires(source) {
-  return [...source.matchAll(/\brequire\("(\.{1,2}\/[^"]+)"\)/g)].map((m) => m[1]);
+  return [...source.matchAll(/\brequire\((["'])(\.{1,2}\/[^"']+)\1\)/g)].map((m) => m[2]);
 }
 
 function resolveFrom(dir, specifier) {

@@ -89,6 +89,49 @@ describe('module pack', () => {
     assert.equal(report.works, true);
   });
 
+  it('a packed module deleted from require.cache loads afresh from its file on the next require()', async () => {
+    const errorsFile = path.join(dir, 'dist', 'errors.js');
+    const script = `
+      require(${JSON.stringify(dir)});
+      const first = require(${JSON.stringify(errorsFile)});
+      delete require.cache[${JSON.stringify(errorsFile)}];
+      const second = require(${JSON.stringify(errorsFile)});
+      console.log(JSON.stringify({ fresh: first !== second, works: typeof second.CodedError === 'function' }));
+    `;
+    const { code, stdout, stderr, pid } = await runNode(['-e', script], { timeout: 20000 });
+    assert.equal(code, 0, `pid ${pid}: ${stderr}`);
+    assert.deepEqual(JSON.parse(stdout.trim().split('\n').pop()), { fresh: true, works: true });
+  });
+
+  it('a packed module that throws while it loads is not left half-loaded: the next require() runs it again', async () => {
+    // The posix queue kernel loads with the first Queue; make its packed copy throw the first time.
+    const packFile = path.join(dir, 'dist', 'module_pack.js');
+    const opening = '"kernels/posix/queues.js": (function (exports, require, module, __filename, __dirname) {';
+    const pack = fs.readFileSync(packFile, 'utf8');
+    assert.ok(pack.includes(opening), 'the pack holds kernels/posix/queues.js');
+    const stat = fs.statSync(packFile);
+    fs.writeFileSync(
+      packFile,
+      pack.replace(
+        opening,
+        `${opening}\nif (!globalThis.thrownOnce) { globalThis.thrownOnce = true; throw new Error('first load fails'); }`,
+      ),
+    );
+    fs.utimesSync(packFile, stat.atime, stat.mtime);
+    const script = `
+      const { Queue } = require(${JSON.stringify(dir)});
+      let first;
+      try { new Queue().close(); first = 'made'; } catch (err) { first = err.message; }
+      const q = new Queue();
+      q.putSync(7);
+      console.log(JSON.stringify({ first, second: q.getSync() }));
+      q.close();
+    `;
+    const { code, stdout, stderr, pid } = await runNode(['-e', script], { timeout: 20000 });
+    assert.equal(code, 0, `pid ${pid}: ${stderr}`);
+    assert.deepEqual(JSON.parse(stdout.trim().split('\n').pop()), { first: 'first load fails', second: 7 });
+  });
+
   it('without a pack every module loads from its file', async () => {
     editErrorsModule(dir, -60);
     fs.rmSync(path.join(dir, 'dist', 'module_pack.js'));
