@@ -23,7 +23,7 @@
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
-      "conditions": [["OS==\"linux\"", { "libraries": ["-ldl"] }]],
+      "conditions": [["OS==\"linux\"", { "libraries": ["-ldl"], "ldflags": ["-Wl,-z,now"] }]],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17"],

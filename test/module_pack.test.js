@@ -133,6 +133,39 @@ describe('module pack', () => {
     assert.deepEqual(JSON.parse(stdout.trim().split('\n').pop()), { first: 'first load fails', second: 7 });
   });
 
+  it("a spawned child loads what its entry script imports (the addon's loader included) from the pack", async () => {
+    // Every packed module notes that it ran from the pack.
+    const packFile = path.join(dir, 'dist', 'module_pack.js');
+    const stat = fs.statSync(packFile);
+    const opening = '(function (exports, require, module, __filename, __dirname) {';
+    const pack = fs.readFileSync(packFile, 'utf8');
+    fs.writeFileSync(packFile, pack.replaceAll(opening, `${opening}(globalThis.ranFromPack ??= []).push(__filename);`));
+    fs.utimesSync(packFile, stat.atime, stat.mtime);
+    const expected = ['index.js', 'child/spawned_child.js'];
+    if (process.env.PMP_BACKEND !== 'portable') expected.push('internal/native.js');
+    const script = path.join(dir, 'spawn_check.js');
+    fs.writeFileSync(
+      script,
+      `
+      const path = require('node:path');
+      const { getContext, isMainProcess } = require(${JSON.stringify(dir)});
+      exports.check = function check(keys) {
+        const ran = globalThis.ranFromPack ?? [];
+        const missing = keys.filter((key) => !ran.includes(path.join(${JSON.stringify(dir)}, 'dist', key)));
+        if (missing.length > 0) throw new Error('not from the pack: ' + missing.join(', '));
+      };
+      if (isMainProcess()) {
+        const p = new (getContext('spawn').Process)({ target: exports.check, args: [${JSON.stringify(expected)}] });
+        p.start();
+        p.join().then(() => console.log(JSON.stringify({ exitcode: p.exitcode })));
+      }
+      `,
+    );
+    const { code, stdout, stderr, pid } = await runNode([script], { timeout: 20000 });
+    assert.equal(code, 0, `pid ${pid}: ${stderr}`);
+    assert.deepEqual(JSON.parse(stdout.trim().split('\n').pop()), { exitcode: 0 }, stderr);
+  });
+
   it('without a pack every module loads from its file', async () => {
     editErrorsModule(dir, -60);
     fs.rmSync(path.join(dir, 'dist', 'module_pack.js'));

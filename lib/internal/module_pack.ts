@@ -31,18 +31,22 @@ const PACK_FILE = path.join(distDirectory, 'module_pack.js');
 let pack: Record<string, ModuleFunction | null> | null | undefined;
 /** Each packed module's file size when it was packed. */
 let packedSizes: Record<string, number> = {};
+/** Each packed module's (and entry script's) relative requires, resolved when packed: key -> { specifier: key }. */
+let packedLinks: Record<string, Record<string, string>> = {};
 let packTime = 0;
 
 function readPack(): Record<string, ModuleFunction | null> | null {
   try {
     packTime = fs.statSync(PACK_FILE).mtimeMs;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a generated file
-    const { modules, sizes } = require(PACK_FILE) as {
+    const { modules, sizes, links } = require(PACK_FILE) as {
       modules: Record<string, ModuleFunction>;
       sizes: Record<string, number>;
+      links: Record<string, Record<string, string>>;
     };
     delete require.cache[PACK_FILE]; // held here alone, so that what has run can go
     packedSizes = sizes;
+    packedLinks = links;
     return modules;
   } catch {
     return null; // no pack (a build without it): the usual loader
@@ -75,13 +79,15 @@ function fileOf(key: string): string {
   return distDirectory + path.sep + (path.sep === '/' ? key : key.replaceAll('/', path.sep));
 }
 
-/** The key of the packed module a relative require() from the module `fromKey` names, as Node would resolve it. */
+/** A file's key: its path under dist/, with '/'. */
+function keyOf(filename: string): string {
+  const relative = path.relative(distDirectory, filename);
+  return path.sep === '/' ? relative : relative.replaceAll(path.sep, '/');
+}
+
+/** The key of the packed module a relative require() from the module `fromKey` names (resolved when packed). */
 function packedTarget(fromKey: string, specifier: string): string | null {
-  const base = path.posix.join(path.posix.dirname(fromKey), specifier);
-  for (const candidate of [base, `${base}.js`, `${base}/index.js`]) {
-    if (candidate in pack!) return candidate;
-  }
-  return null;
+  return packedLinks[fromKey]?.[specifier] ?? null;
 }
 
 function loadPacked(key: string): unknown {
@@ -129,4 +135,17 @@ export function preloadFromPack(modulePath: string): void {
   pack ??= readPack();
   if (pack === null) return;
   if (modulePath in pack) loadPacked(modulePath);
+}
+
+/**
+ * Loads from the pack, in order, what the entry script `filename` (run by
+ * node as a script, so not packed itself) requires of ours, so that its own
+ * imports find everything loaded. False when the pack does not know it.
+ */
+export function preloadRequiresOf(filename: string): boolean {
+  pack ??= readPack();
+  const requires = pack === null ? undefined : packedLinks[keyOf(filename)];
+  if (requires === undefined) return false;
+  for (const key of Object.values(requires)) loadPacked(key);
+  return true;
 }

@@ -1,7 +1,8 @@
 // Imported by our entry scripts (a spawned child, the forkserver) right after
-// the compile cache, before anything else of ours: the library and what a
-// child runs come from the module pack (lib/internal/module_pack.ts), so the
-// imports that follow find them loaded.
-import { preloadFromPack } from './module_pack';
+// the compile cache, before anything else of ours: what the entry imports (the
+// library, the addon's loader, what a child runs) comes from the module pack
+// (lib/internal/module_pack.ts), so the imports that follow find it loaded.
+import { preloadFromPack, preloadRequiresOf } from './module_pack';
 
-for (const modulePath of ['index.js', 'child/spawned_child.js']) preloadFromPack(modulePath);
+const entry = require.main?.filename;
+if (entry === undefined || !preloadRequiresOf(entry)) preloadFromPack('index.js');

@@ -3,7 +3,7 @@
 // cannot carry fds, so each worker also has a unix socketpair (its fd channel):
 // the pool sends a task's fds there with SCM_RIGHTS just before it queues the
 // task, and the worker reads them when it reaches the task.
-import net from 'node:net';
+import type net from 'node:net';
 import { backend, kernels } from '../backend';
 import type { FdPassing } from '../kernels/processes';
 import { CodedError } from '../errors';
@@ -45,6 +45,18 @@ export function fdPassing(): FdPassing {
   );
 }
 
+// node:net is loaded when an argument could be a socket, not with the library:
+// it is ~1 ms of every process's start, and most never pass a socket.
+let netModule: typeof net | undefined;
+function loadNet(): typeof net {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (netModule ??= require('node:net') as typeof net);
+}
+
+function isSocket(value: unknown): value is net.Socket {
+  return typeof value === 'object' && value !== null && !(value instanceof PassFd) && value instanceof loadNet().Socket;
+}
+
 function socketFd(socket: net.Socket): number {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) {
@@ -64,11 +76,11 @@ function socketFd(socket: net.Socket): number {
 export function takeFds(args: unknown[]): { args: unknown[]; fds: number[] } | null {
   let fds: number[] | null = null;
   const replaced = args.map((arg) => {
-    const isSocket = arg instanceof net.Socket;
-    if (!isSocket && !(arg instanceof PassFd)) return arg;
+    const socket = isSocket(arg);
+    if (!socket && !(arg instanceof PassFd)) return arg;
     fds ??= [];
-    fds.push(fdPassing().dup(isSocket ? socketFd(arg) : (arg as PassFd).fd));
-    return { [FD_MARKER]: fds.length - 1, socket: isSocket } satisfies FdMarker;
+    fds.push(fdPassing().dup(socket ? socketFd(arg) : (arg as PassFd).fd));
+    return { [FD_MARKER]: fds.length - 1, socket } satisfies FdMarker;
   });
   return fds === null ? null : { args: replaced, fds };
 }
@@ -112,7 +124,7 @@ export function restoreFds(args: unknown[], fds: number[]): unknown[] {
     if (typeof arg !== 'object' || arg === null || !(FD_MARKER in arg)) return arg;
     const marker = arg as FdMarker;
     const fd = fds[marker[FD_MARKER]];
-    return marker.socket ? new net.Socket({ fd, readable: true, writable: true }) : fd;
+    return marker.socket ? new (loadNet().Socket)({ fd, readable: true, writable: true }) : fd;
   });
 }
 
