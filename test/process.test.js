@@ -162,6 +162,14 @@ for (const method of methods) {
       assert.deepEqual(result, { exitcode: 0, text: 'made by the child' });
     });
 
+    it("a child loads its parent's addon without looking it up, and keeps none of the library's variables in its environment", async () => {
+      const { result } = await scenario(method, 'startup');
+      assert.equal(result.exitcode, 0);
+      assert.deepEqual(result.leftovers, [], 'what the parent told the child stays in its environment');
+      // A fork child has its parent's modules, node-gyp-build among them.
+      if (method !== 'fork') assert.equal(result.lookedUp, false, 'the child loaded node-gyp-build to find the addon');
+    });
+
     it('an ES module main works', async () => {
       const { code, stdout, stderr } = await runNode([fixture('esm_main.mjs'), method], { timeout: 30000 });
       assert.equal(code, 0, stderr);

@@ -3,7 +3,6 @@
 // fits or loads, throws one error that says what is missing and how to build it.
 import fs from 'node:fs';
 import path from 'node:path';
-import nodeGypBuild from 'node-gyp-build';
 import { CodedError } from '../errors';
 
 export interface NativeWaitStatus {
@@ -174,19 +173,42 @@ function addonMissing(root: string, file: string | null, cause: unknown): CodedE
 /** Set by npm run test:sanitize: the addon built with sanitizers, instead of the usual one. */
 const ADDON_OVERRIDE = 'PMP_NATIVE_ADDON_PATH';
 
-function loadNative(): NativeBinding {
-  const root = path.join(__dirname, '..', '..');
-  let file: string;
+/**
+ * Set by a parent in the environment of a child it spawns (the spawn start
+ * method, the forkserver): the addon file the parent loaded. The child runs
+ * the same node, so it loads that file without looking it up again (loading
+ * node-gyp-build and searching the package cost a child ~1 ms).
+ */
+export const PARENT_ADDON_ENV = 'PMP_PARENT_ADDON';
+
+/** The addon file this process loaded. */
+export let addonFile = '';
+
+/** The addon file to load: as told (test:sanitize, or the parent), else as node-gyp-build finds it. */
+function chooseAddonFile(root: string): string {
+  const fromParent = process.env[PARENT_ADDON_ENV];
+  delete process.env[PARENT_ADDON_ENV]; // our own children are told again; anyone else's must not be
+  const told = process.env[ADDON_OVERRIDE] || fromParent;
+  if (told) return told;
+  // Loaded only when there is something to look up. Outside the try: failing to
+  // load it (EMFILE at the fd limit) is not a missing addon (lib/backend.ts).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
   try {
-    file = process.env[ADDON_OVERRIDE] || (nodeGypBuild as unknown as { resolve(dir: string): string }).resolve(root);
+    return nodeGypBuild.resolve(root);
   } catch (err) {
     throw addonMissing(root, null, err);
   }
+}
+
+function loadNative(): NativeBinding {
+  const root = path.join(__dirname, '..', '..');
+  addonFile = chooseAddonFile(root);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a .node file has no import form
-    return require(file) as NativeBinding;
+    return require(addonFile) as NativeBinding;
   } catch (err) {
-    throw addonMissing(root, file, err);
+    throw addonMissing(root, addonFile, err);
   }
 }
 

@@ -10,11 +10,11 @@ import { describeForChild } from '../child/process_spec';
 import { loadFrame } from '../reduction';
 import { mainModulePath } from '../internal/function_ref';
 import { registerAfterForkInChild } from '../child/after_fork';
-import { resourceTrackerFd, TRACKER_FD_ENV } from '../resource_tracker';
+import { resourceTrackerFd } from '../resource_tracker';
 import type { BaseProcess } from '../process';
 import type { StartMethod } from '../context';
 import { childNodeArgs } from './child_command';
-import { spawnStartMethod } from './spawn';
+import { childEnvironment, spawnStartMethod } from './spawn';
 import { sentinelReadable, signalIfAlive, type Popen } from './popen';
 import { within } from '../wait/timeout';
 
@@ -54,7 +54,7 @@ function startForkserver(): Forkserver {
     [...childNodeArgs('popen/forkserver_main.js', true), mainModulePath() ?? '', JSON.stringify(process.argv)],
     {
       stdio: ['ignore', 'inherit', 'inherit', theirs, resourceTrackerFd()],
-      env: { ...process.env, [TRACKER_FD_ENV]: '4' },
+      env: childEnvironment(),
     },
   );
   child.unref();

@@ -3,7 +3,7 @@
 // child's description on fd 3, and runs the target.
 import os from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { native } from '../internal/native';
+import { addonFile, native, PARENT_ADDON_ENV } from '../internal/native';
 import { describeForChild } from '../child/process_spec';
 import { resourceTrackerFd, TRACKER_FD_ENV } from '../resource_tracker';
 import { mainModulePath } from '../internal/function_ref';
@@ -71,6 +71,15 @@ class SpawnPopen implements Popen {
   }
 }
 
+/**
+ * The environment of a Node process started to run our entry script (a
+ * spawned child, the forkserver): this process's resource tracker is its fd 4,
+ * and the addon this process loaded is the one to load.
+ */
+export function childEnvironment(): NodeJS.ProcessEnv {
+  return { ...process.env, [TRACKER_FD_ENV]: '4', [PARENT_ADDON_ENV]: addonFile };
+}
+
 export const spawnStartMethod: StartMethod = {
   name: 'spawn',
   launch(proc: BaseProcess): Popen {
@@ -95,7 +104,7 @@ export const spawnStartMethod: StartMethod = {
             resourceTrackerFd(),
             ...(sentinelWrite >= 0 ? [sentinelWrite] : []),
           ],
-          env: { ...process.env, [TRACKER_FD_ENV]: '4' },
+          env: childEnvironment(),
         },
       );
     } finally {

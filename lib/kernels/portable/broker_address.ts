@@ -39,12 +39,23 @@ export function makeBrokerDirectory(directory: string): void {
   fs.mkdirSync(directory, { mode: 0o700 });
 }
 
-/** The broker of this process tree, as a parent handed it down; null in a tree's first process. */
-export function inheritedBrokerAddress(env: NodeJS.ProcessEnv = process.env): BrokerAddress | null {
-  const address = env[ADDRESS_ENV];
-  const key = env[KEY_ENV];
-  if (!address || !key) return null;
-  return { address, directory: null, key: Buffer.from(key, 'hex') };
+let handedDown: BrokerAddress | null | undefined;
+
+/**
+ * The broker of this process tree, as a parent handed it down; null in a
+ * tree's first process. Read once, then taken out of process.env: our own
+ * children are told again (brokerAddressEnv), and the key must not reach
+ * programs this process starts.
+ */
+export function inheritedBrokerAddress(): BrokerAddress | null {
+  if (handedDown === undefined) {
+    const address = process.env[ADDRESS_ENV];
+    const key = process.env[KEY_ENV];
+    delete process.env[ADDRESS_ENV];
+    delete process.env[KEY_ENV];
+    handedDown = address && key ? { address, directory: null, key: Buffer.from(key, 'hex') } : null;
+  }
+  return handedDown;
 }
 
 export function brokerAddressEnv(broker: BrokerAddress): Record<string, string> {

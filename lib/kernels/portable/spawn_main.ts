@@ -6,6 +6,7 @@ import '../../internal/preload_library'; // then the library, from the module pa
 import fs from 'node:fs';
 import { runSpawnedChild } from '../../child/spawned_child';
 import { adoptLifeline, LIFELINE_FD } from './lifeline';
+import { inheritedBrokerAddress } from './broker_address';
 import '../../index'; // every library object registers how to rebuild itself
 
 /** Reads exactly `length` bytes from the blocking fd, or fewer at EOF. */
@@ -35,6 +36,7 @@ function main(): void {
     process.exit(1);
   }
   adoptLifeline(LIFELINE_FD);
+  inheritedBrokerAddress(); // taken out of the environment before the main module runs
   void runSpawnedChild(description, [], process.argv[3]);
 }
 
