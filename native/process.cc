@@ -11,6 +11,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <string>
 #include <vector>
@@ -161,6 +164,18 @@ static Napi::Value SetParentDeathSignal(const Napi::CallbackInfo& info) {
 #endif
 }
 
+// malloc_trim(0): hands the free pages inside malloc's heap back to the
+// kernel. A process that forks many children (the forkserver) copies the
+// page table of every resident page at each fork, and copies on write any
+// of them it reuses; glibc alone only gives back the top of the heap.
+static Napi::Value TrimFreeMemory(const Napi::CallbackInfo& info) {
+#if defined(__GLIBC__)
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) != 0);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
+
 // waitid(WEXITED | WNOWAIT): the exit status of a child without reaping it, so
 // the owner of the child (libuv for child_process children) still can.
 static Napi::Value PeekExit(const Napi::CallbackInfo& info) {
@@ -219,6 +234,7 @@ void InitProcess(Napi::Env env, Napi::Object exports) {
                    {"loopAlive", LoopAlive},
                    {"runLoopOnce", RunLoopOnce},
                    {"setParentDeathSignal", SetParentDeathSignal},
+                   {"trimFreeMemory", TrimFreeMemory},
                    {"peekExit", PeekExit}});
   exports.Set("idleSyscalls", IdleSyscalls(env));
   exports.Set("WNOHANG", Napi::Number::New(env, WNOHANG));

@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { getCompileCacheDir } = require('node:module');
+const { getCompileCacheDir, flushCompileCache } = require('node:module');
 const { runNode, fixture } = require('./helpers/run_node');
 
 const portable = process.env.PMP_BACKEND === 'portable';
@@ -44,5 +44,19 @@ describe('compile cache in the processes the library starts', function () {
       );
     }
     assert.ok(fs.readdirSync(expected).length > 0, 'the cache was written');
+  });
+
+  it('the forkserver writes it once it is ready, so the next forkserver starts from it', async function () {
+    if (portable) this.skip(); // no forkserver of its own: it spawns
+    if (typeof flushCompileCache !== 'function') this.skip(); // Node < 22.10: written at a normal exit only
+    const { code, stdout, stderr } = await runNode([fixture('compile_cache_user.js'), 'forkserver'], {
+      env: { TMPDIR: tmp },
+    });
+    assert.equal(code, 0, stderr);
+    const { dir } = JSON.parse(stdout.trim().split('\n')[1]);
+    assert.ok(dir !== null, 'the forkserver child reports its cache directory');
+    // The server never exits the way Node writes the cache at exit, and the
+    // parent keeps none: only the server's own write fills its directory.
+    assert.ok(fs.existsSync(dir) && fs.readdirSync(dir).length > 0, `the forkserver's cache in ${dir} was written`);
   });
 });

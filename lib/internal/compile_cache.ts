@@ -7,5 +7,16 @@
 // never by the library itself: a user's own process keeps its own choice.
 import Module from 'node:module';
 
-const enableCompileCache = (Module as { enableCompileCache?: () => unknown }).enableCompileCache;
+const { enableCompileCache, flushCompileCache } = Module as {
+  enableCompileCache?: () => unknown;
+  flushCompileCache?: () => void;
+};
 if (typeof enableCompileCache === 'function') enableCompileCache();
+
+/**
+ * Writes what was compiled so far to the cache now (Node >= 22.10), for a
+ * process that never exits the way Node writes it at exit (the forkserver).
+ */
+export function saveCompileCache(): void {
+  flushCompileCache?.call(Module);
+}

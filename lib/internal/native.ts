@@ -66,6 +66,8 @@ export interface NativeBinding {
   idleSyscalls: number[];
   runLoopOnce(noWait?: boolean): boolean;
   setParentDeathSignal(signal: number): boolean;
+  /** malloc_trim(0) where the C library has it (glibc); false elsewhere. */
+  trimFreeMemory(): boolean;
   peekExit(pid: number): { exitCode: number | null; signal: number | null } | null;
   sendMessage(socket: number, data: Uint8Array, fds: number[]): void;
   recvMessage(socket: number): { data: Buffer; fds: number[] } | null;

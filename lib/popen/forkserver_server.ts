@@ -1,8 +1,8 @@
-// The forkserver process: `node --single-threaded forkserver_main.js <main> <argv as JSON>`,
-// with the control socket on fd 3. It imports the main module behind the
-// guard, says it is ready, then waits idle; each request is forked from here.
-import '../internal/compile_cache'; // first: before the library loads
-import '../internal/preload_library'; // then the library, from the module pack
+// What the forkserver process does once its entry (forkserver_main.ts) has
+// loaded the library: import the main module behind the guard, say it is
+// ready, then wait idle; each request is forked from here. Loaded only by
+// that entry; a packed module rather than the entry itself, so that it is
+// compiled with the library (lib/internal/eager_compile.ts).
 import { native } from '../internal/native';
 import * as posix from '../posix';
 import { waitForExit } from '../wait/child_watch';
@@ -15,6 +15,7 @@ import { importSpecFunctions, readSpec, type ChildSpec, type SpecFunctions } fro
 import { exitCodeOf } from './popen';
 import { current } from '../internal/current_process';
 import { registerAfterForkInChild } from '../child/after_fork';
+import { saveCompileCache } from '../internal/compile_cache';
 import '../index'; // every library object registers how to rebuild itself
 
 const CONTROL = 3;
@@ -168,7 +169,7 @@ function workerThreadCount(): number {
   return report?.workers?.length ?? 0;
 }
 
-async function main(): Promise<void> {
+export async function runForkserver(): Promise<void> {
   native.setParentDeathSignal(SIGKILL); // never outlive the process we serve
   native.setNonBlocking(CONTROL, false);
   current.isMain = false;
@@ -179,6 +180,12 @@ async function main(): Promise<void> {
     posix.exit(1);
   }
   reply(CONTROL, { ready: true, workerThreads: workerThreadCount() });
+  // We never exit the way Node writes its compile cache at exit: write it now,
+  // so the next forkserver starts from it.
+  saveCompileCache();
+  // Loading left free memory in malloc's heap; each fork would copy its page
+  // table, and copy on write what is reused of it.
+  native.trimFreeMemory();
   // Requests are served one at a time, in order; a warm child is ready between them.
   let queue = Promise.resolve();
   const watch = new native.FdWatch(CONTROL, () => {
@@ -200,5 +207,3 @@ async function main(): Promise<void> {
   watch.unref(); // running children (watched by pid) and the socket keep us alive
   setInterval(() => {}, 1 << 30); // stay alive while idle
 }
-
-void main();
