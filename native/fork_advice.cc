@@ -57,39 +57,25 @@ static ssize_t ReadProcFile(const char* path, char* buf, size_t cap, bool* trunc
   return static_cast<ssize_t>(used);
 }
 
-static int ReadProcFileGrowing(const char* path, std::string* out) {
-  size_t cap = 256 * 1024;
-  for (;;) {
-    out->resize(cap);
-    bool truncated = false;
-    ssize_t n = ReadProcFile(path, &(*out)[0], cap, &truncated);
-    if (n < 0) return static_cast<int>(-n);
-    if (!truncated) {
-      out->resize(static_cast<size_t>(n));
-      return 0;
-    }
-    cap *= 2;
-  }
-}
-
-// Where each fork reads this process's own maps, kept for its lifetime. It is
-// MADV_WIPEONFORK: a child gets it zeroed instead of shared, so filling it
-// before the next fork copies no page. (A zero-filled string of 256 KiB cost a
-// forkserver, which forks after every request, 64 page copies a fork.)
-struct MapsBuffer {
+// Where this process reads its own /proc files before each fork, kept for the
+// process's lifetime and grown as needed. It is MADV_WIPEONFORK: a child gets
+// it zeroed instead of shared, so filling it before the next fork copies no
+// page. (A zero-filled string of 256 KiB cost a forkserver, which forks after
+// every request, 64 page copies a fork.)
+struct ProcFileBuffer {
   char* data = nullptr;
   size_t capacity = 0;
   size_t length = 0;
 };
 
-static int ReadOwnMaps(MapsBuffer* buffer) {
+static int ReadProcFileInto(const char* path, ProcFileBuffer* buffer) {
   size_t want = std::max<size_t>(buffer->capacity, 256 * 1024);
   for (;;) {
     if (buffer->capacity < want) {
       if (buffer->data != nullptr) munmap(buffer->data, buffer->capacity);
       void* mem = mmap(nullptr, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
       if (mem == MAP_FAILED) {
-        *buffer = MapsBuffer();
+        *buffer = ProcFileBuffer();
         return errno;
       }
 #if defined(MADV_WIPEONFORK)
@@ -100,7 +86,7 @@ static int ReadOwnMaps(MapsBuffer* buffer) {
     }
     // Read after the buffer is mapped: the maps must list it.
     bool truncated = false;
-    ssize_t n = ReadProcFile("/proc/self/maps", buffer->data, buffer->capacity, &truncated);
+    ssize_t n = ReadProcFile(path, buffer->data, buffer->capacity, &truncated);
     if (n < 0) return static_cast<int>(-n);
     if (!truncated) {
       buffer->length = static_cast<size_t>(n);
@@ -180,8 +166,8 @@ static int FindByProbe(std::vector<AddressRange>* ranges, const char** failed_sy
   // /proc/self/maps has not changed, the last probe's answer still holds.
   static std::string last_maps;
   static std::vector<AddressRange> last_ranges;
-  static MapsBuffer own;
-  if (int err = ReadOwnMaps(&own)) {
+  static ProcFileBuffer own;
+  if (int err = ReadProcFileInto("/proc/self/maps", &own)) {
     *failed_syscall = "open";
     return err;
   }
@@ -204,7 +190,7 @@ static int FindByProbe(std::vector<AddressRange>* ranges, const char** failed_sy
       report_cap = want;
       // The new mapping may sit in a gap between DONTFORK mappings: list it too,
       // or a coalesced run would cover it and MADV_DONTFORK it after the fork.
-      if (int err = ReadOwnMaps(&own)) {
+      if (int err = ReadProcFileInto("/proc/self/maps", &own)) {
         *failed_syscall = "open";
         return err;
       }
@@ -264,13 +250,13 @@ static int FindByProbe(std::vector<AddressRange>* ranges, const char** failed_sy
 }
 
 static int FindBySmaps(std::vector<AddressRange>* ranges, const char** failed_syscall) {
-  std::string smaps;
-  if (int err = ReadProcFileGrowing("/proc/self/smaps", &smaps)) {
+  static ProcFileBuffer smaps;
+  if (int err = ReadProcFileInto("/proc/self/smaps", &smaps)) {
     *failed_syscall = "open";
     return err;
   }
-  const char* buf = smaps.data();
-  const char* end = buf + smaps.size();
+  const char* buf = smaps.data;
+  const char* end = buf + smaps.length;
   Mapping current = {0, 0, false};
   bool current_dont_fork = false;
   bool in_run = false;
@@ -298,13 +284,13 @@ static int FindBySmaps(std::vector<AddressRange>* ranges, const char** failed_sy
 }
 
 static int FindAnonymous(std::vector<AddressRange>* ranges, const char** failed_syscall) {
-  std::string maps;
-  if (int err = ReadProcFileGrowing("/proc/self/maps", &maps)) {
+  static ProcFileBuffer maps;
+  if (int err = ReadProcFileInto("/proc/self/maps", &maps)) {
     *failed_syscall = "open";
     return err;
   }
   std::vector<Mapping> all;
-  ParseMaps(maps.data(), maps.size(), &all);
+  ParseMaps(maps.data, maps.length, &all);
   bool in_run = false;
   for (const Mapping& m : all) AppendRun(ranges, &in_run, m, m.anonymous_private);
   return 0;

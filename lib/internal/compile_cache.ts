@@ -4,7 +4,8 @@
 // compiling the same files again. Node's documented default place
 // (os.tmpdir()/node-compile-cache, or NODE_COMPILE_CACHE) and off switch
 // (NODE_DISABLE_COMPILE_CACHE=1) apply. Imported first by each entry script,
-// never by the library itself: a user's own process keeps its own choice.
+// and otherwise only by the forkserver's own module (to save its cache): a
+// user's own process keeps its own choice.
 import Module from 'node:module';
 
 const { enableCompileCache, flushCompileCache } = Module as {
